@@ -1,0 +1,37 @@
+/**
+ * wirechat: a small binary chat protocol over TCP, and its codec.
+ *
+ * On the wire a string is `size` (u32, big-endian) then `size` bytes of UTF-8. A
+ * client sends its user name as one string, then each message as one string; the
+ * server relays every message to every logged-in client, the sender included, as
+ * `timestamp` (u64, big-endian, UNIX seconds), user name, text.
+ *
+ * This module is the codec: encoders that produce one exact-size `Uint8Array` per
+ * frame, and incremental decoders, as `TransformStream`s and as synchronous cores,
+ * that accept any split of the byte stream and enforce the size limits from the
+ * 4 size bytes alone. It has no dependencies and does no I/O.
+ *
+ * @example Round trip of what a server sends
+ * ```ts
+ * import { ClientDecoderStream, encodeChatMessage } from "@wirechat/wirechat";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = encodeChatMessage({ timestamp: 1700000000, username: "bob", text: "hi" });
+ * const [message] = await Array.fromAsync(
+ *   ReadableStream.from([bytes]).pipeThrough(new ClientDecoderStream()),
+ * );
+ * assert.deepEqual(message, { timestamp: 1700000000, username: "bob", text: "hi" });
+ * ```
+ *
+ * @module
+ */
+
+export * from "./protocol/client_decoder.ts";
+export * from "./protocol/encode.ts";
+export * from "./protocol/encoder_streams.ts";
+export * from "./protocol/errors.ts";
+export * from "./protocol/frames.ts";
+export * from "./protocol/limits.ts";
+export * from "./protocol/server_decoder.ts";
+export * from "./protocol/username.ts";
+export { isWellFormedUtf8, utf8ByteLength } from "./protocol/utf8.ts";
