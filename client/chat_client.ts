@@ -110,7 +110,7 @@ const MESSAGE_ALLOWANCE = 64;
  * import assert from "node:assert/strict";
  *
  * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
- * await using client = await connect({ port: server.addr.port, username: "bob" });
+ * await using client = await connect({ hostname: "127.0.0.1", port: server.addr.port, username: "bob" });
  * await client.send("hello");
  * for await (const message of client) {
  *   assert.equal(message.username, "bob");
@@ -175,15 +175,15 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
  * await using alice = await connect({ hostname: "127.0.0.1", port, username: "alice" });
  * await using bob = await connect({ hostname: "127.0.0.1", port, username: "bob" });
  *
- * // The server's own echo tells that a login has been taken.
- * await alice.send("ready?");
- * await bob.send("yes");
- * const seen = [];
- * for await (const { username, text } of alice) {
- *   seen.push(`${username}: ${text}`);
- *   if (username === "bob") break;
+ * // Bob's own echo tells him the server has his login: he is in the room.
+ * await bob.send("hello");
+ * for await (const _ of bob) break;
+ *
+ * await alice.send("hi bob");
+ * for await (const { username, text } of bob) {
+ *   assert.equal(`${username}: ${text}`, "alice: hi bob");
+ *   break;
  * }
- * assert.deepEqual(seen, ["alice: ready?", "bob: yes"]);
  * ```
  */
 export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
@@ -252,7 +252,7 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
    * import assert from "node:assert/strict";
    *
    * const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
-   * await using client = await connect({ port: server.addr.port, username: "bob" });
+   * await using client = await connect({ hostname: "127.0.0.1", port: server.addr.port, username: "bob" });
    * await server.shutdown();
    * assert.deepEqual(await client.closed, { kind: "remote" });
    * ```
@@ -274,6 +274,7 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
    *
    * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
    * await using client = await connect({
+   *   hostname: "127.0.0.1",
    *   port: server.addr.port,
    *   username: "bob",
    *   maxMessageSize: 4,
@@ -320,10 +321,11 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
    *
    * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
    * const { port } = server.addr;
-   * await using reader = await connect({ port, username: "reader" });
+   * await using reader = await connect({ hostname: "127.0.0.1", port, username: "reader" });
    * await reader.send("listening");
+   * for await (const _ of reader) break; // its echo: the reader is in the room
    *
-   * const writer = await connect({ port, username: "writer" });
+   * const writer = await connect({ hostname: "127.0.0.1", port, username: "writer" });
    * for (let i = 0; i < 100; i++) void writer.send(`line ${i}`);
    * await writer.close();
    *
