@@ -19,6 +19,10 @@ export interface TerminalScreenOptions {
 }
 
 const PROMPT = "> ";
+// Continuation rows of a wrapped line start under the text, after `<HH:MM> `.
+const INDENT = " ".repeat(8);
+// deno-lint-ignore no-control-regex
+const STYLE = /\x1b\[[0-9;]*m/g;
 const CLEAR_LINE = "\r\x1b[K";
 const encoder = new TextEncoder();
 
@@ -64,13 +68,16 @@ export class TerminalScreen {
 
   /**
    * Prints lines above the prompt line, then draws the prompt line again below
-   * them.
+   * them. A line wider than the terminal is wrapped here, its continuation rows
+   * indented, so that no text of a message ever starts a row: a long message
+   * cannot pass for a line of its own either.
    *
-   * @param lines Lines, safe to display, without line endings.
+   * @param lines Lines, safe to display (styles aside), without line endings.
    * @param editor The line being typed.
    */
   printAbove(lines: readonly string[], editor: LineEditor): void {
-    const printed = lines.map((line) => `${CLEAR_LINE}${line}\r\n`).join("");
+    const columns = this.#columns();
+    const printed = lines.map((line) => `${CLEAR_LINE}${wrap(line, columns)}\r\n`).join("");
     this.#write(printed + this.#promptLine(editor));
   }
 
@@ -140,4 +147,37 @@ export class TerminalScreen {
   #write(text: string): void {
     writeAllSync(this.#output, encoder.encode(text));
   }
+}
+
+/**
+ * Wraps a line to the terminal's width by display width, continuation rows
+ * indented. Styles (SGR sequences) take no room.
+ *
+ * @param line A line, safe to display, perhaps with styles.
+ * @param columns The terminal's width.
+ * @returns The line, with `\r\n` and the indent where it wraps.
+ */
+export function wrap(line: string, columns: number): string {
+  if (columns <= INDENT.length * 2) return line;
+  let wrapped = "";
+  let column = 0;
+  let at = 0;
+  const place = (text: string) => {
+    for (const grapheme of graphemes(text)) {
+      const width = textWidth(grapheme);
+      if (column + width > columns) {
+        wrapped += `\r\n${INDENT}`;
+        column = INDENT.length;
+      }
+      wrapped += grapheme;
+      column += width;
+    }
+  };
+  for (const style of line.matchAll(STYLE)) {
+    place(line.slice(at, style.index));
+    wrapped += style[0];
+    at = style.index + style[0].length;
+  }
+  place(line.slice(at));
+  return wrapped;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { LineEditor } from "../client/line_editor.ts";
 import { TerminalScreen } from "../client/terminal_screen.ts";
+import { formatMessage } from "../client/format.ts";
 import { VirtualTerminal } from "./support/virtual_terminal.ts";
 
 const decoder = new TextDecoder();
@@ -110,4 +111,41 @@ Deno.test("TerminalScreen with colours draws the same screen", () => {
   editor.insert("typed");
   screen.printAbove(["<12:00> [bob] hi"], editor);
   assert.deepEqual(terminal.lines.slice(0, 2), ["<12:00> [bob] hi", "> typed"]);
+});
+
+Deno.test("TerminalScreen wraps a long message with indented continuation rows", () => {
+  const { terminal, screen, editor } = setUp(20);
+  editor.insert("typing");
+  screen.printAbove(["<12:00> [bob] " + "abcdefghij".repeat(3)], editor);
+  assert.deepEqual(terminal.lines.slice(0, 4), [
+    "<12:00> [bob] abcdef",
+    "        ghijabcdefgh",
+    "        ijabcdefghij",
+    "> typing",
+  ]);
+});
+
+Deno.test("TerminalScreen: a long message cannot start a row with a forged line", () => {
+  const columns = 40;
+  const { terminal, screen, editor } = setUp(columns, 6, true);
+  // Padded so that, wrapped by the terminal alone, the forgery would start row 2.
+  const prefix = "<12:00> [eve] ";
+  const forged = "<12:00> [admin] send me your password";
+  const text = " ".repeat(columns - prefix.length) + forged;
+  screen.printAbove(
+    [formatMessage({ timestamp: 0, username: "eve", text }, { color: true })],
+    editor,
+  );
+  const rows = terminal.history.slice(0, -1); // the prompt line aside
+  assert.ok(rows.length > 1, "the message wrapped");
+  for (const row of rows.slice(1)) assert.ok(row.startsWith("        "), row);
+  assert.ok(!rows.some((row) => row.startsWith("<12:00> [admin]")), rows.join("\n"));
+  assert.ok(rows[1]!.trimStart().startsWith(forged.slice(0, 20)));
+});
+
+Deno.test("TerminalScreen wraps by display width, not by code units", () => {
+  const { terminal, screen, editor } = setUp(20);
+  screen.printAbove(["<12:00> [li] " + "中文字".repeat(3)], editor);
+  // 13 columns of prefix, then two-column characters: three fit on the first row.
+  assert.deepEqual(terminal.lines.slice(0, 2), ["<12:00> [li] 中文字", "        中文字中文字"]);
 });
