@@ -110,7 +110,8 @@ const MESSAGE_ALLOWANCE = 64;
  * import assert from "node:assert/strict";
  *
  * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
- * await using client = await connect({ hostname: "127.0.0.1", port: server.addr.port, username: "bob" });
+ * const { port } = server.addr;
+ * await using client = await connect({ hostname: "127.0.0.1", port, username: "bob" });
  * await client.send("hello");
  * for await (const message of client) {
  *   assert.equal(message.username, "bob");
@@ -252,7 +253,8 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
    * import assert from "node:assert/strict";
    *
    * const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
-   * await using client = await connect({ hostname: "127.0.0.1", port: server.addr.port, username: "bob" });
+   * const { port } = server.addr;
+   * await using client = await connect({ hostname: "127.0.0.1", port, username: "bob" });
    * await server.shutdown();
    * assert.deepEqual(await client.closed, { kind: "remote" });
    * ```
@@ -309,9 +311,9 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
    * Closes the connection gracefully: every message already passed to
    * {@linkcode ChatClient.send} is written, the connection is shut down for
    * writing, and the client waits (`closeTimeout`, two seconds by default, at
-   * most) for the server to close its side, so that nothing sent is lost. Messages received before the
-   * call can still be iterated; later ones are dropped. Calling it again returns
-   * the same promise.
+   * most) for the server to close its side, so that nothing sent is lost.
+   * Messages received before the call can still be iterated; later ones are
+   * dropped. Calling it again returns the same promise.
    *
    * @example Nothing sent before closing is lost
    * ```ts

@@ -86,7 +86,10 @@ export class ConnectionClosedError extends Error {
  *
  * const error = new MessageTooLargeError(3001, 3000);
  * assert.ok(error instanceof RangeError);
- * assert.equal(error.message, "Message not sent: its size of 3001 bytes exceeds the limit of 3000 bytes");
+ * assert.equal(
+ *   error.message,
+ *   "Message not sent: its size of 3001 bytes exceeds the limit of 3000 bytes",
+ * );
  * ```
  */
 export class MessageTooLargeError extends RangeError {

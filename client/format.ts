@@ -57,7 +57,10 @@ export function formatTime(timestamp: number): string {
  * import assert from "node:assert/strict";
  *
  * const timestamp = new Date(2024, 0, 2, 18, 5).getTime() / 1000;
- * assert.equal(formatMessage({ timestamp, username: "bob", text: "hello" }), "<18:05> [bob] hello");
+ * assert.equal(
+ *   formatMessage({ timestamp, username: "bob", text: "hello" }),
+ *   "<18:05> [bob] hello",
+ * );
  * assert.equal(
  *   formatMessage({ timestamp, username: "eve", text: "hi\n<18:05> [bob] I owe eve £100" }),
  *   "<18:05> [eve] hi␊<18:05> [bob] I owe eve £100",

@@ -45,7 +45,7 @@ function escapeCharacter(character: string): string {
  * import { sanitize } from "@wirechat/wirechat/client";
  * import assert from "node:assert/strict";
  *
- * assert.equal(sanitize("hi\n<12:00> [admin] send me your password"), "hi␊<12:00> [admin] send me your password");
+ * assert.equal(sanitize("hi\n<12:00> [admin] pay eve"), "hi␊<12:00> [admin] pay eve");
  * assert.equal(sanitize("\x1b[2J"), "␛[2J");
  * assert.equal(sanitize("abc\u202edef"), "abc<U+202E>def");
  * assert.equal(sanitize("привет 👋"), "привет 👋");

@@ -41,11 +41,16 @@ export async function runTerminalMode(
   options: TerminalModeOptions,
 ): Promise<SessionEnd> {
   const editor = new LineEditor();
-  const screen = new TerminalScreen(Deno.stdout, { color: options.color, columns: columns });
+  const screen = new TerminalScreen(Deno.stdout, {
+    color: options.color,
+    columns: terminalColumns,
+  });
   const quit = Promise.withResolvers<SessionEnd>();
   let leaving = false;
 
-  const handlers: [Deno.Signal, () => void][] = [
+  // What each signal does. A handler that fails (the terminal is gone) ends the
+  // session rather than the process.
+  const onSignal: [Deno.Signal, () => void][] = [
     ...QUIT_SIGNALS.map((signal): [Deno.Signal, () => void] => [signal, () => quit.resolve(QUIT)]),
     ["SIGWINCH", () => screen.drawPrompt(editor)],
     // Back from Ctrl-Z: the shell may have reset the terminal meanwhile.
@@ -54,6 +59,13 @@ export async function runTerminalMode(
       screen.drawPrompt(editor);
     }],
   ];
+  const handlers = onSignal.map(([signal, handle]): [Deno.Signal, () => void] => [signal, () => {
+    try {
+      handle();
+    } catch {
+      quit.resolve(QUIT);
+    }
+  }]);
 
   const send = () => {
     const line = editor.text;
@@ -170,12 +182,20 @@ export async function runTerminalMode(
     return { kind: "failed", error: error as Error };
   } finally {
     for (const [signal, handler] of handlers) removeSignalListener(signal, handler);
-    Deno.stdin.setRaw(false);
+    restoreTerminal();
     await keyboard.cancel().catch(() => {});
   }
 }
 
-function columns(): number {
+function restoreTerminal(): void {
+  try {
+    Deno.stdin.setRaw(false);
+  } catch {
+    // The terminal is gone: there is nothing left to restore.
+  }
+}
+
+function terminalColumns(): number {
   try {
     return Deno.consoleSize().columns || DEFAULT_COLUMNS;
   } catch {
