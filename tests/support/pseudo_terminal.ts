@@ -33,7 +33,8 @@ async function findScript(): Promise<string | undefined> {
     return `needs util-linux's script, on Linux (this is ${Deno.build.os})`;
   }
   if (await succeeds("script", ["--version"])) return undefined;
-  if (Deno.uid() === 0 && await succeeds("apt-get", ["--version"])) {
+  // apt-get works as root only; anywhere else it fails, and the tests are ignored.
+  if (await succeeds("apt-get", ["--version"])) {
     console.error("tests: `script` is missing; installing bsdutils (util-linux) with apt-get");
     await succeeds("apt-get", ["install", "-y", "-qq", "bsdutils"]) ||
       await succeeds("sh", ["-c", "apt-get update -qq && apt-get install -y -qq bsdutils"]);
