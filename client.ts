@@ -58,8 +58,8 @@ export { formatMessage, type FormatOptions, formatTime } from "./client/format.t
 export { sanitize } from "./client/sanitize.ts";
 export type { ChatMessage } from "./protocol/frames.ts";
 
-import { main } from "./client/main.ts";
-
 if (import.meta.main) {
+  // The command's modules load only when it runs, not when the library is imported.
+  const { main } = await import("./client/main.ts");
   Deno.exit(await main(Deno.args));
 }
