@@ -7,7 +7,7 @@
 
 import { ProtocolError } from "../protocol/errors.ts";
 import { connect } from "./chat_client.ts";
-import { ConnectError, describeNetworkError } from "./errors.ts";
+import { ConnectError } from "./errors.ts";
 import { HELP, parseCommand, USAGE, UsageError, VERSION } from "./options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
@@ -85,18 +85,13 @@ function report(end: SessionEnd): number {
       warn(describeDisconnection(end.error));
       return 1;
     case "failed":
-      warn(`Cannot write output: ${describeNetworkError(end.error)}`);
+      warn(end.error.message);
       return 1;
   }
 }
 
-/**
- * One line that says how the connection ended.
- *
- * @param error What iterating the client threw.
- * @returns The line.
- */
-export function describeDisconnection(error: Error): string {
+// One line that says how the connection ended, from what iterating the client threw.
+function describeDisconnection(error: Error): string {
   if (error instanceof ProtocolError) {
     const detail = error.message.replace(/^Cannot decode frame: /, "");
     return `Connection closed: the server sent an invalid frame: ${detail}`;

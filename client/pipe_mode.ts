@@ -8,7 +8,7 @@ import type { ChatClient } from "./chat_client.ts";
 import { MessageTooLargeError } from "./errors.ts";
 import { formatMessage } from "./format.ts";
 import { type InputLine, LineSplitter } from "./line_splitter.ts";
-import type { SessionEnd } from "./session_end.ts";
+import { failed, type SessionEnd } from "./session_end.ts";
 
 /** Where pipe mode reads and writes. */
 export interface PipeModeOptions {
@@ -63,7 +63,7 @@ export async function runPipeMode(
         try {
           print(formatMessage(message));
         } catch (error) {
-          return { kind: "failed", error: error as Error };
+          return failed("write output", error);
         }
         echoes.received(message);
       }
@@ -95,13 +95,20 @@ export async function runPipeMode(
     await Promise.all(sending);
   };
 
+  let failure: SessionEnd | undefined;
   try {
     while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      await sendLines(splitter.push(value));
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        failure = failed("read input", error);
+        break;
+      }
+      if (chunk.done) break;
+      await sendLines(splitter.push(chunk.value));
     }
-    if (!inputCancelled) {
+    if (!inputCancelled && failure === undefined) {
       inputComplete = true;
       await sendLines(splitter.end());
       await echoes.allEchoed(echoTimeout);
@@ -109,9 +116,12 @@ export async function runPipeMode(
   } catch (error) {
     // Sending failed, so the connection is broken even if the server has not
     // closed it yet.
+    failure = { kind: "disconnected", error: error as Error };
+  }
+  if (failure !== undefined) {
     await client.close();
     const end = await receiving;
-    return end.kind === "quit" ? { kind: "disconnected", error: error as Error } : end;
+    return end.kind === "quit" ? failure : end;
   }
   await client.close();
   const end = await receiving;

@@ -10,7 +10,7 @@ import { MessageTooLargeError } from "./errors.ts";
 import { formatMessage } from "./format.ts";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
-import type { SessionEnd } from "./session_end.ts";
+import { failed, type SessionEnd } from "./session_end.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
 
 /** How terminal mode looks. */
@@ -144,7 +144,7 @@ export async function runTerminalMode(
         try {
           screen.printAbove([line], editor);
         } catch (error) {
-          return { kind: "failed", error: error as Error };
+          return failed("write output", error);
         }
       }
       return QUIT;
@@ -179,7 +179,7 @@ export async function runTerminalMode(
     // The terminal itself failed (it was closed under us).
     leaving = true;
     await client.close();
-    return { kind: "failed", error: error as Error };
+    return failed("write output", error);
   } finally {
     for (const [signal, handler] of handlers) removeSignalListener(signal, handler);
     restoreTerminal();

@@ -167,5 +167,27 @@ Deno.test("runPipeMode reports output it cannot write", async () => {
     warn,
   });
   await peer.send(encodeChatMessage({ timestamp: 0, username: "alice", text: "hi" }));
-  assert.deepEqual(await session, { kind: "failed", error: broken });
+  const end = await session;
+  assert.equal(end.kind, "failed");
+  assert.equal(end.kind === "failed" && end.error.message, "Cannot write output: broken pipe");
+  assert.equal(end.kind === "failed" && end.error.cause, broken);
+});
+
+Deno.test("runPipeMode reports input it cannot read, after sending what it read", async () => {
+  const { server, client, peer, warn, print } = await setUp();
+  await using _ = server;
+  let pulls = 0;
+  const failing = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulls++ === 0) controller.enqueue(encoder.encode("read\n"));
+      else controller.error(new Deno.errors.Interrupted("Interrupted system call (os error 4)"));
+    },
+  }, { highWaterMark: 0 });
+  const end = await runPipeMode(client, { input: failing, print, warn });
+  assert.equal(end.kind, "failed");
+  assert.equal(
+    end.kind === "failed" && end.error.message,
+    "Cannot read input: interrupted system call",
+  );
+  assert.deepEqual(await peer.untilEnd(), concat(["bob", "read"].map(encodeString)));
 });
