@@ -149,3 +149,12 @@ Deno.test("TerminalScreen wraps by display width, not by code units", () => {
   // 13 columns of prefix, then two-column characters: three fit on the first row.
   assert.deepEqual(terminal.lines.slice(0, 2), ["<12:00> [li] 中文字", "        中文字中文字"]);
 });
+
+Deno.test("TerminalScreen clear empties the screen and draws the prompt line at the top", () => {
+  const { terminal, screen, editor } = setUp();
+  screen.printAbove(["<12:00> [bob] one", "<12:00> [bob] two"], editor);
+  editor.insert("kept");
+  screen.clear(editor);
+  assert.deepEqual(terminal.lines.slice(0, 2), ["> kept", ""]);
+  assert.deepEqual(terminal.cursor, { row: 0, column: 6 });
+});
