@@ -1,0 +1,65 @@
+#!/usr/bin/env -S deno run --allow-net
+/**
+ * The wirechat client: a terminal chat client, and a library for bots and tools.
+ *
+ * ## The command
+ *
+ * ```sh
+ * deno run --allow-net client.ts [--host localhost] [--port 9000] bob
+ * deno install -g --allow-net -n wirechat-client jsr:@wirechat/wirechat/client
+ * ```
+ *
+ * With a terminal on standard input and output, a line editor keeps the line being
+ * typed at the bottom while messages arrive above it. With pipes, each line of
+ * input is one message and each message received is printed as one line,
+ * `<HH:MM> [user] text`; at the end of input everything read is sent before the
+ * client quits. Run it with `--help` for every flag.
+ *
+ * ## The library
+ *
+ * {@linkcode connect} logs in and returns a {@linkcode ChatClient}: `send(text)`
+ * sends, iterating receives, `close()` delivers what was sent, then closes. Text
+ * from peers is untrusted: {@linkcode sanitize} and {@linkcode formatMessage}
+ * make it safe to show in a terminal.
+ *
+ * Requires `--allow-net`.
+ *
+ * @example A bot that answers "ping"
+ * ```ts
+ * import { connect } from "@wirechat/wirechat/client";
+ * import { serve } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+ * const { port } = server.addr;
+ * await using bot = await connect({ hostname: "127.0.0.1", port, username: "bot" });
+ * await using alice = await connect({ hostname: "127.0.0.1", port, username: "alice" });
+ *
+ * await bot.send("online");
+ * for await (const message of bot) {
+ *   if (message.username === "bot") await alice.send("ping"); // the bot is logged in
+ *   if (message.text === "ping") await bot.send(`pong, ${message.username}`);
+ *   if (message.text.startsWith("pong")) break;
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export {
+  ChatClient,
+  type ChatClientOptions,
+  type CloseReason,
+  connect,
+  type ConnectOptions,
+} from "./client/chat_client.ts";
+export { ConnectError, ConnectionClosedError, MessageTooLargeError } from "./client/errors.ts";
+export { formatMessage, type FormatOptions, formatTime } from "./client/format.ts";
+export { sanitize } from "./client/sanitize.ts";
+export type { ChatMessage } from "./protocol/frames.ts";
+
+if (import.meta.main) {
+  // The command's modules load only when it runs, not when the library is imported.
+  const { main } = await import("./client/main.ts");
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,158 @@
+/**
+ * The errors the client library throws, and how a network error reads to a person.
+ *
+ * @module
+ */
+
+/**
+ * The client could not connect to the server: the connection was refused, the
+ * host was not found, the network is unreachable. The `cause` is Deno's error.
+ *
+ * @example Telling a failed connection from other failures
+ * ```ts
+ * import { connect, ConnectError } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * // A port nobody listens on: bind one, note it, free it.
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const { port } = listener.addr;
+ * listener.close();
+ *
+ * await assert.rejects(
+ *   connect({ hostname: "127.0.0.1", port, username: "bob" }),
+ *   (error) => error instanceof ConnectError && /connection refused$/.test(error.message),
+ * );
+ * ```
+ */
+export class ConnectError extends Error {
+  /** The host name the client tried. */
+  readonly hostname: string;
+  /** The port the client tried. */
+  readonly port: number;
+
+  /**
+   * Creates a connection error.
+   *
+   * @param hostname The host name the client tried.
+   * @param port The port the client tried.
+   * @param cause What Deno reported.
+   */
+  constructor(hostname: string, port: number, cause: unknown) {
+    super(`Cannot connect to ${formatAddress(hostname, port)}: ${describeNetworkError(cause)}`, {
+      cause,
+    });
+    this.name = "ConnectError";
+    this.hostname = hostname;
+    this.port = port;
+  }
+}
+
+/**
+ * The connection is closed, or closed while in use: the server closed it, the
+ * network failed, or the client was closed. A network failure is the `cause`.
+ *
+ * @example Sending after closing
+ * ```ts
+ * import { ConnectionClosedError } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ConnectionClosedError("Connection closed by the server");
+ * assert.ok(error instanceof ConnectionClosedError);
+ * assert.equal(error.message, "Connection closed by the server");
+ * ```
+ */
+export class ConnectionClosedError extends Error {
+  /**
+   * Creates a connection-closed error.
+   *
+   * @param message What happened, for a person.
+   * @param options The network error behind it, if any, as `cause`.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ConnectionClosedError";
+  }
+}
+
+/**
+ * A message is larger than the client's `maxMessageSize`, counted in UTF-8 bytes.
+ * It was not sent, and the connection stays up: a server would close the
+ * connection on such a message.
+ *
+ * @example Reading the size and the limit
+ * ```ts
+ * import { MessageTooLargeError } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new MessageTooLargeError(3001, 3000);
+ * assert.ok(error instanceof RangeError);
+ * assert.equal(
+ *   error.message,
+ *   "Message not sent: its size of 3001 bytes exceeds the limit of 3000 bytes",
+ * );
+ * ```
+ */
+export class MessageTooLargeError extends RangeError {
+  /** The message's size, in UTF-8 bytes. */
+  readonly size: number;
+  /** The limit, in UTF-8 bytes. */
+  readonly limit: number;
+
+  /**
+   * Creates a message-too-large error.
+   *
+   * @param size The message's size, in UTF-8 bytes.
+   * @param limit The limit, in UTF-8 bytes.
+   */
+  constructor(size: number, limit: number) {
+    super(`Message not sent: its size of ${size} bytes exceeds the limit of ${limit} bytes`);
+    this.name = "MessageTooLargeError";
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/**
+ * `host:port`, with an IPv6 address in brackets.
+ *
+ * @param hostname A host name or an IP address.
+ * @param port A port.
+ * @returns The address as a person writes it.
+ */
+export function formatAddress(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
+
+// Deno's error classes, by name, and how they read in a sentence.
+const NETWORK_ERRORS: Record<string, string> = {
+  AddrNotAvailable: "address not available",
+  BrokenPipe: "broken pipe",
+  ConnectionAborted: "connection aborted",
+  ConnectionRefused: "connection refused",
+  ConnectionReset: "connection reset",
+  HostUnreachable: "host unreachable",
+  NetworkUnreachable: "network unreachable",
+  NotConnected: "not connected",
+  PermissionDenied: "permission denied",
+  NotCapable: "permission denied",
+  TimedOut: "timed out",
+};
+
+/**
+ * A network error as the tail of a sentence: `connection refused`, `host not
+ * found`; otherwise its message, without Deno's `(os error N)`.
+ *
+ * @param error What Deno threw.
+ * @returns A short lower-case description.
+ */
+export function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const known = NETWORK_ERRORS[error.name];
+  if (known !== undefined) return known;
+  // Name resolution failures are plain errors; only their message tells.
+  if (/lookup address|Name or service not known|No address associated/i.test(error.message)) {
+    return "host not found";
+  }
+  const message = error.message.replace(/\s*\(os error \d+\)$/, "");
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}

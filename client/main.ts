@@ -1,0 +1,123 @@
+/**
+ * The command-line client: parse the flags, connect, run the mode that fits the
+ * standard streams, and turn how it ended into one line and an exit status.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../protocol/errors.ts";
+import { connect } from "./chat_client.ts";
+import { ConnectError } from "./errors.ts";
+import { HELP, parseCommand, USAGE, UsageError, VERSION } from "./options.ts";
+import { runPipeMode } from "./pipe_mode.ts";
+import type { SessionEnd } from "./session_end.ts";
+import { runTerminalMode } from "./terminal_mode.ts";
+import { writeAllSync } from "./write_all.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Runs the command-line client to its end. It never throws: every failure
+ * becomes one line on standard error and exit status 1.
+ *
+ * Requires `--allow-net`.
+ *
+ * @param args The arguments, without the program's name.
+ * @returns The exit status: 0 when the input ended or the user quit, 1 otherwise.
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  // An error nobody caught must not end the process with a stack trace either.
+  const onUncaught = (event: ErrorEvent | PromiseRejectionEvent) => {
+    event.preventDefault();
+    fail(event instanceof ErrorEvent ? event.error : event.reason);
+    Deno.exit(1);
+  };
+  globalThis.addEventListener("error", onUncaught);
+  globalThis.addEventListener("unhandledrejection", onUncaught);
+  try {
+    return await run(args);
+  } catch (error) {
+    fail(error);
+    return 1;
+  } finally {
+    globalThis.removeEventListener("error", onUncaught);
+    globalThis.removeEventListener("unhandledrejection", onUncaught);
+  }
+}
+
+async function run(args: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    warn(`${error.message}\n${USAGE}`);
+    return 1;
+  }
+  if (command.kind === "help") {
+    print(HELP);
+    return 0;
+  }
+  if (command.kind === "version") {
+    print(`wirechat client ${VERSION}`);
+    return 0;
+  }
+
+  let client;
+  try {
+    client = await connect(command.options);
+  } catch (error) {
+    if (!(error instanceof ConnectError)) throw error;
+    warn(error.message);
+    return 1;
+  }
+  const end = Deno.stdin.isTerminal() && Deno.stdout.isTerminal()
+    ? await runTerminalMode(client, { color: !Deno.noColor })
+    : await runPipeMode(client, { input: Deno.stdin.readable, print, warn });
+  return report(end);
+}
+
+function report(end: SessionEnd): number {
+  switch (end.kind) {
+    case "quit":
+      return 0;
+    case "disconnected":
+      warn(describeDisconnection(end.error));
+      return 1;
+    case "failed":
+      warn(end.error.message);
+      return 1;
+  }
+}
+
+// One line that says how the connection ended, from what iterating the client threw.
+function describeDisconnection(error: Error): string {
+  if (error instanceof ProtocolError) {
+    const detail = error.message.replace(/^Cannot decode frame: /, "");
+    return `Connection closed: the server sent an invalid frame: ${detail}`;
+  }
+  return error.message;
+}
+
+function print(line: string): void {
+  writeAllSync(Deno.stdout, encoder.encode(`${line}\n`));
+}
+
+function warn(line: string): void {
+  try {
+    writeAllSync(Deno.stderr, encoder.encode(`${line}\n`));
+  } catch {
+    // Nowhere left to tell.
+  }
+}
+
+// The last resort: the terminal back to normal, and one line instead of a trace.
+function fail(error: unknown): void {
+  try {
+    if (Deno.stdin.isTerminal()) Deno.stdin.setRaw(false);
+  } catch {
+    // Not ours to restore.
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  warn(`Unexpected error: ${message}`);
+}

@@ -1,0 +1,186 @@
+/**
+ * The client with pipes: plain lines in, plain lines out.
+ *
+ * @module
+ */
+
+import type { ChatClient } from "./chat_client.ts";
+import { MessageTooLargeError } from "./errors.ts";
+import { formatMessage } from "./format.ts";
+import { type InputLine, LineSplitter } from "./line_splitter.ts";
+import { failed, type SessionEnd } from "./session_end.ts";
+
+/** Where pipe mode reads and writes. */
+export interface PipeModeOptions {
+  /** The input: each line is one message. */
+  input: ReadableStream<Uint8Array>;
+  /**
+   * Writes one line of output, without its line ending, at once.
+   *
+   * @param line A received message, formatted.
+   */
+  print: (line: string) => void;
+  /**
+   * Tells the user something, on standard error.
+   *
+   * @param line One line, without its line ending.
+   */
+  warn: (line: string) => void;
+  /**
+   * How long, at most, to wait at the end of input for the server to echo the
+   * messages sent, in milliseconds.
+   *
+   * @default {2000}
+   */
+  echoTimeout?: number;
+}
+
+/**
+ * Runs the client with pipes: every line of input (without its `\n` or `\r\n`)
+ * is sent as one message, an empty line as an empty message, and a line over the
+ * limit is refused with a warning. Every received message is printed as
+ * `<HH:MM> [user] text` as soon as it arrives. At the end of input, every line
+ * read is sent, the client waits (a bounded moment) for the server to echo them,
+ * then closes the connection gracefully.
+ *
+ * @param client A logged-in client; pipe mode closes it.
+ * @param options The input and the output.
+ * @returns How the session ended.
+ */
+export async function runPipeMode(
+  client: ChatClient,
+  options: PipeModeOptions,
+): Promise<SessionEnd> {
+  const { input, print, warn, echoTimeout = 2000 } = options;
+  const echoes = new EchoTracker(client.username);
+  const reader = input.getReader();
+  let inputCancelled = false;
+  let inputComplete = false;
+
+  const receiving = (async (): Promise<SessionEnd> => {
+    try {
+      for await (const message of client) {
+        try {
+          print(formatMessage(message));
+        } catch (error) {
+          return failed("write output", error);
+        }
+        echoes.received(message);
+      }
+      return { kind: "quit" };
+    } catch (error) {
+      return { kind: "disconnected", error: error as Error };
+    } finally {
+      // Whatever ends the session ends the input: a pending read would keep the
+      // process waiting for a line that can no longer be sent.
+      echoes.abandon();
+      inputCancelled = true;
+      await reader.cancel().catch(() => {});
+    }
+  })();
+
+  const splitter = new LineSplitter(client.maxMessageSize);
+  const sendLines = async (lines: Iterable<InputLine>) => {
+    const sending = [];
+    for (const { text, size } of lines) {
+      if (text === undefined) {
+        warn(new MessageTooLargeError(size, client.maxMessageSize).message);
+        continue;
+      }
+      echoes.sent(text);
+      sending.push(client.send(text));
+    }
+    // The lines of one chunk go out together; waiting for them paces the reading
+    // of input to the speed of the connection.
+    await Promise.all(sending);
+  };
+
+  let failure: SessionEnd | undefined;
+  try {
+    while (true) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        failure = failed("read input", error);
+        break;
+      }
+      if (chunk.done) break;
+      await sendLines(splitter.push(chunk.value));
+    }
+    if (!inputCancelled && failure === undefined) {
+      inputComplete = true;
+      await sendLines(splitter.end());
+      await echoes.allEchoed(echoTimeout);
+    }
+  } catch (error) {
+    // Sending failed, so the connection is broken even if the server has not
+    // closed it yet.
+    failure = { kind: "disconnected", error: error as Error };
+  }
+  if (failure !== undefined) {
+    await client.close();
+    const end = await receiving;
+    return end.kind === "quit" ? failure : end;
+  }
+  await client.close();
+  const end = await receiving;
+  // The server may close the connection once it has echoed everything: the
+  // session did its work.
+  return end.kind === "disconnected" && inputComplete && echoes.done ? { kind: "quit" } : end;
+}
+
+/**
+ * Follows which of the messages sent have come back from the server. The server
+ * relays one client's messages in order, so they must come back in the order sent.
+ */
+class EchoTracker {
+  readonly #username: string;
+  #waiting: string[] = [];
+  #next = 0;
+  #allEchoed: PromiseWithResolvers<void> | undefined;
+  #abandoned = false;
+
+  constructor(username: string) {
+    this.#username = username;
+  }
+
+  /** Whether every message sent has come back. */
+  get done(): boolean {
+    return this.#next === this.#waiting.length;
+  }
+
+  sent(text: string): void {
+    this.#waiting.push(text);
+  }
+
+  received(message: { username: string; text: string }): void {
+    if (this.done) return;
+    if (message.username !== this.#username || message.text !== this.#waiting[this.#next]) return;
+    this.#next++;
+    if (this.done) {
+      this.#waiting = [];
+      this.#next = 0;
+      this.#allEchoed?.resolve();
+    }
+  }
+
+  /** Stops waiting: the connection has ended. */
+  abandon(): void {
+    this.#abandoned = true;
+    this.#allEchoed?.resolve();
+  }
+
+  /**
+   * Waits until every message sent has come back, or `timeout` milliseconds.
+   *
+   * @param timeout The longest wait.
+   */
+  async allEchoed(timeout: number): Promise<void> {
+    if (this.done || this.#abandoned) return;
+    this.#allEchoed = Promise.withResolvers();
+    const timer = setTimeout(this.#allEchoed.resolve, timeout);
+    await this.#allEchoed.promise;
+    clearTimeout(timer);
+  }
+}

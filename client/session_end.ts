@@ -1,0 +1,35 @@
+/**
+ * How a session of the command-line client ends, whatever its mode.
+ *
+ * @module
+ */
+
+import { describeNetworkError } from "./errors.ts";
+
+/**
+ * How a session ended:
+ *
+ * - `quit`: the input ended or the user quit (exit status 0);
+ * - `disconnected`: the connection ended first: the server closed it, broke the
+ *   protocol, or the network failed (exit status 1);
+ * - `failed`: the client could not read its input or write its output (exit
+ *   status 1); the error's message says so, in one line.
+ */
+export type SessionEnd =
+  | { readonly kind: "quit" }
+  | { readonly kind: "disconnected"; readonly error: Error }
+  | { readonly kind: "failed"; readonly error: Error };
+
+/**
+ * The end of a session whose input or output failed.
+ *
+ * @param what `"read input"` or `"write output"`.
+ * @param cause What Deno threw.
+ * @returns The session's end, with a one-line message.
+ */
+export function failed(what: "read input" | "write output", cause: unknown): SessionEnd {
+  return {
+    kind: "failed",
+    error: new Error(`Cannot ${what}: ${describeNetworkError(cause)}`, { cause }),
+  };
+}

@@ -1,0 +1,194 @@
+// deno-lint-ignore-file no-control-regex -- these tests are about control characters
+import assert from "node:assert/strict";
+import { type ChatClient, type ChatMessage, connect } from "../client.ts";
+import { serve } from "../server.ts";
+import { CLIENT } from "./support/client_process.ts";
+import { PseudoTerminal, PTY_UNAVAILABLE, shellQuote } from "./support/pseudo_terminal.ts";
+import type { VirtualTerminal } from "./support/virtual_terminal.ts";
+
+const ignore = PTY_UNAVAILABLE !== undefined;
+
+/**
+ * The client in terminal mode under a pseudo-terminal, followed by its exit
+ * status and the terminal's modes as `stty` reports them once it is gone.
+ */
+function startClient(port: number, args: string[] = [], options: { color?: boolean } = {}) {
+  const client = [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "--allow-net=127.0.0.1",
+    CLIENT,
+    "--host",
+    "127.0.0.1",
+  ]
+    .concat(["--port", String(port), ...args, "alice"])
+    .map(shellQuote)
+    .join(" ");
+  // The shell survives the client's Ctrl-C (a trap with a command is not
+  // inherited), to report its status and the terminal's modes.
+  const command = `trap 'true' INT; ${
+    options.color ? "env -u NO_COLOR " : ""
+  }${client}; echo "[exit $?]"; stty -a`;
+  return new PseudoTerminal(`sh -c ${shellQuote(command)}`, {
+    env: { TZ: "UTC", ...(options.color ? {} : { NO_COLOR: "1" }) },
+  });
+}
+
+async function observer(port: number): Promise<ChatClient> {
+  const client = await connect({ hostname: "127.0.0.1", port, username: "bob" });
+  await client.send("watching");
+  await next(client);
+  return client;
+}
+
+async function next(client: ChatClient): Promise<ChatMessage> {
+  for await (const message of client) return message;
+  throw new Error("The connection ended");
+}
+
+/** The row the cursor is on. */
+function cursorRow(screen: VirtualTerminal): string {
+  return screen.lines[screen.cursor.row]!;
+}
+
+/** Waits for the prompt line to read `line` with the cursor at `column`. */
+function promptIs(terminal: PseudoTerminal, line: string, column: number): Promise<void> {
+  return terminal.waitFor(
+    `the prompt line ${JSON.stringify(line)}`,
+    (screen) => cursorRow(screen) === line.trimEnd() && screen.cursor.column === column,
+  );
+}
+
+/** Waits for the client's exit, then checks the terminal is back to normal. */
+async function assertExitAndRestored(terminal: PseudoTerminal, code: number): Promise<void> {
+  await terminal.waitFor(
+    "the terminal modes",
+    (screen) => /\bicanon\b/.test(screen.history.join("\n")),
+  );
+  assert.equal(await terminal.close(), 0);
+  const after = terminal.output.slice(terminal.output.indexOf("[exit "));
+  assert.match(after, new RegExp(`^\\[exit ${code}\\]`));
+  // Canonical mode, echo and signals back on: the terminal is restored.
+  for (const mode of ["icanon", "echo", "isig", "icrnl", "opost"]) {
+    assert.match(after, new RegExp(`(^|\\s)${mode}\\b`), `${mode} is on`);
+    assert.doesNotMatch(after, new RegExp(`-${mode}\\b`), `${mode} is on`);
+  }
+}
+
+Deno.test({
+  name: "terminal mode keeps a half-typed line intact while a message arrives, and sends it",
+  ignore,
+  async fn() {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    await using bob = await observer(server.addr.port);
+    await using terminal = startClient(server.addr.port);
+    await promptIs(terminal, "> ", 2);
+
+    await terminal.type("hello wor");
+    await promptIs(terminal, "> hello wor", 11);
+    await bob.send("a message from bob");
+    assert.equal((await next(bob)).text, "a message from bob"); // bob's own echo
+    // The message goes above, the half-typed line stays below it, intact, with
+    // the cursor in place.
+    await terminal.waitFor("bob's message above the prompt line", (screen) => {
+      const { row, column } = screen.cursor;
+      return /^<\d\d:\d\d> \[bob\] a message from bob$/.test(screen.lines[row - 1]!) &&
+        screen.lines[row] === "> hello wor" && column === 11;
+    });
+
+    await terminal.type("ld\r");
+    assert.equal((await next(bob)).text, "hello world");
+    await terminal.waitFor(
+      "alice's echo",
+      (screen) => screen.lines.some((line) => line.endsWith("[alice] hello world")),
+    );
+    await promptIs(terminal, "> ", 2);
+
+    await terminal.type("\x04"); // Ctrl-D on an empty line
+    await assertExitAndRestored(terminal, 0);
+  },
+});
+
+Deno.test({
+  name: "terminal mode edits multi-byte characters whole, recalls history, and refuses oversize",
+  ignore,
+  async fn() {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    await using bob = await observer(server.addr.port);
+    await using terminal = startClient(server.addr.port, ["--max-message-size", "12"]);
+    await promptIs(terminal, "> ", 2);
+
+    // п р и в е т: two to the left, Backspace takes "в", then X goes in.
+    await terminal.type("привет\x1b[D\x1b[D\x7fX\r");
+    assert.equal((await next(bob)).text, "приXет");
+    // An emoji with a skin tone is one character for Left and Backspace.
+    await terminal.type("a👋🏽b\x1b[D\x7f\r");
+    assert.equal((await next(bob)).text, "ab");
+    // Ctrl-U clears the line; Home and End; Up recalls the line before.
+    await terminal.type("junk\x15x\x1b[Hy\x1b[Fz\r");
+    assert.equal((await next(bob)).text, "yxz");
+    await terminal.type("\x1b[A\x1b[A\r");
+    assert.equal((await next(bob)).text, "ab");
+
+    // 13 bytes: refused with a note, kept in the editor for a fix.
+    await terminal.type("1234567890abc\r");
+    await terminal.waitFor(
+      "the note",
+      (screen) =>
+        screen.lines.some((line) =>
+          line === "-- Message not sent: its size of 13 bytes exceeds the limit of 12 bytes"
+        ),
+    );
+    await promptIs(terminal, "> 1234567890abc", 15);
+    await terminal.type("\x7f\r");
+    assert.equal((await next(bob)).text, "1234567890ab", "the next message is the fixed one");
+
+    // An empty line is not sent.
+    await terminal.type("\r\rlast\r");
+    assert.equal((await next(bob)).text, "last");
+
+    await terminal.type("\x03"); // Ctrl-C
+    await assertExitAndRestored(terminal, 0);
+  },
+});
+
+Deno.test({
+  name: "terminal mode says the server closed the connection, exits 1 and restores the terminal",
+  ignore,
+  async fn() {
+    const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    await using terminal = startClient(server.addr.port);
+    await promptIs(terminal, "> ", 2);
+    await terminal.type("half");
+    await promptIs(terminal, "> half", 6);
+    await server.shutdown();
+    await terminal.waitFor(
+      "the error line",
+      (screen) => screen.history.includes("Connection closed by the server"),
+    );
+    await assertExitAndRestored(terminal, 1);
+    assert.ok(!terminal.output.includes("Stack backtrace"));
+  },
+});
+
+Deno.test({
+  name: "terminal mode colours user names unless NO_COLOR is set, and escapes peer text",
+  ignore,
+  async fn() {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    await using bob = await observer(server.addr.port);
+    for (const color of [true, false]) {
+      await using terminal = startClient(server.addr.port, [], { color });
+      await promptIs(terminal, "> ", 2);
+      await bob.send("\x1b[2Jclear\nforged\u202e");
+      await terminal.waitFor(
+        "the message",
+        (screen) => screen.lines.some((line) => line.endsWith("[bob] ␛[2Jclear␊forged<U+202E>")),
+      );
+      assert.equal(/\[\x1b\[\d+mbob\x1b\[39m\]/.test(terminal.output), color);
+      await terminal.type("\x04");
+      await assertExitAndRestored(terminal, 0);
+    }
+  },
+});
