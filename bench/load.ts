@@ -93,7 +93,7 @@ export interface LoadOptions {
   /**
    * A hard stop, in seconds, connect included.
    *
-   * @default {60}
+   * @default {60, or the hold plus 60}
    */
   durationLimit?: number;
   /**
@@ -341,7 +341,8 @@ class LoadRun {
     this.#messages = checkInteger("messages", options.messages ?? 1000, 0, MAX_SEQUENCE - 1);
     this.#size = checkInteger("size", options.size ?? 64, BODY_HEADER_SIZE, 1 << 24);
     this.#window = checkInteger("window", options.window ?? 16, 1, 1 << 20);
-    this.#durationLimitMs = 1000 * checkSeconds("duration limit", options.durationLimit ?? 60);
+    this.#durationLimitMs = 1000 *
+      checkSeconds("duration limit", options.durationLimit ?? (this.#hold ?? 0) + 60);
     this.#stallTimeoutMs = 1000 * checkSeconds("stall timeout", options.stallTimeout ?? 5);
     this.#readBufferSize = checkInteger(
       "read buffer size",
@@ -946,7 +947,8 @@ OPTIONS:
   --size B              message body bytes, at least 16 (64)
   --window W            most un-echoed messages per sender; 1 is ping-pong (16)
   --hold T              log in, send nothing, hold T seconds
-  --duration-limit T    hard stop after T seconds, connect included (60)
+  --duration-limit T    hard stop after T seconds, connect included (60, or
+                        the hold plus 60)
   --stall-timeout T     stop when nothing moves for T seconds while running (5)
   --read-buffer BYTES   read buffer per connection (64 MiB / clients, 4-64 KiB)
   --decoder D           scanner: check frames in place (default); codec: decode
