@@ -1,0 +1,96 @@
+/**
+ * Paces socket writes over turns of the event loop.
+ *
+ * Deno polls an I/O op eagerly when it is called, so a write to a socket with room
+ * completes at once, but only within the runtime's cooperative budget: after 128
+ * I/O operations in one turn of the event loop, further ops are parked and finish
+ * turns later, in bursts. A fan-out of one message to a thousand clients would park
+ * most of its writes, and their clients would lag behind by tens of milliseconds.
+ * The pump keeps each turn under the budget instead: it runs up to
+ * {@linkcode WRITES_PER_TURN} writes, then yields to the event loop through a
+ * `MessageChannel` (the cheapest way to reach the next turn; a zero-delay timer
+ * waits a millisecond or more) and carries on there.
+ *
+ * @module
+ */
+
+/** Something the pump lets write: it starts exactly one write when asked. */
+export interface Writer {
+  /** Starts one write; it must not throw. */
+  write(): void;
+}
+
+/**
+ * Writes started per turn of the event loop: Deno's budget is 128 I/O ops, and the
+ * rest is left for reads and accepts.
+ */
+export const WRITES_PER_TURN = 96;
+
+/** A FIFO of writers, served at most {@linkcode WRITES_PER_TURN} per turn. */
+export class WritePump {
+  #queue: Writer[] = [];
+  #head = 0;
+  #used = 0;
+  #channel: MessageChannel | undefined;
+  #waiting = false; // a turn marker is on its way
+  #closed = false;
+
+  /** Writers waiting for their turn. */
+  get waiting(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /**
+   * Queues a writer; it writes in this turn if the budget allows, else in a later
+   * one, after the writers queued before it.
+   */
+  schedule(writer: Writer): void {
+    if (this.#closed) return;
+    this.#queue.push(writer);
+    this.#run();
+  }
+
+  /** Stops the pump and releases its channel; queued writers are dropped. */
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#head = 0;
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = undefined;
+  }
+
+  #run(): void {
+    const queue = this.#queue;
+    while (this.#head < queue.length && this.#used < WRITES_PER_TURN) {
+      const writer = queue[this.#head]!;
+      queue[this.#head++] = undefined!;
+      this.#used++;
+      writer.write();
+    }
+    if (this.#head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    // The count of writes only restarts when a marker message proves that a new turn
+    // began. Sending one costs a little, so it is only sent once writes are left
+    // waiting; until then the count spans turns and overstates the use, never more.
+    if (!this.#waiting && this.#head < this.#queue.length) this.#awaitNextTurn();
+  }
+
+  #awaitNextTurn(): void {
+    if (this.#channel === undefined) {
+      this.#channel = new MessageChannel();
+      this.#channel.port1.onmessage = () => {
+        this.#waiting = false;
+        this.#used = 0;
+        if (!this.#closed && this.waiting > 0) this.#run();
+      };
+    }
+    this.#waiting = true;
+    this.#channel.port2.postMessage(null);
+  }
+}

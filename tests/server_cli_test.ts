@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { ChatPeer } from "./support/chat_peer.ts";
+import { projectFile, runDeno, ServerProcess } from "./support/process.ts";
+
+const SERVER = projectFile("server.ts");
+
+function assertOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split("\n");
+  assert.match(lines[0]!, pattern);
+  assert.match(lines[0]!, /^wirechat-server: /);
+  assert.ok(!/^\s+at /m.test(stderr), `a stack trace was printed:\n${stderr}`);
+  assert.ok(!stderr.includes("Uncaught"), stderr);
+}
+
+Deno.test("server --help prints usage and every option, and exits 0", async () => {
+  const { code, stdout } = await runDeno(["run", SERVER, "--help"]);
+  assert.equal(code, 0);
+  for (
+    const flag of [
+      "--host",
+      "--port",
+      "--max-username-size",
+      "--max-message-size",
+      "--max-clients",
+      "--max-queue-bytes",
+      "--login-timeout",
+      "--log-level",
+      "--version",
+    ]
+  ) assert.ok(stdout.includes(flag), flag);
+  assert.ok(stdout.includes("USAGE:\n  deno run --allow-net server.ts"), stdout);
+});
+
+Deno.test("server --version prints the version from deno.json", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(projectFile("deno.json")));
+  const { code, stdout } = await runDeno(["run", SERVER, "-V"]);
+  assert.equal(code, 0);
+  assert.equal(stdout.trim(), `wirechat-server ${version}`);
+});
+
+Deno.test("server rejects bad flags with one line and the usage, exit 1", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--bogus"], /unknown option --bogus/],
+    [["--port", "abc"], /invalid value for --port: "abc" \(expected an integer from 0 to 65535\)/],
+    [["--port", "70000"], /invalid value for --port/],
+    [["--max-message-size=-1"], /invalid value for --max-message-size: "-1"/],
+    [["--max-message-size", "-1"], /option --max-message-size needs a value/],
+    [["--max-username-size", "0"], /invalid value for --max-username-size/],
+    [["--login-timeout", "0"], /invalid value for --login-timeout/],
+    [["--log-level", "loud"], /invalid value for --log-level: "loud"/],
+    [["--port"], /option --port needs a value/],
+    [["extra"], /unexpected argument extra/],
+  ];
+  for (const [args, pattern] of cases) {
+    const { code, stderr } = await runDeno(["run", "--allow-net", SERVER, ...args]);
+    assert.equal(code, 1, args.join(" "));
+    assertOneLineError(stderr, pattern);
+    assert.match(stderr, /^usage: wirechat-server /m);
+  }
+});
+
+Deno.test("server reports a port in use in one line, exit 1", async () => {
+  await using running = await ServerProcess.start();
+  const { code, stderr } = await runDeno([
+    "run",
+    "--allow-net",
+    SERVER,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(running.port),
+  ]);
+  assert.equal(code, 1);
+  assertOneLineError(
+    stderr,
+    new RegExp(`cannot listen on 127\\.0\\.0\\.1:${running.port}: the address is already in use`),
+  );
+});
+
+Deno.test("server without network permission says so in one line, exit 1", async () => {
+  const { code, stderr } = await runDeno(["run", "--no-prompt", SERVER, "--port", "0"]);
+  assert.equal(code, 1);
+  assertOneLineError(stderr, /no network permission \(run with --allow-net\)/);
+});
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`server relays messages and exits 0 on ${signal}, closing connections`, async () => {
+    await using server = await ServerProcess.start();
+    const alice = await ChatPeer.login(server.port, "alice");
+    await server.stderr.waitFor(/logged in as "alice"/);
+    await alice.sendString("through the CLI");
+    assert.equal((await alice.waitForMessages(1))[0]!.text, "through the CLI");
+    const stopped = Date.now();
+    const status = await server.stop(signal);
+    assert.ok(Date.now() - stopped < 1000, `took ${Date.now() - stopped} ms`);
+    assert.equal(status.code, 0);
+    assert.equal(await alice.waitForEnd(), "closed");
+    await server.stderr.waitFor(new RegExp(`received ${signal}, shutting down`));
+    await server.stderr.waitFor(/shut down: closed 1 connections; 1 served, 1 messages relayed/);
+    await alice.close();
+  });
+}
+
+Deno.test("server keeps running when it runs out of file descriptors", async () => {
+  // A low descriptor limit makes accept fail with "Too many open files".
+  await using server = await ServerProcess.start([], {
+    shell: "ulimit -n 48",
+  });
+  const peers: ChatPeer[] = [];
+  for (let i = 0; i < 60; i++) peers.push(await ChatPeer.connect(server.port));
+  await server.stderr.waitFor(/error accept failed: .*retrying in \d+ ms/);
+  for (const peer of peers) await peer.close();
+  // With descriptors free again, the server accepts and relays as before.
+  const alice = await ChatPeer.login(server.port, "alice");
+  await alice.sendString("back in business");
+  assert.equal((await alice.waitForMessages(1, 10_000))[0]!.text, "back in business");
+  await alice.close();
+  assert.equal((await server.stop()).code, 0);
+});
