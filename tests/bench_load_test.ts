@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type LoadOptions, type LoadResult, runLoad } from "../bench/load.ts";
 import { startNaiveServer } from "../bench/naive_server.ts";
+import { serve } from "../server.ts";
 import { type Fault, startFaultyServer } from "./support/faulty_server.ts";
 
 async function loadNaive(options: Omit<LoadOptions, "port">): Promise<LoadResult> {
@@ -46,6 +47,24 @@ Deno.test("runLoad counts every delivery from a correct server, with nothing los
   assert.ok(result.latencyUs.p50 <= result.latencyUs.p99);
   assert.ok(result.latencyUs.p99 <= result.latencyUs.max);
   assert.ok(result.connectS >= result.tcpConnectS);
+});
+
+Deno.test("runLoad counts every delivery from wirechat's server, with nothing lost", async () => {
+  const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+  try {
+    const result = await runLoad({
+      port: server.addr.port,
+      clients: 20,
+      senders: 4,
+      messages: 50,
+      window: 8,
+      durationLimit: 10,
+    });
+    assert.equal(result.deliveriesReceived, 20 * 4 * 50);
+    assert.equal(result.ok, true);
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test("runLoad gives the same counts through the project's ClientDecoder", async () => {
