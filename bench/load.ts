@@ -450,6 +450,7 @@ class LoadRun {
           this.#lost(client, "closed by the server");
           return;
         }
+        if (this.#phase === Phase.Done) return; // what arrives after the end is not counted
         const now = this.#beforeChunk();
         try {
           decoder.push(buffer.subarray(0, n));
@@ -480,6 +481,7 @@ class LoadRun {
           this.#lost(client, "closed by the server");
           return;
         }
+        if (this.#phase === Phase.Done) return; // what arrives after the end is not counted
         const now = this.#beforeChunk();
         const end = held + n;
         this.#current = client;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type LoadOptions, type LoadResult, runLoad } from "../bench/load.ts";
 import { startNaiveServer } from "../bench/naive_server.ts";
+import { ServerProcess } from "../bench/server_process.ts";
 import { serve } from "../server.ts";
 import { type Fault, startFaultyServer } from "./support/faulty_server.ts";
 
@@ -96,6 +97,40 @@ Deno.test("runLoad holds logged-in clients and reports the login time", async ()
   assert.equal(result.ok, true);
   assert.ok(result.connectS > 0);
   assert.ok(result.elapsedS >= 0.1);
+});
+
+Deno.test("runLoad cut by its duration limit counts nothing that arrives afterwards", async () => {
+  // In another process, the server keeps sending while the run closes its connections.
+  const server = await ServerProcess.start({
+    label: "naive",
+    command: [
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      new URL("../bench/naive_server.ts", import.meta.url).pathname,
+      "--port",
+      "0",
+    ],
+  });
+  try {
+    const result = await runLoad({
+      port: server.port,
+      clients: 300,
+      senders: 4,
+      messages: 1_000_000,
+      window: 8,
+      durationLimit: 0.5,
+    });
+    assert.equal(result.stopReason, "duration-limit");
+    assert.equal(result.completed, false);
+    assert.equal(result.invalidFrames, 0);
+    assert.equal(result.orderViolations, 0);
+    assert.equal(result.disconnects, 0);
+    assert.ok(result.deliveriesReceived > 0);
+    assert.ok(result.deliveriesReceived <= result.deliveriesExpected);
+  } finally {
+    await server.stop();
+  }
 });
 
 Deno.test("runLoad reports a dropped delivery as lost", async () => {
