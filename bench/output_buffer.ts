@@ -37,11 +37,6 @@ export class OutputBuffer {
     this.#onError = onError;
   }
 
-  /** Bytes appended and not yet handed to a write. */
-  get pending(): number {
-    return this.#fillLength;
-  }
-
   /**
    * Reserves `size` bytes at the end of the output and returns them to fill. They
    * are sent on the next {@linkcode OutputBuffer.flush}.
