@@ -1,0 +1,287 @@
+#!/usr/bin/env -S deno run --allow-net
+/**
+ * The baseline for the benchmarks: a chat server written the straightforward way,
+ * as most people would write it. It is correct (every message relayed to every
+ * logged-in client, the sender included, in one total order; strict size limits
+ * and UTF-8), but it makes no effort to be fast or frugal:
+ *
+ * - a 64 KiB read buffer per connection, idle or not;
+ * - one `await conn.write` per recipient per message, under one room-wide lock
+ *   (which is what keeps the order total), while the sender's reads wait;
+ * - a client that stops reading stalls everyone.
+ *
+ * Do not deploy it: `server.ts` is the server.
+ *
+ * ```sh
+ * deno run --allow-net bench/naive_server.ts --host 127.0.0.1 --port 9000
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_USERNAME_SIZE,
+  encodeChatMessage,
+  ServerDecoder,
+} from "../mod.ts";
+
+/** Where the naive server listens, and its limits. */
+export interface NaiveServerOptions {
+  /**
+   * The address to listen on.
+   *
+   * @default {"127.0.0.1"}
+   */
+  hostname?: string;
+  /**
+   * The port; 0 picks a free one.
+   *
+   * @default {0}
+   */
+  port?: number;
+  /**
+   * The largest user name accepted, in bytes.
+   *
+   * @default {25}
+   */
+  maxUsernameSize?: number;
+  /**
+   * The largest message accepted, in bytes.
+   *
+   * @default {3000}
+   */
+  maxMessageSize?: number;
+}
+
+/** A running naive server. */
+export interface NaiveServer {
+  /** The address it listens on. */
+  readonly addr: Deno.NetAddr;
+  /** Stops accepting, closes every connection, and resolves when all is closed. */
+  close(): Promise<void>;
+}
+
+interface Member {
+  readonly conn: Deno.TcpConn;
+  username: string;
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await conn.write(bytes.subarray(written));
+  }
+}
+
+class Room {
+  readonly #members = new Set<Member>();
+  readonly #connections = new Set<Promise<void>>();
+  readonly #conns = new Set<Deno.TcpConn>();
+  readonly #listener: Deno.TcpListener;
+  readonly #maxUsernameSize: number;
+  readonly #maxMessageSize: number;
+  #lock: Promise<void> = Promise.resolve();
+  #accepting: Promise<void> = Promise.resolve();
+
+  constructor(listener: Deno.TcpListener, maxUsernameSize: number, maxMessageSize: number) {
+    this.#listener = listener;
+    this.#maxUsernameSize = maxUsernameSize;
+    this.#maxMessageSize = maxMessageSize;
+  }
+
+  start(): void {
+    this.#accepting = this.#accept();
+  }
+
+  async close(): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    for (const conn of this.#conns) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+    await Promise.allSettled(this.#connections);
+    await this.#lock;
+  }
+
+  async #accept(): Promise<void> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (error instanceof Deno.errors.BadResource) return; // closed
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        continue;
+      }
+      const serving = this.#serve(conn).finally(() => this.#connections.delete(serving));
+      this.#connections.add(serving);
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    this.#conns.add(conn);
+    conn.setNoDelay(true);
+    const member: Member = { conn, username: "" };
+    const buffer = new Uint8Array(64 * 1024);
+    const text = new TextDecoder();
+    const frames: Uint8Array[] = [];
+    const decoder = new ServerDecoder({
+      login: (username) => {
+        member.username = username;
+        this.#members.add(member);
+      },
+      message: (bytes) => {
+        frames.push(encodeChatMessage({
+          timestamp: Math.floor(Date.now() / 1000),
+          username: member.username,
+          text: text.decode(bytes),
+        }));
+      },
+    }, { maxUsernameSize: this.#maxUsernameSize, maxMessageSize: this.#maxMessageSize });
+    try {
+      while (true) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        decoder.push(buffer.subarray(0, n));
+        for (const frame of frames.splice(0)) await this.#broadcast(frame);
+      }
+    } catch {
+      // a protocol error or a failed read: drop the connection
+    } finally {
+      this.#members.delete(member);
+      this.#conns.delete(conn);
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** Writes `frame` to every member in turn, after every earlier broadcast. */
+  #broadcast(frame: Uint8Array): Promise<void> {
+    this.#lock = this.#lock.then(async () => {
+      for (const member of this.#members) {
+        try {
+          await writeAll(member.conn, frame);
+        } catch {
+          this.#members.delete(member);
+        }
+      }
+    });
+    return this.#lock;
+  }
+}
+
+/**
+ * Starts the naive server.
+ *
+ * Requires `--allow-net`.
+ *
+ * @example Start on a free port, then stop
+ * ```ts
+ * import { startNaiveServer } from "./naive_server.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const server = startNaiveServer({ hostname: "127.0.0.1", port: 0 });
+ * assert.ok(server.addr.port > 0);
+ * await server.close();
+ * ```
+ *
+ * @param options Where to listen and the limits.
+ * @returns The running server.
+ */
+export function startNaiveServer(options: NaiveServerOptions = {}): NaiveServer {
+  const listener = Deno.listen({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+    tcpBacklog: 4096,
+  });
+  const room = new Room(
+    listener,
+    options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE,
+    options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+  );
+  room.start();
+  let closing: Promise<void> | undefined;
+  return {
+    addr: listener.addr,
+    close: () => closing ??= room.close(),
+  };
+}
+
+const USAGE = `The naive baseline chat server of the benchmarks (not for use).
+
+USAGE:
+  deno run --allow-net bench/naive_server.ts [options]
+
+OPTIONS:
+  --host H                 address to listen on (127.0.0.1)
+  --port P                 port, 0 for a free one (9000)
+  --max-username-size N    largest user name in bytes (25)
+  --max-message-size N     largest message in bytes (3000)
+  -h, --help               print this help`;
+
+function parseIntegerFlag(name: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isInteger(number) || number < 0) {
+    throw new RangeError(`Invalid option --${name}: "${value}" is not a non-negative integer`);
+  }
+  return number;
+}
+
+async function main(): Promise<number> {
+  let options: NaiveServerOptions;
+  try {
+    const { values } = parseArgs({
+      args: Deno.args,
+      strict: true,
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "9000" },
+        "max-username-size": { type: "string", default: String(DEFAULT_MAX_USERNAME_SIZE) },
+        "max-message-size": { type: "string", default: String(DEFAULT_MAX_MESSAGE_SIZE) },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    options = {
+      hostname: values.host,
+      port: parseIntegerFlag("port", values.port),
+      maxUsernameSize: parseIntegerFlag("max-username-size", values["max-username-size"]),
+      maxMessageSize: parseIntegerFlag("max-message-size", values["max-message-size"]),
+    };
+  } catch (error) {
+    console.error(`naive_server: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    return 1;
+  }
+  let server: NaiveServer;
+  try {
+    server = startNaiveServer(options);
+  } catch (error) {
+    console.error(
+      `naive_server: cannot listen on ${options.hostname}:${options.port}: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+    return 1;
+  }
+  console.error(`naive_server: listening on ${server.addr.hostname}:${server.addr.port}`);
+  const stopped = Promise.withResolvers<void>();
+  const stop = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await stopped.promise;
+  await server.close();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());
