@@ -1,11 +1,11 @@
-#!/usr/bin/env -S deno run --allow-net
+#!/usr/bin/env -S deno run --allow-net --v8-flags=--max-semi-space-size=1
 /**
  * The wirechat chat server, as a library and as a command.
  *
  * As a command (requires `--allow-net`):
  *
  * ```sh
- * deno run --allow-net server.ts --port 9000
+ * deno run --allow-net --v8-flags=--max-semi-space-size=1 server.ts --port 9000
  * deno install -g -N -n wirechat-server jsr:@wirechat/wirechat/server
  * wirechat-server --help
  * ```

@@ -9,7 +9,8 @@
  * The pump keeps each turn under the budget instead: it runs up to
  * {@linkcode WRITES_PER_TURN} writes, then yields to the event loop through a
  * `MessageChannel` (the cheapest way to reach the next turn; a zero-delay timer
- * waits a millisecond or more) and carries on there.
+ * waits a millisecond or more, and `setImmediate` often runs in the same turn) and
+ * carries on there.
  *
  * @module
  */
@@ -21,10 +22,11 @@ export interface Writer {
 }
 
 /**
- * Writes started per turn of the event loop: Deno's budget is 128 I/O ops, and the
- * rest is left for reads and accepts.
+ * Writes started per turn of the event loop: Deno's budget is 128 I/O operations,
+ * and reads that find data waiting take a few of them too. Measured best among 96,
+ * 112 and 124 at fan-outs to 100 and to 1,000 clients.
  */
-export const WRITES_PER_TURN = 96;
+export const WRITES_PER_TURN = 112;
 
 /** A FIFO of writers, served at most {@linkcode WRITES_PER_TURN} per turn. */
 export class WritePump {
