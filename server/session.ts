@@ -34,7 +34,7 @@ export interface SessionHost {
 
 // Idle connections dominate a chat server's memory: each keeps one read pending, and
 // that read holds its buffer. Start small; grow while reads fill the buffer.
-const MIN_READ_SIZE = 256;
+const MIN_READ_SIZE = 64;
 const MAX_READ_SIZE = 64 * 1024;
 
 function describe(error: unknown): CloseReason {
