@@ -92,7 +92,15 @@ function defaultServers(): { wirechat: ServerSpec | null; naive: ServerSpec } {
     wirechat: exists(`${ROOT}server.ts`)
       ? {
         label: "wirechat",
-        command: [deno, "run", "--allow-net", "server.ts", ...local],
+        // As `deno task start` runs it.
+        command: [
+          deno,
+          "run",
+          "--allow-net",
+          "--v8-flags=--max-semi-space-size=1",
+          "server.ts",
+          ...local,
+        ],
         cwd: ROOT,
       }
       : null,
