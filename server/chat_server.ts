@@ -51,11 +51,12 @@ function errorText(error: unknown): string {
  * A running chat server. Create one with {@linkcode serve}.
  *
  * It relays every message to every logged-in client, the sender included, encoded
- * once and in one total order. Each client has its own outbound queue with one
- * write in flight: a slow or dead client never delays anyone else, and is
- * disconnected when its queue passes `maxQueueBytes`. A connection that sends an
- * oversized string (judged from its 4 size bytes), bytes that are not UTF-8 or a
- * bad user name is closed at once; so is one that does not log in in time.
+ * once and in one total order. Each client writes the shared log of messages from
+ * its own cursor, with one write in flight: a slow or dead client never delays
+ * anyone else, and is disconnected once it falls `maxQueueBytes` behind. A
+ * connection that sends an oversized string (judged from its 4 size bytes), bytes
+ * that are not UTF-8 or a bad user name is closed at once; so is one that does not
+ * log in in time.
  */
 export class ChatServer implements AsyncDisposable {
   /** The address the server listens on (with the real port when 0 was asked for). */
@@ -104,9 +105,10 @@ export class ChatServer implements AsyncDisposable {
       `listening on ${formatAddr(this.addr)} (user names up to ${resolved.maxUsernameSize} ` +
         `bytes, messages up to ${resolved.maxMessageSize} bytes, ${resolved.maxClients} clients)`,
     );
-    resolved.signal?.addEventListener("abort", () => this.shutdown(), { once: true });
     this.#running++;
     this.#acceptLoop();
+    if (resolved.signal?.aborted) this.shutdown();
+    resolved.signal?.addEventListener("abort", () => this.shutdown(), { once: true });
   }
 
   /** Counters of the server's activity. */

@@ -180,6 +180,12 @@ Deno.test("server shuts down when its signal is aborted", async () => {
   await assert.rejects(ChatPeer.connect(server.addr.port), Deno.errors.ConnectionRefused);
 });
 
+Deno.test("server given an aborted signal shuts down at once", async () => {
+  const server = serve({ hostname: "127.0.0.1", port: 0, signal: AbortSignal.abort(), log() {} });
+  await server.finished;
+  await assert.rejects(ChatPeer.connect(server.addr.port), Deno.errors.ConnectionRefused);
+});
+
 Deno.test("serve refuses options out of range", () => {
   assert.throws(() => serve({ port: 70000, log() {} }), RangeError);
   assert.throws(() => serve({ maxUsernameSize: 0, log() {} }), RangeError);
