@@ -193,10 +193,13 @@ export class ChatServer implements AsyncDisposable {
 
   #admit(conn: Deno.TcpConn): void {
     this.#connections++;
-    if (this.#shutdown !== undefined || this.#sessions.size >= this.#options.maxClients) {
+    const full = this.#sessions.size >= this.#options.maxClients;
+    if (full || this.#shutdown !== undefined) {
       this.#refused++;
       this.#logger.warn(
-        `${formatAddr(conn.remoteAddr)} refused: server full (${this.#options.maxClients} clients)`,
+        `${formatAddr(conn.remoteAddr)} refused: ${
+          full ? `server full (${this.#options.maxClients} clients)` : "shutting down"
+        }`,
       );
       conn.close();
       return;
