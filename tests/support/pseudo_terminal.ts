@@ -73,10 +73,12 @@ export class PseudoTerminal implements AsyncDisposable {
   ) {
     const { rows = 24, columns = 80 } = options;
     this.screen = new VirtualTerminal(rows, columns);
-    const shell = `stty rows ${rows} cols ${columns}; ${command}`;
+    // `script` runs the command with $SHELL; `exec` leaves no shell of its own in
+    // between, which a Ctrl-C meant for the command could end (dash exits on it).
+    const shell = `stty rows ${rows} cols ${columns}; exec ${command}`;
     this.#child = new Deno.Command("script", {
       args: ["--quiet", "--flush", "--return", "--command", shell, "/dev/null"],
-      env: options.env ?? {},
+      env: { SHELL: "/bin/sh", ...options.env },
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
