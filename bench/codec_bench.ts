@@ -1,7 +1,9 @@
 /**
- * Micro-benchmarks of the codec. Each benchmark's name ends with the number of
- * frames and bytes one iteration handles, `[frames=N bytes=M]`, from which
- * `codec_report.ts` derives frames/s and bytes/s.
+ * Micro-benchmarks of the codec, each group against a baseline written the way most
+ * people would first write it (`naive_codec.ts`), in the same run. Each benchmark's
+ * name ends with the number of frames and bytes one iteration handles,
+ * `[frames=N bytes=M]`, from which `codec_report.ts` derives frames/s, bytes/s and
+ * the ratio to the group's baseline.
  *
  * @module
  */
@@ -13,141 +15,122 @@ import {
   encodeString,
   ServerDecoder,
 } from "../mod.ts";
+import {
+  NaiveChatDecoder,
+  naiveEncodeChatMessage,
+  naiveEncodeString,
+  NaiveStringDecoder,
+} from "./naive_codec.ts";
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
+function repeat(frame: Uint8Array, count: number): Uint8Array {
+  const out = new Uint8Array(frame.length * count);
+  for (let i = 0; i < count; i++) out.set(frame, i * frame.length);
   return out;
 }
-
-const text64 = "m".repeat(64);
-const text3000 = "m".repeat(3000);
-const login = encodeString("alice");
-const message64 = encodeString(text64);
-const message3000 = encodeString(text3000);
-const chat64 = encodeChatMessage({ timestamp: 1_700_000_000, username: "alice", text: text64 });
-const chat3000 = encodeChatMessage({ timestamp: 1_700_000_000, username: "alice", text: text3000 });
-// 64 KiB of 100-byte frames, as a busy socket read delivers them.
-const chat100 = encodeChatMessage({
-  timestamp: 1_700_000_000,
-  username: "alice",
-  text: "m".repeat(79),
-});
-const chunk64k = concat(Array.from({ length: Math.floor(65536 / chat100.length) }, () => chat100));
-const message100 = encodeString("m".repeat(96));
-const server64k = concat(
-  Array.from({ length: Math.floor(65536 / message100.length) }, () => message100),
-);
 
 function label(name: string, frames: number, bytes: number): string {
   return `${name} [frames=${frames} bytes=${bytes}]`;
 }
 
+const TIMESTAMP = 1_700_000_000;
+const text64 = "m".repeat(64);
+const text3000 = "m".repeat(3000);
+const cyrillic = "привет, как дела? ".repeat(4).slice(0, 32); // 64 bytes of UTF-8
+
+// What a server reads: 64 KiB chunks of 100-byte message frames, and single frames.
+const message100 = encodeString("m".repeat(96));
+const server64k = repeat(message100, Math.floor(65536 / message100.length));
+const message64 = encodeString(text64);
+const message3000 = encodeString(text3000);
+// What a client reads: 64 KiB chunks of 100-byte chat frames, and single frames.
+const chat100 = encodeChatMessage({
+  timestamp: TIMESTAMP,
+  username: "alice",
+  text: "m".repeat(79),
+});
+const client64k = repeat(chat100, Math.floor(65536 / chat100.length));
+const chat64 = encodeChatMessage({ timestamp: TIMESTAMP, username: "alice", text: text64 });
+
 let sink = 0;
 const serverSink = { login() {}, message: (text: Uint8Array) => void (sink += text.length) };
-function loggedInServerDecoder(): ServerDecoder {
-  const decoder = new ServerDecoder(serverSink);
-  decoder.push(login);
-  return decoder;
-}
+const serverDecoder = new ServerDecoder(serverSink, { maxUsernameSize: 25, maxMessageSize: 3000 });
+serverDecoder.push(encodeString("alice"));
+const clientDecoder = new ClientDecoder((message) => void (sink += message.text.length));
 
-Deno.bench(label("encodeString 64 B", 1, message64.length), { group: "encode" }, () => {
-  encodeString(text64);
-});
-Deno.bench(label("encodeString 3000 B", 1, message3000.length), { group: "encode" }, () => {
-  encodeString(text3000);
-});
-Deno.bench(label("encodeChatMessage 64 B", 1, chat64.length), { group: "encode" }, () => {
-  encodeChatMessage({ timestamp: 1_700_000_000, username: "alice", text: text64 });
-});
-Deno.bench(label("encodeChatMessage 3000 B", 1, chat3000.length), { group: "encode" }, () => {
-  encodeChatMessage({ timestamp: 1_700_000_000, username: "alice", text: text3000 });
-});
-
-{
-  const decoder = loggedInServerDecoder();
-  const many = concat(Array.from({ length: 100 }, () => message64));
-  Deno.bench(
-    label("ServerDecoder 64 B, 1 frame/chunk", 1, message64.length),
-    { group: "server" },
-    () => {
-      decoder.push(message64);
-    },
-  );
-  Deno.bench(
-    label("ServerDecoder 64 B, 100 frames/chunk", 100, many.length),
-    { group: "server" },
-    () => {
-      decoder.push(many);
-    },
-  );
-  Deno.bench(label("ServerDecoder 3000 B, 1 frame/chunk", 1, message3000.length), {
-    group: "server",
+const encodeCases: [string, string][] = [["64 B ASCII", text64], ["64 B Cyrillic", cyrillic], [
+  "3000 B ASCII",
+  text3000,
+]];
+for (const [name, text] of encodeCases) {
+  const bytes = encodeString(text).length;
+  const group = `encode string ${name}`;
+  Deno.bench(label(`naive: TextEncoder.encode + copy, ${name}`, 1, bytes), {
+    group,
+    baseline: true,
   }, () => {
-    decoder.push(message3000);
+    naiveEncodeString(text);
   });
-  Deno.bench(
-    label(
-      "ServerDecoder 100 B frames, 64 KiB chunks",
-      server64k.length / message100.length,
-      server64k.length,
-    ),
-    { group: "server" },
-    () => {
-      decoder.push(server64k);
-    },
-  );
+  Deno.bench(label(`encodeString ${name}`, 1, bytes), { group }, () => {
+    encodeString(text);
+  });
 }
 
 {
-  const decoder = new ClientDecoder(() => {});
-  const many = concat(Array.from({ length: 100 }, () => chat64));
+  const group = "encode chat message 64 B";
   Deno.bench(
-    label("ClientDecoder 64 B, 1 frame/chunk", 1, chat64.length),
-    { group: "client" },
+    label("naive: TextEncoder + DataView", 1, chat64.length),
+    { group, baseline: true },
     () => {
-      decoder.push(chat64);
+      naiveEncodeChatMessage(TIMESTAMP, "alice", text64);
     },
   );
-  Deno.bench(
-    label("ClientDecoder 64 B, 100 frames/chunk", 100, many.length),
-    { group: "client" },
-    () => {
-      decoder.push(many);
-    },
-  );
-  Deno.bench(
-    label("ClientDecoder 3000 B, 1 frame/chunk", 1, chat3000.length),
-    { group: "client" },
-    () => {
-      decoder.push(chat3000);
-    },
-  );
-  Deno.bench(
-    label(
-      "ClientDecoder 100 B frames, 64 KiB chunks",
-      chunk64k.length / chat100.length,
-      chunk64k.length,
-    ),
-    { group: "client", baseline: true },
-    () => {
-      decoder.push(chunk64k);
-    },
-  );
-  Deno.bench(
-    label(
-      "ClientDecoderStream 100 B frames, 64 KiB chunks",
-      chunk64k.length / chat100.length,
-      chunk64k.length,
-    ),
-    { group: "client" },
-    async () => {
-      const stream = ReadableStream.from([chunk64k]).pipeThrough(new ClientDecoderStream());
-      for await (const _ of stream) sink++;
-    },
-  );
+  Deno.bench(label("encodeChatMessage 64 B", 1, chat64.length), { group }, () => {
+    encodeChatMessage({ timestamp: TIMESTAMP, username: "alice", text: text64 });
+  });
+}
+
+const serverCases: [string, Uint8Array, number][] = [
+  ["100 B frames in 64 KiB chunks", server64k, server64k.length / message100.length],
+  ["64 B, 1 frame per chunk", message64, 1],
+  ["3000 B, 1 frame per chunk", message3000, 1],
+];
+for (const [name, chunk, frames] of serverCases) {
+  const group = `server decode ${name}`;
+  const naive = new NaiveStringDecoder(3000);
+  Deno.bench(label(`naive: append + slice + TextDecoder, ${name}`, frames, chunk.length), {
+    group,
+    baseline: true,
+  }, () => {
+    sink += naive.push(chunk).length;
+  });
+  Deno.bench(label(`ServerDecoder ${name}`, frames, chunk.length), { group }, () => {
+    serverDecoder.push(chunk);
+  });
+}
+
+const clientCases: [string, Uint8Array, number][] = [
+  ["100 B frames in 64 KiB chunks", client64k, client64k.length / chat100.length],
+  ["64 B, 1 frame per chunk", chat64, 1],
+];
+for (const [name, chunk, frames] of clientCases) {
+  const group = `client decode ${name}`;
+  const naive = new NaiveChatDecoder();
+  Deno.bench(label(`naive: append + slice + TextDecoder, ${name}`, frames, chunk.length), {
+    group,
+    baseline: true,
+  }, () => {
+    sink += naive.push(chunk).length;
+  });
+  Deno.bench(label(`ClientDecoder ${name}`, frames, chunk.length), { group }, () => {
+    clientDecoder.push(chunk);
+  });
+  // One long-lived stream, as a connection has: write a chunk, read its frames.
+  const stream = new ClientDecoderStream();
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  Deno.bench(label(`ClientDecoderStream ${name}`, frames, chunk.length), { group }, async () => {
+    const written = writer.write(chunk);
+    for (let i = 0; i < frames; i++) sink += (await reader.read()).value!.text.length;
+    await written;
+  });
 }

@@ -25,12 +25,17 @@ export interface CodecThroughput {
   framesPerS: number;
   /** Bytes handled per second. */
   bytesPerS: number;
+  /** Whether it is the baseline of its group. */
+  baseline: boolean;
+  /** How many times faster than its group's baseline; `undefined` without one. */
+  speedup: number | undefined;
 }
 
 interface BenchJson {
   benches: {
     group?: string | null;
     name: string;
+    baseline?: boolean;
     results: { ok?: { avg: number } }[];
   }[];
 }
@@ -71,7 +76,13 @@ export function parseCodecBenchJson(json: string): CodecThroughput[] {
       nanoseconds: avg,
       framesPerS: Number(match[1]) * perSecond,
       bytesPerS: Number(match[2]) * perSecond,
+      baseline: bench.baseline === true,
+      speedup: undefined,
     });
+  }
+  for (const row of rows) {
+    const base = rows.find((other) => other.baseline && other.group === row.group);
+    if (base !== undefined) row.speedup = base.nanoseconds / row.nanoseconds;
   }
   return rows;
 }
@@ -84,7 +95,7 @@ export function parseCodecBenchJson(json: string): CodecThroughput[] {
  */
 export function renderCodecTable(rows: readonly CodecThroughput[]): string {
   return markdownTable(
-    ["codec benchmark", "time/iter", "frames/s", "bytes/s"],
+    ["codec benchmark", "time/iter", "frames/s", "bytes/s", "vs baseline"],
     rows.map((row) => [
       row.name,
       row.nanoseconds >= 1000
@@ -92,6 +103,7 @@ export function renderCodecTable(rows: readonly CodecThroughput[]): string {
         : `${row.nanoseconds.toFixed(1)} ns`,
       formatRate(row.framesPerS),
       formatBytesRate(row.bytesPerS),
+      row.baseline ? "baseline" : row.speedup === undefined ? "" : `${row.speedup.toFixed(2)}x`,
     ]),
   );
 }

@@ -11,6 +11,22 @@ import { utf8ByteLength } from "./utf8.ts";
 
 const encoder = new TextEncoder();
 
+// Counting the UTF-8 bytes of a long string in JavaScript costs more than encoding
+// it natively: such strings are encoded into this reused buffer first, then copied
+// into a frame of exactly their size.
+const LONG_STRING = 256;
+const MAX_SCRATCH_STRING = 64 * 1024;
+let scratch = new Uint8Array(0);
+
+function encodeLongString(text: string): Uint8Array {
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  const { written } = encoder.encodeInto(text, scratch);
+  const frame = new Uint8Array(4 + written);
+  writeU32(frame, 0, written);
+  frame.set(scratch.subarray(0, written), 4);
+  return frame;
+}
+
 function checkSize(size: number, what: string): void {
   if (size > MAX_WIRE_SIZE) {
     throw new RangeError(`Cannot encode ${what}: size ${size} exceeds 2^32 - 1 bytes`);
@@ -33,6 +49,9 @@ function checkSize(size: number, what: string): void {
  * @returns The encoded frame, in one allocation.
  */
 export function encodeString(text: string): Uint8Array {
+  if (text.length > LONG_STRING && text.length <= MAX_SCRATCH_STRING) {
+    return encodeLongString(text);
+  }
   const size = utf8ByteLength(text);
   checkSize(size, "string");
   const frame = new Uint8Array(4 + size);

@@ -72,11 +72,12 @@ function errorText(error: unknown): string {
  * A running chat server. Create one with {@linkcode serve}.
  *
  * It relays every message to every logged-in client, the sender included, encoded
- * once and in one total order. Each client has its own outbound queue with one
- * write in flight: a slow or dead client never delays anyone else, and is
- * disconnected when its queue passes `maxQueueBytes`. A connection that sends an
- * oversized string (judged from its 4 size bytes), bytes that are not UTF-8 or a
- * bad user name is closed at once; so is one that does not log in in time.
+ * once and in one total order. Each client writes the shared log of messages from
+ * its own cursor, with one write in flight: a slow or dead client never delays
+ * anyone else, and is disconnected once it falls `maxQueueBytes` behind. A
+ * connection that sends an oversized string (judged from its 4 size bytes), bytes
+ * that are not UTF-8 or a bad user name is closed at once; so is one that does not
+ * log in in time.
  *
  * @example A server for the length of a block
  * ```ts
@@ -139,9 +140,10 @@ export class ChatServer implements AsyncDisposable {
       `listening on ${formatAddr(this.addr)} (user names up to ${resolved.maxUsernameSize} ` +
         `bytes, messages up to ${resolved.maxMessageSize} bytes, ${resolved.maxClients} clients)`,
     );
-    resolved.signal?.addEventListener("abort", () => this.shutdown(), { once: true });
     this.#running++;
     this.#acceptLoop();
+    if (resolved.signal?.aborted) this.shutdown();
+    resolved.signal?.addEventListener("abort", () => this.shutdown(), { once: true });
   }
 
   /** Counters of the server's activity. */
@@ -240,10 +242,13 @@ export class ChatServer implements AsyncDisposable {
 
   #admit(conn: Deno.TcpConn): void {
     this.#connections++;
-    if (this.#shutdown !== undefined || this.#sessions.size >= this.#options.maxClients) {
+    const full = this.#sessions.size >= this.#options.maxClients;
+    if (full || this.#shutdown !== undefined) {
       this.#refused++;
       this.#logger.warn(
-        `${formatAddr(conn.remoteAddr)} refused: server full (${this.#options.maxClients} clients)`,
+        `${formatAddr(conn.remoteAddr)} refused: ${
+          full ? `server full (${this.#options.maxClients} clients)` : "shutting down"
+        }`,
       );
       conn.close();
       return;

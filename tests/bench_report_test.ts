@@ -183,9 +183,15 @@ Deno.test("renderDetails lists every scenario of every server", () => {
   assert.match(table, /\| naive \| idle-5000 \| done \|/);
 });
 
-Deno.test("parseCodecBenchJson derives frames/s and bytes/s from the names", () => {
+Deno.test("parseCodecBenchJson derives frames/s, bytes/s and the ratio to the baseline", () => {
   const json = JSON.stringify({
     benches: [
+      {
+        group: "client",
+        name: "naive 64 B [frames=100 bytes=8500]",
+        baseline: true,
+        results: [{ ok: { avg: 200_000 } }],
+      },
       {
         group: "client",
         name: "ClientDecoder 64 B [frames=100 bytes=8500]",
@@ -193,20 +199,28 @@ Deno.test("parseCodecBenchJson derives frames/s and bytes/s from the names", () 
       },
       { group: "x", name: "no suffix", results: [{ ok: { avg: 10 } }] },
       { group: "x", name: "failed [frames=1 bytes=1]", results: [{ failed: "boom" }] },
+      { group: "y", name: "alone [frames=1 bytes=1]", results: [{ ok: { avg: 1000 } }] },
     ],
   });
   const rows = parseCodecBenchJson(json);
-  assert.deepEqual(rows, [{
+  assert.deepEqual(rows.map((row) => [row.name, row.baseline, row.speedup]), [
+    ["naive 64 B", true, 1],
+    ["ClientDecoder 64 B", false, 4],
+    ["alone", false, undefined],
+  ]);
+  assert.deepEqual(rows[1], {
     group: "client",
     name: "ClientDecoder 64 B",
     nanoseconds: 50_000,
     framesPerS: 2_000_000,
     bytesPerS: 170_000_000,
-  }]);
-  assert.equal(
-    renderCodecTable(rows).split("\n")[2],
-    "| ClientDecoder 64 B | 50.0 µs | 2.00M | 170.0 MB/s |",
-  );
+    baseline: false,
+    speedup: 4,
+  });
+  const lines = renderCodecTable(rows).split("\n");
+  assert.equal(lines[2], "| naive 64 B | 200.0 µs | 500.0k | 42.5 MB/s | baseline |");
+  assert.equal(lines[3], "| ClientDecoder 64 B | 50.0 µs | 2.00M | 170.0 MB/s | 4.00x |");
+  assert.equal(lines[4], "| alone | 1.0 µs | 1.00M | 1.0 MB/s |  |");
 });
 
 Deno.test("parseServerSpec runs the command through sh with exec", () => {

@@ -18,11 +18,14 @@ Deno.test("encodeString writes a big-endian size and the UTF-8 bytes", () => {
   assert.deepEqual(long.subarray(4), new TextEncoder().encode("é".repeat(200)));
 });
 
-Deno.test("encodeString allocates exactly the frame's size", () => {
-  for (const text of ["", "bob", "привет", "👋🏽", "a\ud800b"]) {
+Deno.test("encodeString encodes short and long strings exactly, in a frame of their size", () => {
+  const long = ["é".repeat(300), "👋".repeat(1000), "x".repeat(500) + "\udc00", "Я".repeat(70_000)];
+  for (const text of ["", "bob", "привет", "👋🏽", "a\ud800b", ...long]) {
     const frame = encodeString(text);
+    const utf8 = new TextEncoder().encode(text);
     assert.equal(frame.buffer.byteLength, frame.length);
-    assert.equal(frame.length, 4 + new TextEncoder().encode(text).length);
+    assert.equal(new DataView(frame.buffer).getUint32(0), utf8.length);
+    assert.deepEqual(frame.subarray(4), utf8);
   }
 });
 

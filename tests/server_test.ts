@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { serve } from "../server.ts";
 import { ChatPeer } from "./support/chat_peer.ts";
+import { within } from "./support/deadline.ts";
 import { startServer } from "./support/test_server.ts";
 
 Deno.test("server echoes a message to its sender, stamped with the server's clock", async () => {
@@ -176,7 +177,13 @@ Deno.test("server shuts down when its signal is aborted", async () => {
   const controller = new AbortController();
   const server = serve({ hostname: "127.0.0.1", port: 0, signal: controller.signal, log() {} });
   controller.abort();
-  await server.finished;
+  await within(server.finished, 2000, "the shutdown");
+  await assert.rejects(ChatPeer.connect(server.addr.port), Deno.errors.ConnectionRefused);
+});
+
+Deno.test("server given an aborted signal shuts down at once", async () => {
+  const server = serve({ hostname: "127.0.0.1", port: 0, signal: AbortSignal.abort(), log() {} });
+  await within(server.finished, 2000, "the shutdown");
   await assert.rejects(ChatPeer.connect(server.addr.port), Deno.errors.ConnectionRefused);
 });
 

@@ -81,6 +81,18 @@ export class ChatPeer {
     return this.#messages.slice(0, count);
   }
 
+  /** Waits until a message with `text` has arrived; fails after `timeout` ms. */
+  async waitForText(text: string, timeout = 5000): Promise<ChatMessage> {
+    this.startReading();
+    const find = () => this.#messages.find((message) => message.text === text);
+    await this.#until(() => find() !== undefined || this.#ended !== undefined, timeout);
+    const found = find();
+    if (found === undefined) {
+      throw new Error(`No message "${text}" arrived (connection ${this.#ended ?? "open"})`);
+    }
+    return found;
+  }
+
   /** Waits until the server ends the connection; fails after `timeout` ms. */
   async waitForEnd(timeout = 5000): Promise<Ending> {
     this.startReading();
