@@ -2,33 +2,20 @@ import assert from "node:assert/strict";
 import { assertConversation, assertHelpAndVersion } from "./support/conversation.ts";
 import { projectFile } from "./support/process.ts";
 
-// The commands of README.md, "deno install -g from a clone", into a folder of the test's own.
-const INSTALL_SERVER = [
-  "install",
-  "-g",
-  "-N",
-  "--v8-flags=--max-semi-space-size=1",
-  "-c",
-  "deno.json",
-  "-n",
-  "wirechat-server",
-  "./server.ts",
-];
-const INSTALL_CLIENT = [
-  "install",
-  "-g",
-  "-N",
-  "-c",
-  "deno.json",
-  "-n",
-  "wirechat-client",
-  "./client.ts",
-];
+/** The `deno install` command of README.md that installs `entry` from a clone, as arguments. */
+async function readmeInstall(entry: string): Promise<string[]> {
+  const readme = await Deno.readTextFile(projectFile("README.md"));
+  const line = readme.split("\n").find((line) =>
+    line.startsWith("deno install -g ") && line.endsWith(` ./${entry}`)
+  );
+  assert.ok(line, `README.md has no "deno install -g ... ./${entry}" line`);
+  return line.split(" ").slice(1);
+}
 
 /** Runs `deno install` from the project's root, into `root`. */
 async function install(args: string[], root: string): Promise<void> {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [...args, "--root", root],
+    args: [args[0]!, "--root", root, ...args.slice(1)],
     cwd: projectFile(""),
     stdin: "null",
     stdout: "null",
@@ -47,8 +34,8 @@ Deno.test({
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "wirechat_install_" });
     try {
-      await install(INSTALL_SERVER, root);
-      await install(INSTALL_CLIENT, root);
+      await install(await readmeInstall("server.ts"), root);
+      await install(await readmeInstall("client.ts"), root);
       const server = `${root}/bin/wirechat-server`;
       const client = `${root}/bin/wirechat-client`;
       const script = await Deno.readTextFile(server);
