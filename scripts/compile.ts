@@ -81,6 +81,8 @@ export function outputPath(program: Program, outDir: string, target?: Target): s
  * @returns The arguments, starting with `compile`.
  */
 export function compileArgs(program: Program, output: string, target?: Target): string[] {
+  // No --include: deno.json (for --version) and the command's modules, loaded with
+  // import(), are static specifiers, which deno compile embeds on its own.
   return [
     "compile",
     "--quiet",
