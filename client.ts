@@ -4,9 +4,17 @@
  *
  * ## The command
  *
+ * It needs `--allow-net`, which its shebang and `deno task client` give it:
+ *
  * ```sh
- * deno run --allow-net client.ts [--host localhost] [--port 9000] bob
- * deno install -g --allow-net -n wirechat-client jsr:@wirechat/wirechat/client
+ * # from a clone
+ * deno task client bob
+ * ./client.ts --host chat.example.org --port 9000 bob
+ * deno run --allow-net client.ts bob
+ *
+ * # installed as a command
+ * deno install -g -N -n wirechat-client jsr:@wirechat/wirechat/client
+ * wirechat-client --help
  * ```
  *
  * With a terminal on standard input and output, a line editor keeps the line being

@@ -11,6 +11,20 @@
  * that accept any split of the byte stream and enforce the size limits from the
  * 4 size bytes alone. It has no dependencies and does no I/O.
  *
+ * ```sh
+ * deno add jsr:@wirechat/wirechat
+ * ```
+ *
+ * The package's other two entry points are programs as well as libraries: the
+ * server, `@wirechat/wirechat/server` (`serve` starts one in-process), and the
+ * client, `@wirechat/wirechat/client` (`connect`, for bots and tools). Installed as
+ * commands:
+ *
+ * ```sh
+ * deno install -g -N --v8-flags=--max-semi-space-size=1 -n wirechat-server jsr:@wirechat/wirechat/server
+ * deno install -g -N -n wirechat-client jsr:@wirechat/wirechat/client
+ * ```
+ *
  * @example Round trip of what a server sends
  * ```ts
  * import { ClientDecoderStream, encodeChatMessage } from "@wirechat/wirechat";

@@ -1,12 +1,19 @@
 #!/usr/bin/env -S deno run --allow-net --v8-flags=--max-semi-space-size=1
 /**
- * The wirechat chat server, as a library and as a command.
+ * The wirechat chat server, as a command and as a library.
  *
- * As a command (requires `--allow-net`):
+ * As a command it needs `--allow-net`, and runs best with a small young
+ * generation (`--v8-flags=--max-semi-space-size=1`: less memory per idle
+ * connection); its shebang, `deno task start` and the compiled binary give it both:
  *
  * ```sh
+ * # from a clone
+ * deno task start --port 9000
+ * ./server.ts --port 9000
  * deno run --allow-net --v8-flags=--max-semi-space-size=1 server.ts --port 9000
- * deno install -g -N -n wirechat-server jsr:@wirechat/wirechat/server
+ *
+ * # installed as a command
+ * deno install -g -N --v8-flags=--max-semi-space-size=1 -n wirechat-server jsr:@wirechat/wirechat/server
  * wirechat-server --help
  * ```
  *

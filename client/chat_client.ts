@@ -24,7 +24,27 @@ import {
 } from "./errors.ts";
 import { FrameWriter } from "./frame_writer.ts";
 
-/** The user name and the limits of a {@linkcode ChatClient}. */
+/**
+ * The user name and the limits of a {@linkcode ChatClient}, which takes a
+ * connection that is already open.
+ *
+ * @example Logging in over a connection of one's own
+ * ```ts
+ * import { ChatClient, type ChatClientOptions } from "@wirechat/wirechat/client";
+ * import { serve } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+ * const options: ChatClientOptions = { username: "bob", maxMessageSize: 3000 };
+ * await using client = new ChatClient(conn, options);
+ * await client.send("hi");
+ * for await (const { username } of client) {
+ *   assert.equal(username, "bob");
+ *   break;
+ * }
+ * ```
+ */
 export interface ChatClientOptions {
   /**
    * The user name to log in with: not empty, no control character, at most
@@ -60,7 +80,25 @@ export interface ChatClientOptions {
   closeTimeout?: number;
 }
 
-/** Where to connect, who to be, and the limits: the options of {@linkcode connect}. */
+/**
+ * Where to connect, who to be, and the limits: the options of {@linkcode connect}.
+ *
+ * @example Giving up on a server that does not answer
+ * ```ts
+ * import { connect, type ConnectOptions } from "@wirechat/wirechat/client";
+ * import { serve } from "@wirechat/wirechat/server";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+ * const options: ConnectOptions = {
+ *   hostname: "127.0.0.1",
+ *   port: server.addr.port,
+ *   username: "bob",
+ *   closeTimeout: 500,
+ *   signal: AbortSignal.timeout(5000),
+ * };
+ * await using _client = await connect(options);
+ * ```
+ */
 export interface ConnectOptions extends ChatClientOptions {
   /**
    * The server's host name or IP address.
@@ -85,6 +123,28 @@ export interface ConnectOptions extends ChatClientOptions {
  * - `remote`: the server closed the connection;
  * - `error`: the server broke the protocol (a `ProtocolError`) or the network
  *   failed (a {@linkcode ConnectionClosedError} whose `cause` is Deno's error).
+ *
+ * @example Saying how a connection ended
+ * ```ts
+ * import { type CloseReason, connect } from "@wirechat/wirechat/client";
+ * import { serve } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * function describe(reason: CloseReason): string {
+ *   switch (reason.kind) {
+ *     case "local":
+ *       return "you left";
+ *     case "remote":
+ *       return "the server closed the connection";
+ *     case "error":
+ *       return `lost: ${reason.error.message}`;
+ *   }
+ * }
+ * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+ * const client = await connect({ hostname: "127.0.0.1", port: server.addr.port, username: "bob" });
+ * await client.close();
+ * assert.equal(describe(await client.closed), "you left");
+ * ```
  */
 export type CloseReason =
   | { readonly kind: "local" }

@@ -7,7 +7,19 @@
 import type { ChatMessage } from "../protocol/frames.ts";
 import { sanitize } from "./sanitize.ts";
 
-/** Options of {@linkcode formatMessage}. */
+/**
+ * Options of {@linkcode formatMessage}.
+ *
+ * @example Colours for a terminal
+ * ```ts
+ * import { formatMessage, type FormatOptions } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * const options: FormatOptions = { color: true }; // the CLI: { color: !Deno.noColor }
+ * const line = formatMessage({ timestamp: 0, username: "bob", text: "hi" }, options);
+ * assert.match(line, /^\x1b\[2m<\d\d:\d\d>\x1b\[22m \[\x1b\[\d+mbob\x1b\[39m\] hi$/);
+ * ```
+ */
 export interface FormatOptions {
   /**
    * Whether to style the line with ANSI colours: the time dim, each user name in

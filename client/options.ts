@@ -60,10 +60,11 @@ export const HELP =
   `wirechat client ${VERSION}: chat over the wirechat protocol, in a terminal or a pipe
 
 INSTALL:
-  deno install -g --allow-net -n wirechat-client jsr:@wirechat/wirechat/client
+  deno install -g -N -n wirechat-client jsr:@wirechat/wirechat/client
 
 USAGE:
-  client.ts [options] <username>
+  wirechat-client [options] <username>
+  deno run --allow-net client.ts [options] <username>
 
   In a terminal, a line editor keeps what you type at the bottom while messages
   arrive above it: Enter sends, Up and Down recall earlier lines, Ctrl-D on an

@@ -12,7 +12,20 @@ import { readU32 } from "./integers.ts";
 import { DEFAULT_MAX_INCOMING_SIZE } from "./limits.ts";
 import { decodeUtf8 } from "./utf8.ts";
 
-/** Limits for the decoder a client uses. */
+/**
+ * Limits for the decoder a client uses.
+ *
+ * @example A client that accepts strings of 1 KiB at most
+ * ```ts
+ * import { ClientDecoderStream, encodeChatMessage, ProtocolError } from "@wirechat/wirechat";
+ * import assert from "node:assert/strict";
+ *
+ * const frame = encodeChatMessage({ timestamp: 0, username: "bob", text: "x".repeat(2048) });
+ * const decoded = ReadableStream.from([frame])
+ *   .pipeThrough(new ClientDecoderStream({ maxStringSize: 1024 }));
+ * await assert.rejects(Array.fromAsync(decoded), ProtocolError);
+ * ```
+ */
 export interface ClientDecoderOptions {
   /**
    * The largest user name or text accepted from the server, in bytes. It bounds

@@ -13,6 +13,29 @@
  * - `TRUNCATED`: the stream ended inside a frame;
  * - `INVALID_USERNAME`: a login user name is empty or holds control characters;
  * - `TIMESTAMP_RANGE`: a timestamp exceeds 2^53 − 1.
+ *
+ * @example Telling the reasons apart
+ * ```ts
+ * import { ProtocolError, type ProtocolErrorCode, ServerDecoder } from "@wirechat/wirechat";
+ * import assert from "node:assert/strict";
+ *
+ * function failure(bytes: number[]): ProtocolErrorCode | undefined {
+ *   try {
+ *     const decoder = new ServerDecoder({ login() {}, message() {} });
+ *     decoder.push(new Uint8Array(bytes));
+ *     decoder.end();
+ *     return undefined;
+ *   } catch (error) {
+ *     if (error instanceof ProtocolError) return error.code;
+ *     throw error;
+ *   }
+ * }
+ * assert.equal(failure([0, 0, 0, 3, 0x62, 0x6f, 0x62]), undefined); // "bob"
+ * assert.equal(failure([0, 0, 0, 3, 0x62, 0x6f]), "TRUNCATED");
+ * assert.equal(failure([0, 0, 0, 1, 0xff]), "INVALID_UTF8");
+ * assert.equal(failure([0, 0, 0, 0]), "INVALID_USERNAME");
+ * assert.equal(failure([0, 0, 1, 0]), "SIZE_LIMIT");
+ * ```
  */
 export type ProtocolErrorCode =
   | "SIZE_LIMIT"

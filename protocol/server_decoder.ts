@@ -13,7 +13,19 @@ import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "./limits.ts
 import { decodeUtf8, isWellFormedUtf8 } from "./utf8.ts";
 import { validateUsername } from "./username.ts";
 
-/** Limits for the decoder a server uses. */
+/**
+ * Limits for the decoder a server uses.
+ *
+ * @example A server that accepts messages of 100 bytes at most
+ * ```ts
+ * import { encodeString, ProtocolError, ServerDecoderStream } from "@wirechat/wirechat";
+ * import assert from "node:assert/strict";
+ *
+ * const bytes = ReadableStream.from([encodeString("bob"), encodeString("x".repeat(101))]);
+ * const frames = bytes.pipeThrough(new ServerDecoderStream({ maxMessageSize: 100 }));
+ * await assert.rejects(Array.fromAsync(frames), ProtocolError);
+ * ```
+ */
 export interface ServerDecoderOptions {
   /**
    * The largest login string accepted, in bytes.
@@ -29,7 +41,30 @@ export interface ServerDecoderOptions {
   maxMessageSize?: number;
 }
 
-/** Receives what a {@linkcode ServerDecoder} decodes, as it decodes it. */
+/**
+ * Receives what a {@linkcode ServerDecoder} decodes, as it decodes it.
+ *
+ * @example A sink that counts a client's bytes
+ * ```ts
+ * import { encodeString, ServerDecoder, type ServerDecoderSink } from "@wirechat/wirechat";
+ * import assert from "node:assert/strict";
+ *
+ * let who = "";
+ * let bytes = 0;
+ * const sink: ServerDecoderSink = {
+ *   login(username) {
+ *     who = username;
+ *   },
+ *   message(text) {
+ *     bytes += text.length; // a view, valid during the call only: copy it to keep it
+ *   },
+ * };
+ * const decoder = new ServerDecoder(sink);
+ * decoder.push(encodeString("bob"));
+ * decoder.push(encodeString("héllo"));
+ * assert.deepEqual({ who, bytes }, { who: "bob", bytes: 6 });
+ * ```
+ */
 export interface ServerDecoderSink {
   /**
    * The client logged in.

@@ -9,7 +9,28 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { Room } from "./room.ts";
 import { type CloseReason, Session, type SessionHost } from "./session.ts";
 
-/** Counters of a running server. */
+/**
+ * Counters of a running server, from {@linkcode ChatServer.stats}.
+ *
+ * @example One message, relayed to two clients
+ * ```ts
+ * import { connect } from "@wirechat/wirechat/client";
+ * import { serve, type ServerStats } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+ * const { port } = server.addr;
+ * await using alice = await connect({ hostname: "127.0.0.1", port, username: "alice" });
+ * await using bob = await connect({ hostname: "127.0.0.1", port, username: "bob" });
+ * await bob.send("bob is in");
+ * for await (const _ of bob) break; // bob's echo: the server has both logins
+ * await alice.send("hi");
+ * for await (const _ of bob) break;
+ * const stats: ServerStats = server.stats;
+ * assert.equal(stats.loggedIn, 2);
+ * assert.equal(stats.messages, 2);
+ * ```
+ */
 export interface ServerStats {
   /** Connections accepted since the start, refused ones included. */
   readonly connections: number;
@@ -57,6 +78,20 @@ function errorText(error: unknown): string {
  * connection that sends an oversized string (judged from its 4 size bytes), bytes
  * that are not UTF-8 or a bad user name is closed at once; so is one that does not
  * log in in time.
+ *
+ * @example A server for the length of a block
+ * ```ts
+ * import { ChatServer, serve } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * let stopped: Promise<void>;
+ * {
+ *   await using server: ChatServer = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+ *   stopped = server.finished;
+ *   assert.equal(server.stats.clients, 0);
+ * } // leaving the block shuts the server down
+ * await stopped;
+ * ```
  */
 export class ChatServer implements AsyncDisposable {
   /** The address the server listens on (with the real port when 0 was asked for). */
@@ -128,6 +163,20 @@ export class ChatServer implements AsyncDisposable {
    * Stops accepting, gives queued frames a moment (half a second at most) to reach
    * their clients, closes every connection, and resolves once all is closed.
    * Calling it again returns the same promise.
+   *
+   * @example Clients learn that the server went away
+   * ```ts
+   * import { connect } from "@wirechat/wirechat/client";
+   * import { serve } from "@wirechat/wirechat/server";
+   * import assert from "node:assert/strict";
+   *
+   * const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+   * const client = await connect({ hostname: "127.0.0.1", port: server.addr.port, username: "bob" });
+   * await server.shutdown();
+   * assert.deepEqual(await client.closed, { kind: "remote" });
+   * ```
+   *
+   * @returns A promise that resolves once every connection is closed.
    */
   shutdown(): Promise<void> {
     return this.#shutdown ??= this.#stop();

@@ -18,10 +18,11 @@ export const HELP = `${NAME} ${denoJson.version}: the wirechat chat server.
 Relays every message to every logged-in client, the sender included.
 
 INSTALL:
-  deno install -g -N -n ${NAME} jsr:@wirechat/wirechat/server
+  deno install -g -N --v8-flags=--max-semi-space-size=1 -n ${NAME} jsr:@wirechat/wirechat/server
 
 USAGE:
-  deno run --allow-net server.ts [options]
+  ${NAME} [options]
+  deno run --allow-net --v8-flags=--max-semi-space-size=1 server.ts [options]
 
 OPTIONS:
   --host <address>             Address to listen on (default: 0.0.0.0)

@@ -6,13 +6,49 @@
 
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
 
-/** How much the server logs: each level includes the ones before it. */
+/**
+ * How much the server logs: each level includes the ones before it.
+ *
+ * @example Keeping the log lines in memory
+ * ```ts
+ * import { type LogLevel, serve } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const logLevel: LogLevel = "info";
+ * const server = serve({ hostname: "127.0.0.1", port: 0, logLevel, log: (line) => lines.push(line) });
+ * await server.shutdown();
+ * assert.match(lines[0]!, / info listening on 127\.0\.0\.1:\d+ /);
+ * assert.match(lines.at(-1)!, / info shut down: /);
+ * ```
+ */
 export type LogLevel = "error" | "warn" | "info" | "debug";
 
 /** The log levels, least verbose first. */
 export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
 
-/** Options of {@linkcode serve}. */
+/**
+ * Options of {@linkcode serve}.
+ *
+ * @example A small server, stopped by a signal
+ * ```ts
+ * import { serve, type ServerOptions } from "@wirechat/wirechat/server";
+ *
+ * const stop = new AbortController();
+ * const options: ServerOptions = {
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   maxClients: 100,
+ *   maxMessageSize: 1000,
+ *   loginTimeout: 5000,
+ *   logLevel: "warn",
+ *   signal: stop.signal,
+ * };
+ * const server = serve(options);
+ * stop.abort();
+ * await server.finished;
+ * ```
+ */
 export interface ServerOptions {
   /**
    * The address to listen on.

@@ -145,5 +145,5 @@ Deno.test("the help and the usage name every flag; the version is deno.json's", 
     assert.ok(USAGE.includes(flag), `usage names ${flag}`);
   }
   assert.equal(VERSION, denoConfig.version);
-  assert.match(HELP, /deno install -g --allow-net/);
+  assert.match(HELP, /deno install -g -N -n wirechat-client jsr:@wirechat\/wirechat\/client/);
 });

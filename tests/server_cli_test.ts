@@ -28,7 +28,8 @@ Deno.test("server --help prints usage and every option, and exits 0", async () =
       "--version",
     ]
   ) assert.ok(stdout.includes(flag), flag);
-  assert.ok(stdout.includes("USAGE:\n  deno run --allow-net server.ts"), stdout);
+  assert.ok(stdout.includes("USAGE:\n  wirechat-server [options]\n"), stdout);
+  assert.ok(stdout.includes("  deno install -g -N --v8-flags=--max-semi-space-size=1 "), stdout);
 });
 
 Deno.test("server --version prints the version from deno.json", async () => {

@@ -53,35 +53,48 @@ export class ServerProcess implements AsyncDisposable {
    * @param args Server flags; `--host 127.0.0.1 --port 0` come first unless overridden.
    * @param options `shell` runs the command under `sh -c` with this prefix (e.g. a ulimit).
    */
-  static async start(
+  static start(
     args: string[] = [],
     options: { denoArgs?: string[]; shell?: string } = {},
   ): Promise<ServerProcess> {
-    const command = [
-      Deno.execPath(),
-      "run",
-      ...(options.denoArgs ?? ["--allow-net"]),
-      projectFile("server.ts"),
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      ...args,
-    ];
+    const deno = [Deno.execPath(), "run", ...(options.denoArgs ?? ["--allow-net"])];
+    return ServerProcess.launch([...deno, projectFile("server.ts")], args, options);
+  }
+
+  /**
+   * Starts any command that runs the server (a compiled binary, an installed
+   * script, `./server.ts`) and waits until it listens.
+   *
+   * @param program The program and its leading arguments.
+   * @param args Server flags; `--host 127.0.0.1 --port 0` come first unless overridden.
+   * @param options `shell` runs the command under `sh -c` with this prefix;
+   * `env` adds to the environment.
+   */
+  static async launch(
+    program: readonly string[],
+    args: string[] = [],
+    options: { shell?: string; env?: Record<string, string> } = {},
+  ): Promise<ServerProcess> {
+    const command = [...program, "--host", "127.0.0.1", "--port", "0", ...args];
     const quoted = command.map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(" ");
-    const [program, ...programArgs] = options.shell === undefined
+    const [executable, ...executableArgs] = options.shell === undefined
       ? command
       : ["sh", "-c", `${options.shell}; exec ${quoted}`];
-    const child = new Deno.Command(program!, {
-      args: programArgs,
+    const child = new Deno.Command(executable!, {
+      args: executableArgs,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...options.env },
     }).spawn();
     const server = new ServerProcess(child);
-    const [line] = await server.stderr.waitFor(/listening on 127\.0\.0\.1:\d+/, 1, 15_000);
-    server.port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line!)![1]);
+    try {
+      const [line] = await server.stderr.waitFor(/listening on 127\.0\.0\.1:\d+/, 1, 15_000);
+      server.port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(line!)![1]);
+    } catch (error) {
+      await server[Symbol.asyncDispose]();
+      throw error;
+    }
     return server;
   }
 

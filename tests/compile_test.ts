@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { compile, compileArgs, outputPath, PROGRAMS } from "../scripts/compile.ts";
+import { assertConversation, assertHelpAndVersion } from "./support/conversation.ts";
+import { projectFile, runDeno } from "./support/process.ts";
+
+/**
+ * Why `deno compile` cannot build for this machine here, or undefined when it
+ * can. It builds on a runtime, `denort`: the file `DENORT_BIN` names, or the one
+ * in Deno's cache; otherwise it downloads it, which a test must not count on.
+ * A `DENORT_BIN` that names no runtime is not a reason to skip: the test fails.
+ */
+async function missingRuntime(): Promise<string | undefined> {
+  if (Deno.env.get("DENORT_BIN")) return undefined;
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const { denoDir } = JSON.parse(new TextDecoder().decode(info.stdout));
+  const archive = `denort-${Deno.build.target}.zip`;
+  try {
+    await Deno.stat(`${denoDir}/dl/release/v${Deno.version.deno}/${archive}`);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return "deno compile cannot fetch its runtime here; set DENORT_BIN to a denort binary, " +
+      `or run deno task compile once online to cache ${archive}`;
+  }
+}
+
+const missing = await missingRuntime();
+const [server, client] = PROGRAMS;
+
+Deno.test({
+  name: "compiled wirechat-server and wirechat-client behave like deno run: help, version, " +
+    "exit codes, a server and two clients talking" +
+    (missing === undefined ? "" : ` (ignored: ${missing})`),
+  ignore: missing !== undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "wirechat_compile_" });
+    try {
+      const serverBinary = await compile(server!, dir);
+      const clientBinary = await compile(client!, dir);
+      assert.ok(serverBinary && clientBinary, "deno compile failed: its error is above");
+      await assertHelpAndVersion([serverBinary], [clientBinary]);
+      await assertConversation([serverBinary], [clientBinary]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("compiled binaries are named for their target, with .exe for Windows", () => {
+  assert.equal(
+    outputPath(server!, "dist", "aarch64-apple-darwin"),
+    "dist/wirechat-server-aarch64-apple-darwin",
+  );
+  assert.equal(
+    outputPath(client!, "out", "x86_64-pc-windows-msvc"),
+    "out/wirechat-client-x86_64-pc-windows-msvc.exe",
+  );
+  const here = Deno.build.os === "windows" ? "dist/wirechat-server.exe" : "dist/wirechat-server";
+  assert.equal(outputPath(server!, "dist"), here);
+});
+
+Deno.test("deno compile gets each program's flags, the target and the entry point", () => {
+  assert.deepEqual(compileArgs(server!, "dist/s", "aarch64-unknown-linux-gnu"), [
+    "compile",
+    "--quiet",
+    "--allow-net",
+    "--v8-flags=--max-semi-space-size=1",
+    "--target",
+    "aarch64-unknown-linux-gnu",
+    "--output",
+    "dist/s",
+    new URL("../server.ts", import.meta.url).href,
+  ]);
+  assert.deepEqual(compileArgs(client!, "dist/c"), [
+    "compile",
+    "--quiet",
+    "--allow-net",
+    "--output",
+    "dist/c",
+    new URL("../client.ts", import.meta.url).href,
+  ]);
+});
+
+Deno.test("scripts/compile.ts refuses an unknown target in one line, exit 1", async () => {
+  const args = ["run", "-R", "-W", "--allow-run", projectFile("scripts/compile.ts")];
+  const { code, stdout, stderr } = await runDeno([...args, "--target", "sparc-sun-solaris"]);
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.match(stderr, /^compile: unknown target "sparc-sun-solaris" \(expected one of x86_64-/);
+  assert.equal(stderr.trimEnd().split("\n").length, 1);
+  const help = await runDeno([...args, "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--all +Build for every target/);
+});
