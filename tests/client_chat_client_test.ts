@@ -10,6 +10,7 @@ import { encodeChatMessage, encodeString, ProtocolError } from "../mod.ts";
 import { describeNetworkError } from "../client/errors.ts";
 import { byteByByte, concat } from "./support/chunks.ts";
 import { FakeServer } from "./support/fake_server.ts";
+import { take } from "./support/receive.ts";
 
 const MESSAGES: ChatMessage[] = [
   { timestamp: 1_700_000_000, username: "alice", text: "hello" },
@@ -23,16 +24,6 @@ function protocolError(code: string): (error: unknown) => boolean {
     assert.equal(error.code, code);
     return true;
   };
-}
-
-async function take(client: AsyncIterable<ChatMessage>, count: number): Promise<ChatMessage[]> {
-  const taken: ChatMessage[] = [];
-  if (count === 0) return taken;
-  for await (const message of client) {
-    taken.push(message);
-    if (taken.length === count) break;
-  }
-  return taken;
 }
 
 /** A port nothing listens on. */

@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
-import { type ChatClient, type ChatMessage, connect, sanitize } from "../client.ts";
+import { type ChatClient, type ChatMessage, sanitize } from "../client.ts";
 import { serve } from "../server.ts";
 import { encodeChatMessage } from "../mod.ts";
 import { USAGE } from "../client/options.ts";
 import { FakeServer } from "./support/fake_server.ts";
-import {
-  hasStackTrace,
-  LineReader,
-  runClient,
-  spawnClient,
-  within,
-} from "./support/client_process.ts";
+import { hasStackTrace, LineReader, runClient, spawnClient } from "./support/client_process.ts";
+import { within } from "./support/deadline.ts";
+import { next, observer } from "./support/receive.ts";
 
 const ZONE = "Asia/Kathmandu"; // UTC+05:45: local time that no rounding of UTC gives
 
@@ -33,19 +29,6 @@ function closedPort(): number {
 
 function startServer(options: { maxMessageSize?: number } = {}) {
   return serve({ hostname: "127.0.0.1", port: 0, logLevel: "error", ...options });
-}
-
-/** Connects an observer and waits until the server has taken its login. */
-async function observer(port: number, username = "observer"): Promise<ChatClient> {
-  const client = await connect({ hostname: "127.0.0.1", port, username });
-  await client.send("watching");
-  await next(client);
-  return client;
-}
-
-async function next(client: ChatClient): Promise<ChatMessage> {
-  for await (const message of client) return message;
-  throw new Error("The connection ended");
 }
 
 async function take(client: ChatClient, count: number): Promise<ChatMessage[]> {

@@ -1,10 +1,10 @@
 // deno-lint-ignore-file no-control-regex -- these tests are about control characters
 import assert from "node:assert/strict";
-import { type ChatClient, type ChatMessage, connect } from "../client.ts";
 import { serve } from "../server.ts";
 import { CLIENT } from "./support/client_process.ts";
 import { PseudoTerminal, PTY_UNAVAILABLE, shellQuote } from "./support/pseudo_terminal.ts";
 import type { VirtualTerminal } from "./support/virtual_terminal.ts";
+import { next, observer } from "./support/receive.ts";
 
 const ignore = PTY_UNAVAILABLE !== undefined;
 
@@ -33,18 +33,6 @@ function startClient(port: number, args: string[] = [], options: { color?: boole
   return new PseudoTerminal(`sh -c ${shellQuote(command)}`, {
     env: { TZ: "UTC", ...(options.color ? {} : { NO_COLOR: "1" }) },
   });
-}
-
-async function observer(port: number): Promise<ChatClient> {
-  const client = await connect({ hostname: "127.0.0.1", port, username: "bob" });
-  await client.send("watching");
-  await next(client);
-  return client;
-}
-
-async function next(client: ChatClient): Promise<ChatMessage> {
-  for await (const message of client) return message;
-  throw new Error("The connection ended");
 }
 
 /** The row the cursor is on. */
@@ -81,7 +69,7 @@ Deno.test({
   ignore,
   async fn() {
     await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
-    await using bob = await observer(server.addr.port);
+    await using bob = await observer(server.addr.port, "bob");
     await using terminal = startClient(server.addr.port);
     await promptIs(terminal, "> ", 2);
 
@@ -115,7 +103,7 @@ Deno.test({
   ignore,
   async fn() {
     await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
-    await using bob = await observer(server.addr.port);
+    await using bob = await observer(server.addr.port, "bob");
     await using terminal = startClient(server.addr.port, ["--max-message-size", "12"]);
     await promptIs(terminal, "> ", 2);
 
@@ -177,7 +165,7 @@ Deno.test({
   ignore,
   async fn() {
     await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
-    await using bob = await observer(server.addr.port);
+    await using bob = await observer(server.addr.port, "bob");
     for (const color of [true, false]) {
       await using terminal = startClient(server.addr.port, [], { color });
       await promptIs(terminal, "> ", 2);

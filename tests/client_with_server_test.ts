@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChatClient, type ChatMessage, connect, ConnectionClosedError } from "../client.ts";
 import { serve } from "../server.ts";
+import { take } from "./support/receive.ts";
 
 function startServer(options: { maxMessageSize?: number } = {}) {
   return serve({ hostname: "127.0.0.1", port: 0, logLevel: "error", log: () => {}, ...options });
@@ -14,16 +15,6 @@ async function join(port: number, username: string, options = {}): Promise<ChatC
     if (message.username === username) break;
   }
   return client;
-}
-
-async function take(client: ChatClient, count: number): Promise<ChatMessage[]> {
-  const taken: ChatMessage[] = [];
-  if (count === 0) return taken;
-  for await (const message of client) {
-    taken.push(message);
-    if (taken.length === count) break;
-  }
-  return taken;
 }
 
 const said = ({ username, text }: ChatMessage) => `${username}: ${text}`;

@@ -3,7 +3,7 @@ import { type ChatClient, type ChatMessage, connect } from "../client.ts";
 import { encodeChatMessage } from "../mod.ts";
 import { describe, parseHex } from "../examples/decode_capture.ts";
 import { reply, runBot } from "../examples/time_bot.ts";
-import { within } from "./support/client_process.ts";
+import { within } from "./support/deadline.ts";
 import { projectFile, runDeno } from "./support/process.ts";
 import { startServer } from "./support/test_server.ts";
 

@@ -177,13 +177,13 @@ Deno.test("server shuts down when its signal is aborted", async () => {
   const controller = new AbortController();
   const server = serve({ hostname: "127.0.0.1", port: 0, signal: controller.signal, log() {} });
   controller.abort();
-  await within(server.finished, 2000, "the shutdown");
+  await within(server.finished, "the shutdown", 2000);
   await assert.rejects(ChatPeer.connect(server.addr.port), Deno.errors.ConnectionRefused);
 });
 
 Deno.test("server given an aborted signal shuts down at once", async () => {
   const server = serve({ hostname: "127.0.0.1", port: 0, signal: AbortSignal.abort(), log() {} });
-  await within(server.finished, 2000, "the shutdown");
+  await within(server.finished, "the shutdown", 2000);
   await assert.rejects(ChatPeer.connect(server.addr.port), Deno.errors.ConnectionRefused);
 });
 

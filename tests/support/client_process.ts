@@ -121,30 +121,6 @@ export class LineReader {
   }
 }
 
-/**
- * Fails instead of hanging when something awaited never happens: a safety net
- * for the test run, not a measure of speed.
- *
- * @param promise What to wait for.
- * @param what What it is, for the failure message.
- * @param milliseconds How long before giving up.
- */
-export async function within<T>(
-  promise: Promise<T>,
-  what: string,
-  milliseconds = 30_000,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out waiting for ${what}`)), milliseconds);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Whether text shows a stack trace or an uncaught error. */
 export function hasStackTrace(text: string): boolean {
   return /Stack backtrace|error: Uncaught|^\s+at /m.test(text);

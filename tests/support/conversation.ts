@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { LineReader, within } from "./client_process.ts";
+import { LineReader } from "./client_process.ts";
+import { within } from "./deadline.ts";
 import { type Finished, ServerProcess } from "./process.ts";
 
 /** A program and its leading arguments, e.g. `["./server.ts"]` or `["deno", "run", "x.ts"]`. */
