@@ -5,6 +5,7 @@
  * @module
  */
 
+import { finish } from "./process.ts";
 /** The client's entry point. */
 export const CLIENT = new URL("../../client.ts", import.meta.url).pathname;
 
@@ -41,18 +42,12 @@ export function clientArgs(args: readonly string[], allowNet = "127.0.0.1"): str
  * @param input Standard input.
  * @param options Environment and net permission.
  */
-export async function runClient(
+export function runClient(
   args: readonly string[],
   input = "",
   options: { env?: Record<string, string>; allowNet?: string } = {},
 ): Promise<ClientResult> {
-  const child = spawnClient(args, options);
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+  return finish(spawnClient(args, options), input);
 }
 
 /**

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { LineReader } from "./client_process.ts";
 import { within } from "./deadline.ts";
-import { type Finished, ServerProcess } from "./process.ts";
+import { finish, type Finished, ServerProcess } from "./process.ts";
 
 /** A program and its leading arguments, e.g. `["./server.ts"]` or `["deno", "run", "x.ts"]`. */
 export type Command = readonly [program: string, ...args: string[]];
@@ -38,18 +38,12 @@ function spawn(command: Command, args: readonly string[]): Deno.ChildProcess {
 }
 
 /** Runs a command to its end with `stdin` as its standard input. */
-export async function runProgram(
+export function runProgram(
   command: Command,
   args: readonly string[],
   stdin = "",
 ): Promise<Finished> {
-  const child = spawn(command, args);
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+  return finish(spawn(command, args), stdin);
 }
 
 /**

@@ -18,8 +18,18 @@ export interface Finished {
   readonly stderr: string;
 }
 
+/** Feeds `stdin` to a child spawned with every stream piped, and waits for its end. */
+export async function finish(child: Deno.ChildProcess, stdin = ""): Promise<Finished> {
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(stdin));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
 /** Runs `deno <args>` to completion, with `stdin` as its standard input. */
-export async function runDeno(args: string[], stdin = ""): Promise<Finished> {
+export function runDeno(args: string[], stdin = ""): Promise<Finished> {
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdin: "piped",
@@ -27,12 +37,7 @@ export async function runDeno(args: string[], stdin = ""): Promise<Finished> {
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(stdin));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+  return finish(child, stdin);
 }
 
 /** A server started with `deno run server.ts`, its standard error captured line by line. */
