@@ -59,7 +59,7 @@ OPTIONS:
 Exit status: 0, 1 for a misuse, 2 when a server lost, reordered, garbled or
 dropped anything, stalled, or did not start.
 
-Servers measured by default: wirechat (server.ts, when present) and naive
+Servers measured by default: wirechat (server.ts, as deno task start runs it) and naive
 (bench/naive_server.ts, the baseline).`;
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -75,35 +75,24 @@ function progress(line: string): void {
   console.error(`bench: ${line}`);
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The servers measured unless told otherwise: wirechat's, when it exists, and the baseline. */
-function defaultServers(): { wirechat: ServerSpec | null; naive: ServerSpec } {
+/** The servers measured unless told otherwise: wirechat's and the baseline. */
+function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
   const deno = Deno.execPath();
   const local = ["--host", "127.0.0.1", "--port", "0"];
   return {
-    wirechat: exists(`${ROOT}server.ts`)
-      ? {
-        label: "wirechat",
-        // As `deno task start` runs it.
-        command: [
-          deno,
-          "run",
-          "--allow-net",
-          "--v8-flags=--max-semi-space-size=1",
-          "server.ts",
-          ...local,
-        ],
-        cwd: ROOT,
-      }
-      : null,
+    wirechat: {
+      label: "wirechat",
+      // As `deno task start` runs it.
+      command: [
+        deno,
+        "run",
+        "--allow-net",
+        "--v8-flags=--max-semi-space-size=1",
+        "server.ts",
+        ...local,
+      ],
+      cwd: ROOT,
+    },
     naive: {
       label: "naive",
       command: [deno, "run", "--allow-net", "bench/naive_server.ts", ...local],
@@ -279,11 +268,7 @@ async function main(): Promise<number> {
   if (!values["no-load"]) {
     const defaults = defaultServers();
     const specs: ServerSpec[] = [];
-    if (defaults.wirechat !== null && !extra.some((spec) => spec.label === "wirechat")) {
-      specs.push(defaults.wirechat);
-    } else if (defaults.wirechat === null) {
-      progress("server.ts not found: measuring without wirechat's server");
-    }
+    if (!extra.some((spec) => spec.label === "wirechat")) specs.push(defaults.wirechat);
     specs.push(...extra);
     if (!extra.some((spec) => spec.label === "naive")) specs.push(defaults.naive);
     const scenarios = scenarioSet(values.quick);
