@@ -46,7 +46,12 @@ export class Logger {
   }
 
   #line(level: LogLevel, message: string): void {
-    this.#write(`${new Date().toISOString()} ${level} ${message}`);
+    try {
+      this.#write(`${new Date().toISOString()} ${level} ${message}`);
+    } catch {
+      // A log that cannot be written (standard error closed, a failing sink) must
+      // not take a connection down with it; there is nowhere left to say so.
+    }
   }
 }
 

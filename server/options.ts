@@ -118,7 +118,8 @@ export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal">> & {
 const encoder = new TextEncoder();
 
 function writeToStderr(line: string): void {
-  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+  const bytes = encoder.encode(line + "\n");
+  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): number {

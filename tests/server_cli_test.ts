@@ -118,3 +118,24 @@ Deno.test("server keeps running when it runs out of file descriptors", async () 
   await alice.close();
   assert.equal((await server.stop()).code, 0);
 });
+
+Deno.test("server keeps serving after its standard error is closed", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", SERVER, "--host", "127.0.0.1", "--port", "0"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // Read up to the line with the port, then close the pipe, as `| head -1` would.
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/listening on 127\.0\.0\.1:\d+/.test(seen)) seen += (await reader.read()).value ?? "";
+  await reader.cancel();
+  const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(seen)![1]);
+  const alice = await ChatPeer.login(port, "alice");
+  await alice.sendString("nobody reads the log");
+  assert.equal((await alice.waitForMessages(1))[0]!.text, "nobody reads the log");
+  await alice.close();
+  child.kill("SIGTERM");
+  assert.equal((await child.status).code, 0);
+});

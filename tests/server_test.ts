@@ -202,6 +202,21 @@ Deno.test("serve reports a port in use", async () => {
   );
 });
 
+Deno.test("server keeps relaying when its log cannot be written", async () => {
+  const server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    log() {
+      throw new Error("No space left on device");
+    },
+  });
+  const alice = await ChatPeer.login(server.addr.port, "alice");
+  await alice.sendString("still here");
+  assert.equal((await alice.waitForMessages(1))[0]!.text, "still here");
+  await alice.close();
+  await server.shutdown();
+});
+
 Deno.test("server logs message texts only at debug level", async () => {
   const lines: string[] = [];
   const server = serve({
