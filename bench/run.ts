@@ -76,7 +76,7 @@ function progress(line: string): void {
 }
 
 /** The servers measured unless told otherwise: wirechat's and the baseline. */
-function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
+export function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
   const deno = Deno.execPath();
   const local = ["--host", "127.0.0.1", "--port", "0"];
   return {

@@ -298,6 +298,7 @@ export class ChatServer implements AsyncDisposable {
     const options = this.#options;
     const logger = this.#logger;
     const room = this.#room;
+    const logTexts = logger.enabled("debug"); // decided once, not per message
     return {
       limits: { maxUsernameSize: options.maxUsernameSize, maxMessageSize: options.maxMessageSize },
       room,
@@ -312,7 +313,7 @@ export class ChatServer implements AsyncDisposable {
       received: (session, sender, text) => {
         if (this.#shutdown !== undefined) return;
         room.publish(sender, text);
-        if (logger.enabled("debug")) {
+        if (logTexts) {
           logger.debug(
             `${session.peer} ${quote(session.username!)} says ${
               quote(new TextDecoder().decode(text))

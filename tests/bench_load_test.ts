@@ -4,6 +4,7 @@ import { startNaiveServer } from "../bench/naive_server.ts";
 import { ServerProcess } from "../bench/server_process.ts";
 import { serve } from "../server.ts";
 import { type Fault, startFaultyServer } from "./support/faulty_server.ts";
+import { defaultServers } from "../bench/run.ts";
 
 async function loadNaive(options: Omit<LoadOptions, "port">): Promise<LoadResult> {
   const server = startNaiveServer({ hostname: "127.0.0.1", port: 0 });
@@ -101,17 +102,7 @@ Deno.test("runLoad holds logged-in clients and reports the login time", async ()
 
 Deno.test("runLoad cut by its duration limit counts nothing that arrives afterwards", async () => {
   // In another process, the server keeps sending while the run closes its connections.
-  const server = await ServerProcess.start({
-    label: "naive",
-    command: [
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      new URL("../bench/naive_server.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-    ],
-  });
+  const server = await ServerProcess.start(defaultServers().naive);
   try {
     const result = await runLoad({
       port: server.port,

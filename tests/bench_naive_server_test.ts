@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type NaiveServer, startNaiveServer } from "../bench/naive_server.ts";
 import { parseServerSpec, ServerProcess } from "../bench/server_process.ts";
 import { type ChatMessage, ClientDecoder, encodeString } from "../mod.ts";
+import { defaultServers } from "../bench/run.ts";
 
 /** A raw test client: sends bytes, collects decoded messages, sees the close. */
 class TestClient {
@@ -122,17 +123,7 @@ Deno.test("naive server closes a connection that sends invalid UTF-8", async () 
 });
 
 Deno.test("naive server CLI starts under ServerProcess, announces its port and stops", async () => {
-  const server = await ServerProcess.start({
-    label: "naive",
-    command: [
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      new URL("../bench/naive_server.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-    ],
-  });
+  const server = await ServerProcess.start(defaultServers().naive);
   try {
     assert.ok(server.port > 0);
     assert.match(server.log.join("\n"), new RegExp(`listening on 127\\.0\\.0\\.1:${server.port}`));

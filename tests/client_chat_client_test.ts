@@ -1,16 +1,29 @@
 import assert from "node:assert/strict";
 import {
+  type ChatClient,
   type ChatMessage,
   connect,
   ConnectError,
   ConnectionClosedError,
+  type ConnectOptions,
   MessageTooLargeError,
 } from "../client.ts";
 import { encodeChatMessage, encodeString, ProtocolError } from "../mod.ts";
 import { describeNetworkError } from "../client/errors.ts";
 import { byteByByte, concat } from "./support/chunks.ts";
-import { FakeServer } from "./support/fake_server.ts";
+import { type FakePeer, FakeServer } from "./support/fake_server.ts";
 import { take } from "./support/receive.ts";
+
+/** Connects a client as "bob" to the fake server, and the server's side of it. */
+function connectTo(
+  server: FakeServer,
+  options: Partial<ConnectOptions> = {},
+): Promise<[ChatClient, FakePeer]> {
+  return Promise.all([
+    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", ...options }),
+    server.accept(),
+  ]);
+}
 
 const MESSAGES: ChatMessage[] = [
   { timestamp: 1_700_000_000, username: "alice", text: "hello" },
@@ -36,10 +49,7 @@ function closedPort(): number {
 
 Deno.test("ChatClient logs in, then sends each message as one string, to the byte", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob" }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server);
   await client.send("hi");
   await client.send("");
   await client.send("héllo 👋");
@@ -50,10 +60,7 @@ Deno.test("ChatClient logs in, then sends each message as one string, to the byt
 
 Deno.test("ChatClient yields the messages received, in order, however the bytes are cut", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob" }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server);
   await using _ = client;
   const wire = concat(MESSAGES.map(encodeChatMessage));
   // One write per byte, then all in one write.
@@ -64,10 +71,7 @@ Deno.test("ChatClient yields the messages received, in order, however the bytes 
 
 Deno.test("ChatClient iteration can stop and resume without losing a message", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob" }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server);
   await using _ = client;
   await peer.send(concat(MESSAGES.map(encodeChatMessage)));
   assert.deepEqual(await take(client, 1), MESSAGES.slice(0, 1));
@@ -76,10 +80,7 @@ Deno.test("ChatClient iteration can stop and resume without losing a message", a
 
 Deno.test("ChatClient refuses a message over maxMessageSize, counted in UTF-8 bytes, and stays up", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", maxMessageSize: 6 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { maxMessageSize: 6 });
   // "ж" is 2 bytes: three fit in 6, four do not.
   await client.send("жжж");
   await assert.rejects(client.send("жжжж"), (error) => {
@@ -157,15 +158,7 @@ Deno.test("connect with an aborted signal does not connect", async () => {
 Deno.test("aborting the signal after connecting closes the client gracefully", async () => {
   await using server = new FakeServer();
   const controller = new AbortController();
-  const [client, peer] = await Promise.all([
-    connect({
-      hostname: "127.0.0.1",
-      port: server.port,
-      username: "bob",
-      signal: controller.signal,
-    }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { signal: controller.signal });
   void client.send("last words");
   controller.abort();
   assert.deepEqual(await peer.untilEnd(), concat(["bob", "last words"].map(encodeString)));
@@ -174,10 +167,7 @@ Deno.test("aborting the signal after connecting closes the client gracefully", a
 
 Deno.test("ChatClient.close delivers every message sent before it, then shuts the connection", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob" }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server);
   const texts = Array.from({ length: 2000 }, (_, i) => `message ${i} ${"x".repeat(i % 50)}`);
   for (const text of texts) void client.send(text);
   const closing = client.close();
@@ -190,10 +180,7 @@ Deno.test("ChatClient.close delivers every message sent before it, then shuts th
 
 Deno.test("ChatClient.close waits for the server to close its side", async () => {
   await using server = new FakeServer({ closeOnEnd: false });
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", closeTimeout: 60_000 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { closeTimeout: 60_000 });
   let closed = false;
   const closing = client.close().then(() => closed = true);
   await peer.untilEnd();
@@ -205,10 +192,7 @@ Deno.test("ChatClient.close waits for the server to close its side", async () =>
 
 Deno.test("ChatClient.close gives up waiting for a server that never closes, after closeTimeout", async () => {
   await using server = new FakeServer({ closeOnEnd: false });
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", closeTimeout: 50 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { closeTimeout: 50 });
   await client.close();
   assert.deepEqual(await client.closed, { kind: "local" });
   await peer.untilEnd();
@@ -216,10 +200,7 @@ Deno.test("ChatClient.close gives up waiting for a server that never closes, aft
 
 Deno.test("ChatClient refuses to send once closed; close is idempotent", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", closeTimeout: 50 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { closeTimeout: 50 });
   const closing = client.close();
   assert.equal(client.close(), closing);
   await assert.rejects(
@@ -234,10 +215,7 @@ Deno.test("ChatClient refuses to send once closed; close is idempotent", async (
 
 Deno.test("ChatClient ends iteration normally after close, with the messages received before", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", closeTimeout: 50 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { closeTimeout: 50 });
   await peer.send(encodeChatMessage(MESSAGES[0]!));
   assert.deepEqual(await take(client, 1), [MESSAGES[0]]);
   await client.close();
@@ -246,10 +224,7 @@ Deno.test("ChatClient ends iteration normally after close, with the messages rec
 
 Deno.test("ChatClient yields what the server sent before closing, then throws ConnectionClosedError", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob" }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server);
   await using _ = client;
   await peer.send(concat(MESSAGES.map(encodeChatMessage)));
   await peer.close();
@@ -268,10 +243,7 @@ Deno.test("ChatClient yields what the server sent before closing, then throws Co
 
 Deno.test("ChatClient drops a server that sends a string over maxIncomingSize after its 4 size bytes", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", maxIncomingSize: 10 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { maxIncomingSize: 10 });
   await using _ = client;
   // A timestamp, then a user name of 11 bytes announced, and no payload at all.
   await peer.send(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 11]));
@@ -284,10 +256,7 @@ Deno.test("ChatClient drops a server that sends a string over maxIncomingSize af
 
 Deno.test("ChatClient accepts strings larger than maxMessageSize from the server", async () => {
   await using server = new FakeServer();
-  const [client, peer] = await Promise.all([
-    connect({ hostname: "127.0.0.1", port: server.port, username: "bob", maxMessageSize: 10 }),
-    server.accept(),
-  ]);
+  const [client, peer] = await connectTo(server, { maxMessageSize: 10 });
   await using _ = client;
   const big = { timestamp: 1, username: "alice", text: "x".repeat(100_000) };
   await peer.send(encodeChatMessage(big));
@@ -308,10 +277,7 @@ Deno.test("ChatClient drops a server that breaks the protocol", async (t) => {
   for (const [name, bytes, code] of cases) {
     await t.step(name, async () => {
       await using server = new FakeServer();
-      const [client, peer] = await Promise.all([
-        connect({ hostname: "127.0.0.1", port: server.port, username: "bob" }),
-        server.accept(),
-      ]);
+      const [client, peer] = await connectTo(server);
       await using _ = client;
       await peer.send(valid, bytes);
       await peer.closeWrite();

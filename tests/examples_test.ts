@@ -8,6 +8,11 @@ import { projectFile, runDeno } from "./support/process.ts";
 import { startServer } from "./support/test_server.ts";
 
 const TIME_BOT = projectFile("examples/time_bot.ts");
+
+/** `deno run` arguments that start the bot against 127.0.0.1:`port`. */
+function botArgs(port: number | string): string[] {
+  return ["run", "--allow-net=127.0.0.1", TIME_BOT, "--host", "127.0.0.1", "--port", String(port)];
+}
 const DECODE_CAPTURE = projectFile("examples/decode_capture.ts");
 
 /** The next message from `username` whose text matches `text`; others are skipped. */
@@ -64,15 +69,7 @@ Deno.test("time bot, run as a command, greets, answers, and exits 0 on SIGINT", 
   });
   await server.logs.waitFor(/logged in as "alice"/);
   const bot = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      TIME_BOT,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(server.port),
-    ],
+    args: botArgs(server.port),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -104,15 +101,7 @@ Deno.test("time bot, run as a command, says in one line that it cannot connect, 
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = String(listener.addr.port);
   listener.close();
-  const { code, stdout, stderr } = await runDeno([
-    "run",
-    "--allow-net=127.0.0.1",
-    TIME_BOT,
-    "--host",
-    "127.0.0.1",
-    "--port",
-    port,
-  ]);
+  const { code, stdout, stderr } = await runDeno(botArgs(port));
   assert.deepEqual({ code, stdout, stderr }, {
     code: 1,
     stdout: "",
