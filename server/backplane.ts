@@ -1,0 +1,50 @@
+/**
+ * The backplane: how messages accepted by this node reach the room, in one total
+ * order, and how a room on several nodes stays one room.
+ *
+ * @module
+ */
+
+/** What the backplane feeds: the room, in the backplane's order. */
+export interface BackplaneSink {
+  /**
+   * Appends one frame (`timestamp u64 BE`, user name string, text string: the bytes
+   * sent to clients) to the room. Frames arrive in the one order of the room.
+   *
+   * @param frame The frame's bytes; valid during the call only.
+   */
+  deliver(frame: Uint8Array): void;
+  /**
+   * The backplane holds more unpublished messages than its bound (`true`): stop
+   * reading from local senders until it says `false`.
+   */
+  congested(on: boolean): void;
+  /** The backplane lost (`false`) or regained (`true`) its connection. */
+  connected(up: boolean): void;
+}
+
+/**
+ * The room's transport between nodes. The in-process backplane delivers each
+ * message at once; the NATS backplane publishes it to a JetStream stream and
+ * delivers what the stream holds, in the stream's order, on every node.
+ */
+export interface Backplane {
+  /**
+   * Connects and delivers the last `history` frames to the sink; resolves once
+   * messages can flow, rejects with a one-line `Error` when that cannot be.
+   */
+  start(sink: BackplaneSink): Promise<void>;
+  /**
+   * Publishes a message accepted by this node. It reaches the sink later (or at
+   * once), in the room's order, once.
+   *
+   * @param frame The encoded frame; the backplane may keep it.
+   */
+  publish(frame: Uint8Array): void;
+  /** Stops delivering (the room's members are far behind) until {@linkcode resume}. */
+  pause(): void;
+  /** Delivers again after {@linkcode pause}. */
+  resume(): void;
+  /** Publishes what it holds (within a bound of time), then disconnects. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+/**
+ * The byte link between a session and its client, whatever door it came through.
+ *
+ * @module
+ */
+
+/**
+ * A client's connection as a session sees it: bytes in, bytes out. TCP and TLS
+ * connections are links as they are (`Deno.Conn` has these methods); a WebSocket
+ * gateway adapts its messages to one.
+ */
+export interface Link {
+  /**
+   * Reads into `buffer`.
+   *
+   * @returns The number of bytes read, or `null` at the end of the stream.
+   */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /**
+   * Writes some of `bytes` (always whole frames of the room's log, starting at a
+   * frame boundary or where the last partial write stopped).
+   *
+   * @returns How many bytes were taken: fewer than `bytes.length` means the peer
+   * refused the rest for now.
+   */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Closes the link; a pending read or write then fails or ends. */
+  close(): void;
+}
+
+/** Where a link comes from: its door, and its peer's address. */
+export interface LinkOrigin {
+  /** The door's name: `"tcp"`, `"tls"` or `"web"`. */
+  readonly door: string;
+  /** The peer's address for the log, as `host:port` (`[v6]:port`). */
+  readonly peer: string;
+  /** The peer's host, as the per-address limit counts it. */
+  readonly hostname: string;
+}
+
+/**
+ * `host:port`, with an IPv6 host in brackets.
+ *
+ * @example
+ * ```ts
+ * import { formatHostPort } from "./link.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatHostPort("::1", 9000), "[::1]:9000");
+ * assert.equal(formatHostPort("127.0.0.1", 9000), "127.0.0.1:9000");
+ * ```
+ */
+export function formatHostPort(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
