@@ -59,15 +59,7 @@ export class BroadcastLog {
    */
   append(timestamp: number, sender: Uint8Array, text: Uint8Array): void {
     const size = 12 + sender.length + text.length;
-    let tail = this.#segments[this.#segments.length - 1];
-    if (tail === undefined || tail.end + size > tail.start + tail.bytes.length) {
-      tail = {
-        start: this.#end,
-        bytes: new Uint8Array(Math.max(SEGMENT_SIZE, size)),
-        end: this.#end,
-      };
-      this.#segments.push(tail);
-    }
+    const tail = this.#tailFor(size);
     const target = tail.bytes;
     let at = tail.end - tail.start;
     writeU64(target, at, timestamp);
@@ -77,6 +69,19 @@ export class BroadcastLog {
     target.set(text, at + 4);
     tail.end += size;
     this.#end += size;
+    this.#uncommittedFrames++;
+  }
+
+  /**
+   * Appends one chat frame already encoded (as a backplane delivers it).
+   *
+   * @param frame The frame's bytes, copied here.
+   */
+  appendFrame(frame: Uint8Array): void {
+    const tail = this.#tailFor(frame.length);
+    tail.bytes.set(frame, tail.end - tail.start);
+    tail.end += frame.length;
+    this.#end += frame.length;
     this.#uncommittedFrames++;
   }
 
@@ -120,5 +125,18 @@ export class BroadcastLog {
     let drop = 0;
     while (drop < segments.length - 1 && segments[drop]!.end <= position) drop++;
     if (drop > 0) segments.splice(0, drop);
+  }
+
+  #tailFor(size: number): Segment {
+    let tail = this.#segments[this.#segments.length - 1];
+    if (tail === undefined || tail.end + size > tail.start + tail.bytes.length) {
+      tail = {
+        start: this.#end,
+        bytes: new Uint8Array(Math.max(SEGMENT_SIZE, size)),
+        end: this.#end,
+      };
+      this.#segments.push(tail);
+    }
+    return tail;
   }
 }

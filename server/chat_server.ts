@@ -1,13 +1,17 @@
 /**
- * The chat server: a listener, its accept loop, the sessions and the room.
+ * The chat server: its doors, the admission of connections, the sessions, the
+ * room and its backplane.
  *
  * @module
  */
 
+import { addressKey, Admission, type RefusalReason } from "./admission.ts";
+import { type Door, formatHostPort, openTcpDoor } from "./door.ts";
+import type { Link, LinkOrigin } from "./link.ts";
 import { Logger, quote } from "./logger.ts";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options.ts";
 import { Room } from "./room.ts";
-import { type CloseReason, Session, type SessionHost } from "./session.ts";
+import { Session, type SessionEnd, type SessionHost } from "./session.ts";
 
 /**
  * Counters of a running server, from {@linkcode ChatServer.stats}.
@@ -38,35 +42,48 @@ export interface ServerStats {
   readonly clients: number;
   /** Clients logged in now. */
   readonly loggedIn: number;
-  /** Connections closed at once because `maxClients` were open. */
+  /** Connections open now that have not logged in yet. */
+  readonly pendingLogins: number;
+  /** Connections refused at once, for any reason. */
   readonly refused: number;
+  /** Connections refused, by reason. */
+  readonly refusedBy: Readonly<Record<RefusalReason | "shutting down", number>>;
+  /** Pending logins closed to make room for a newcomer. */
+  readonly evicted: number;
   /** Messages accepted and relayed. */
   readonly messages: number;
   /** Frames handed to clients: each message counts once per recipient. */
   readonly deliveries: number;
+  /** Clients dropped as slow consumers. */
+  readonly slowConsumerDrops: number;
+  /** How many times the room held senders back because it could not keep up. */
+  readonly pressurePauses: number;
   /**
    * Bytes of memory held by the log of broadcast frames: what the slowest client
-   * has yet to receive, in segments of 64 KiB.
+   * has yet to receive, and the history, in segments of 64 KiB.
    */
   readonly logBytes: number;
+  /** Messages a newcomer receives as history now. */
+  readonly historySize: number;
 }
 
-// The kernel's queue of connections not yet accepted: large enough for a storm of
-// connections (the usual 511 overflows, and each overflow costs a client a 1 s retry).
-const LISTEN_BACKLOG = 4096;
+/** The addresses of a server's doors: those it was asked to open. */
+export interface ServerAddrs {
+  /** The plain TCP door. */
+  readonly tcp?: Deno.NetAddr;
+  /** The TLS door. */
+  readonly tls?: Deno.NetAddr;
+  /** The web page and its WebSocket door. */
+  readonly web?: Deno.NetAddr;
+  /** The metrics endpoint. */
+  readonly metrics?: Deno.NetAddr;
+}
+
 // How long a shutdown waits for queued frames to reach their clients.
 const SHUTDOWN_GRACE_MS = 500;
-const MAX_ACCEPT_BACKOFF_MS = 1000;
-
-function formatAddr(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+// A pending login younger than this is never closed to make room for a newcomer:
+// a storm of real logins is not cut.
+const EVICT_AFTER_MS = 1000;
 
 /**
  * A running chat server. Create one with {@linkcode serve}.
@@ -74,10 +91,11 @@ function errorText(error: unknown): string {
  * It relays every message to every logged-in client, the sender included, encoded
  * once and in one total order. Each client writes the shared log of messages from
  * its own cursor, with one write in flight: a slow or dead client never delays
- * anyone else, and is disconnected once it falls `maxQueueBytes` behind. A
- * connection that sends an oversized string (judged from its 4 size bytes), bytes
- * that are not UTF-8 or a bad user name is closed at once; so is one that does not
- * log in in time.
+ * anyone else, and is disconnected once it falls `maxQueueBytes` behind while its
+ * socket refuses data. When the server itself falls behind, it stops reading from
+ * senders until it catches up. A connection that sends an oversized string (judged
+ * from its 4 size bytes), bytes that are not UTF-8 or a bad user name is closed at
+ * once; so is one that does not log in in time.
  *
  * @example A server for the length of a block
  * ```ts
@@ -88,32 +106,40 @@ function errorText(error: unknown): string {
  * {
  *   await using server: ChatServer = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
  *   stopped = server.finished;
+ *   await server.ready;
  *   assert.equal(server.stats.clients, 0);
  * } // leaving the block shuts the server down
  * await stopped;
  * ```
  */
 export class ChatServer implements AsyncDisposable {
-  /** The address the server listens on (with the real port when 0 was asked for). */
+  /** The address of the plain TCP door (with the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
+  /** The addresses of every door. */
+  readonly addrs: ServerAddrs;
+  /** Resolves once every door listens and the backplane is connected. */
+  readonly ready: Promise<void>;
   /** Settles when the server has shut down and every connection is closed. */
   readonly finished: Promise<void>;
   readonly #options: ResolvedServerOptions;
   readonly #logger: Logger;
-  readonly #listener: Deno.TcpListener;
+  readonly #doors: Door[] = [];
   readonly #room: Room;
   readonly #host: SessionHost;
+  readonly #admission: Admission;
   readonly #sessions = new Set<Session>();
-  // Sessions not logged in yet, oldest first: the login deadline sweeps from the front.
-  readonly #awaitingLogin = new Set<Session>();
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
-  #backoff: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
-  #backoffMs = 0;
-  #running = 0; // read loops and the accept loop still running
+  #running = 1; // read loops, and the server itself until it is shut down
   #allEnded: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
   #connections = 0;
-  #refused = 0;
+  #evicted = 0;
+  readonly #refusedBy: Record<RefusalReason | "shutting down", number> = {
+    "server full": 0,
+    "too many pending logins": 0,
+    "too many from address": 0,
+    "shutting down": 0,
+  };
 
   /**
    * Starts listening. Prefer {@linkcode serve}, which does the same.
@@ -125,37 +151,51 @@ export class ChatServer implements AsyncDisposable {
   constructor(options: ServerOptions = {}) {
     const resolved = this.#options = resolveServerOptions(options);
     this.#logger = new Logger(resolved.logLevel, resolved.log);
-    this.#listener = Deno.listen({
-      hostname: resolved.hostname,
-      port: resolved.port,
-      tcpBacklog: LISTEN_BACKLOG,
+    this.#room = new Room({ maxLag: resolved.maxQueueBytes, history: resolved.history });
+    this.#admission = new Admission({
+      maxClients: resolved.maxClients,
+      maxPendingLogins: resolved.maxPendingLogins,
+      maxConnectionsPerIp: resolved.maxConnectionsPerIp,
+      evictAfterMs: EVICT_AFTER_MS,
     });
-    this.addr = this.#listener.addr;
-    this.#room = new Room(resolved.maxQueueBytes);
     this.#host = this.#sessionHost();
+    const open = (link: Link, origin: LinkOrigin) => this.#admit(link, origin);
+    const failed = (message: string) => this.#logger.error(message);
+    const tcp = openTcpDoor(resolved.hostname, resolved.port, open, failed);
+    this.#doors.push(tcp);
+    this.addr = tcp.addr;
+    this.addrs = { tcp: tcp.addr };
     const { promise, resolve } = Promise.withResolvers<void>();
     this.finished = promise;
     this.#allEnded = resolve;
+    this.ready = Promise.resolve();
     this.#logger.info(
-      `listening on ${formatAddr(this.addr)} (user names up to ${resolved.maxUsernameSize} ` +
-        `bytes, messages up to ${resolved.maxMessageSize} bytes, ${resolved.maxClients} clients)`,
+      `listening on ${formatHostPort(this.addr.hostname, this.addr.port)} (user names up to ` +
+        `${resolved.maxUsernameSize} bytes, messages up to ${resolved.maxMessageSize} bytes, ` +
+        `${resolved.maxClients} clients)`,
     );
-    this.#running++;
-    this.#acceptLoop();
     if (resolved.signal?.aborted) this.shutdown();
     resolved.signal?.addEventListener("abort", () => this.shutdown(), { once: true });
   }
 
   /** Counters of the server's activity. */
   get stats(): ServerStats {
+    const refusedBy = { ...this.#refusedBy };
+    const room = this.#room;
     return {
       connections: this.#connections,
       clients: this.#sessions.size,
-      loggedIn: this.#room.size,
-      refused: this.#refused,
-      messages: this.#room.messages,
-      deliveries: this.#room.deliveries,
-      logBytes: this.#room.log.heldBytes,
+      loggedIn: room.size,
+      pendingLogins: this.#admission.pending,
+      refused: Object.values(refusedBy).reduce((sum, count) => sum + count, 0),
+      refusedBy,
+      evicted: this.#evicted,
+      messages: room.messages,
+      deliveries: room.deliveries,
+      slowConsumerDrops: room.slowConsumerDrops,
+      pressurePauses: room.pressurePauses,
+      logBytes: room.log.heldBytes,
+      historySize: room.historySize,
     };
   }
 
@@ -188,16 +228,8 @@ export class ChatServer implements AsyncDisposable {
   }
 
   async #stop(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
+    const doorsClosed = Promise.all(this.#doors.map((door) => door.close()));
     clearTimeout(this.#loginTimer);
-    if (this.#backoff !== undefined) {
-      clearTimeout(this.#backoff.timer);
-      this.#backoff.wake();
-    }
     this.#room.flush();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -210,6 +242,8 @@ export class ChatServer implements AsyncDisposable {
     for (const session of this.#sessions) {
       session.close({ text: "server shutting down", level: "debug" });
     }
+    await doorsClosed;
+    this.#ended();
     await this.finished;
     const { connections, messages, deliveries } = this.stats;
     this.#logger.info(
@@ -218,60 +252,49 @@ export class ChatServer implements AsyncDisposable {
     );
   }
 
-  async #acceptLoop(): Promise<void> {
-    while (this.#shutdown === undefined) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#shutdown !== undefined || error instanceof Deno.errors.BadResource) break;
-        // Out of file descriptors, most likely: wait for some to be freed, never give up.
-        const delay = this.#backoffMs = Math.min(this.#backoffMs * 2 || 10, MAX_ACCEPT_BACKOFF_MS);
-        this.#logger.error(`accept failed: ${errorText(error)}; retrying in ${delay} ms`);
-        await new Promise<void>((wake) => {
-          this.#backoff = { timer: setTimeout(wake, delay), wake };
-        });
-        this.#backoff = undefined;
-        continue;
-      }
-      this.#backoffMs = 0;
-      this.#admit(conn);
-    }
-    this.#loopEnded();
-  }
-
-  #admit(conn: Deno.TcpConn): void {
+  #admit(link: Link, origin: LinkOrigin): void {
     this.#connections++;
-    const full = this.#sessions.size >= this.#options.maxClients;
-    if (full || this.#shutdown !== undefined) {
-      this.#refused++;
-      this.#logger.warn(
-        `${formatAddr(conn.remoteAddr)} refused: ${
-          full ? `server full (${this.#options.maxClients} clients)` : "shutting down"
-        }`,
-      );
-      conn.close();
+    const key = addressKey(origin.hostname);
+    const session = new Session(link, origin, key, this.#host);
+    const refusal = this.#shutdown !== undefined
+      ? "shutting down"
+      : this.#admission.admit(session, session.connectedAt);
+    if (refusal !== undefined) {
+      this.#refusedBy[refusal]++;
+      this.#logger.warn(`${origin.peer} refused: ${this.#refusalText(refusal)}`);
+      try {
+        link.close();
+      } catch {
+        // Already closed.
+      }
       return;
     }
-    try {
-      conn.setNoDelay(true);
-      conn.setKeepAlive(true);
-    } catch {
-      // The peer is already gone; the first read will say so.
-    }
-    const session = new Session(conn, this.#host);
     this.#sessions.add(session);
-    this.#awaitingLogin.add(session);
     if (this.#loginTimer === undefined) this.#armLoginTimer();
     if (this.#logger.enabled("info")) {
-      this.#logger.info(`${session.peer} connected (${this.#sessions.size} open)`);
+      const door = origin.door === "tcp" ? "" : ` over ${origin.door}`;
+      this.#logger.info(`${origin.peer} connected${door} (${this.#sessions.size} open)`);
     }
     this.#running++;
     session.run();
   }
 
+  #refusalText(reason: RefusalReason | "shutting down"): string {
+    const options = this.#options;
+    switch (reason) {
+      case "server full":
+        return `server full (${options.maxClients} clients)`;
+      case "too many pending logins":
+        return `too many pending logins (${options.maxPendingLogins})`;
+      case "too many from address":
+        return `too many connections from this address (${options.maxConnectionsPerIp})`;
+      default:
+        return reason;
+    }
+  }
+
   #armLoginTimer(): void {
-    for (const oldest of this.#awaitingLogin) {
+    for (const oldest of this.#admission.pendingLogins()) {
       const delay = oldest.connectedAt + this.#options.loginTimeout - Date.now();
       this.#loginTimer = setTimeout(() => {
         this.#loginTimer = undefined;
@@ -283,14 +306,14 @@ export class ChatServer implements AsyncDisposable {
 
   #expireLogins(): void {
     const deadline = Date.now() - this.#options.loginTimeout;
-    for (const session of this.#awaitingLogin) {
-      if (session.connectedAt > deadline) break;
-      session.close({ text: "login timeout", level: "warn" });
+    for (const pending of this.#admission.pendingLogins()) {
+      if (pending.connectedAt > deadline) break;
+      (pending as Session).close({ text: "login timeout", level: "warn", cause: "login timeout" });
     }
     this.#armLoginTimer();
   }
 
-  #loopEnded(): void {
+  #ended(): void {
     if (--this.#running === 0) this.#allEnded?.();
   }
 
@@ -301,9 +324,10 @@ export class ChatServer implements AsyncDisposable {
     const logTexts = logger.enabled("debug"); // decided once, not per message
     return {
       limits: { maxUsernameSize: options.maxUsernameSize, maxMessageSize: options.maxMessageSize },
+      rate: { rate: options.maxMessageRate, burst: options.maxMessageBurst },
       room,
       loggedIn: (session) => {
-        this.#awaitingLogin.delete(session);
+        this.#admission.loggedIn(session);
         if (logger.enabled("info")) {
           logger.info(
             `${session.peer} logged in as ${quote(session.username!)} (${room.size} in the room)`,
@@ -321,16 +345,17 @@ export class ChatServer implements AsyncDisposable {
           );
         }
       },
-      closed: (session, reason: CloseReason) => {
+      closed: (session, reason: SessionEnd) => {
         this.#sessions.delete(session);
-        this.#awaitingLogin.delete(session);
+        this.#admission.closed(session);
         room.leave(session);
+        if (reason.cause === "evicted") this.#evicted++;
         if (logger.enabled(reason.level)) {
           const who = session.username === undefined ? "" : ` ${quote(session.username)}`;
           logger[reason.level](`${session.peer}${who} disconnected: ${reason.text}`);
         }
       },
-      ended: () => this.#loopEnded(),
+      ended: () => this.#ended(),
     };
   }
 }

@@ -30,8 +30,20 @@ OPTIONS:
   --max-username-size <bytes>  Longest user name accepted (default: ${DEFAULT_MAX_USERNAME_SIZE})
   --max-message-size <bytes>   Longest message accepted (default: ${DEFAULT_MAX_MESSAGE_SIZE})
   --max-clients <count>        Most connections held at once (default: 10000)
-  --max-queue-bytes <bytes>    Bytes queued for a client that does not read before it is
-                               disconnected as a slow consumer (default: 1048576)
+  --max-pending-logins <count> Most connections not logged in yet; when full, the oldest
+                               one waiting over a second makes room (default: 4096)
+  --max-connections-per-ip <count>
+                               Most connections from one address, an IPv6 /64 counting
+                               as one; 0 for no limit (default: 0; public servers: 20)
+  --max-message-rate <count>   Messages per second per connection; past the burst the
+                               server stops reading from it for a while; 0 for no limit
+                               (default: 100)
+  --max-message-burst <count>  Messages a connection may send at once (default: 1000)
+  --max-queue-bytes <bytes>    Bytes queued for a client whose socket refuses data before
+                               it is disconnected as a slow consumer; at half of it for
+                               clients that do read, senders wait (default: 1048576)
+  --history <count>            Messages a newcomer receives right after logging in
+                               (default: 0)
   --login-timeout <seconds>    Time a connection has to log in (default: 10)
   --log-level <level>          error, warn, info or debug; debug logs message texts
                                (default: info)
@@ -43,7 +55,9 @@ down: it stops accepting, closes every connection and exits with status 0.
 Exit status 1: a bad flag, or the address cannot be listened on.`;
 
 const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username-size <bytes>]
-       [--max-message-size <bytes>] [--max-clients <count>] [--max-queue-bytes <bytes>]
+       [--max-message-size <bytes>] [--max-clients <count>] [--max-pending-logins <count>]
+       [--max-connections-per-ip <count>] [--max-message-rate <count>]
+       [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
        [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
 
 /** A misuse of the command line: the message is printed with a hint to `--help`. */
@@ -79,6 +93,11 @@ export function parseServerArgs(args: string[]): ServerOptions | "help" | "versi
         "max-message-size": { type: "string" },
         "max-clients": { type: "string" },
         "max-queue-bytes": { type: "string" },
+        "max-pending-logins": { type: "string" },
+        "max-connections-per-ip": { type: "string" },
+        "max-message-rate": { type: "string" },
+        "max-message-burst": { type: "string" },
+        history: { type: "string" },
         "login-timeout": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -109,6 +128,19 @@ export function parseServerArgs(args: string[]): ServerOptions | "help" | "versi
   if (clients !== undefined) options.maxClients = integer("max-clients", clients, 1, 2 ** 31 - 1);
   const queue = values["max-queue-bytes"];
   if (queue !== undefined) options.maxQueueBytes = integer("max-queue-bytes", queue, 1, 2 ** 40);
+  const counts = [
+    ["max-pending-logins", "maxPendingLogins", 1],
+    ["max-connections-per-ip", "maxConnectionsPerIp", 0],
+    ["max-message-rate", "maxMessageRate", 0],
+    ["max-message-burst", "maxMessageBurst", 1],
+    ["history", "history", 0],
+  ] as const;
+  for (const [flag, option, min] of counts) {
+    const value = values[flag];
+    if (value !== undefined) {
+      options[option] = integer(flag, value, min, flag === "history" ? 1_000_000 : 1e9);
+    }
+  }
   const timeout = values["login-timeout"];
   if (timeout !== undefined) {
     const seconds = /^\d+(\.\d+)?$/.test(timeout) ? Number(timeout) : NaN;

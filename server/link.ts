@@ -37,19 +37,3 @@ export interface LinkOrigin {
   /** The peer's host, as the per-address limit counts it. */
   readonly hostname: string;
 }
-
-/**
- * `host:port`, with an IPv6 host in brackets.
- *
- * @example
- * ```ts
- * import { formatHostPort } from "./link.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(formatHostPort("::1", 9000), "[::1]:9000");
- * assert.equal(formatHostPort("127.0.0.1", 9000), "127.0.0.1:9000");
- * ```
- */
-export function formatHostPort(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
-}

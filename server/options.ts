@@ -4,7 +4,11 @@
  * @module
  */
 
-import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_USERNAME_SIZE,
+  MAX_WIRE_SIZE,
+} from "../protocol/limits.ts";
 
 /**
  * How much the server logs: each level includes the ones before it.
@@ -82,8 +86,45 @@ export interface ServerOptions {
    */
   maxClients?: number;
   /**
-   * The most bytes queued for one client that does not read fast enough; past it the
-   * client is disconnected as a slow consumer, and nobody else waits for it.
+   * The most connections not logged in yet. When they, or `maxClients`, are
+   * reached, the oldest pending login that has waited more than a second is closed
+   * to make room for a newcomer.
+   *
+   * @default {4096}
+   */
+  maxPendingLogins?: number;
+  /**
+   * The most connections from one address (an IPv6 /64 counts as one); 0 for no
+   * limit. Behind a proxy, every client has the proxy's address.
+   *
+   * @default {0}
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * Messages per second one connection may send on average; past its burst, the
+   * server stops reading from it until it is within its rate again (nothing is
+   * dropped). 0 turns the limit off.
+   *
+   * @default {100}
+   */
+  maxMessageRate?: number;
+  /**
+   * Messages one connection may send at once on top of its rate.
+   *
+   * @default {1000}
+   */
+  maxMessageBurst?: number;
+  /**
+   * How many of the last messages a newcomer receives right after logging in.
+   *
+   * @default {0}
+   */
+  history?: number;
+  /**
+   * The most bytes queued for one client that does not read fast enough; past it,
+   * while its socket refuses data, the client is disconnected as a slow consumer,
+   * and nobody else waits for it. When clients that do read fall half of it behind,
+   * the server stops reading from senders until they are within a quarter.
    *
    * @default {1048576}
    */
@@ -159,6 +200,21 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       MAX_WIRE_SIZE,
     ),
     maxClients: checkInteger("maxClients", options.maxClients ?? 10_000, 1, 2 ** 31 - 1),
+    maxPendingLogins: checkInteger(
+      "maxPendingLogins",
+      options.maxPendingLogins ?? 4096,
+      1,
+      2 ** 31 - 1,
+    ),
+    maxConnectionsPerIp: checkInteger(
+      "maxConnectionsPerIp",
+      options.maxConnectionsPerIp ?? 0,
+      0,
+      2 ** 31 - 1,
+    ),
+    maxMessageRate: checkInteger("maxMessageRate", options.maxMessageRate ?? 100, 0, 1e9),
+    maxMessageBurst: checkInteger("maxMessageBurst", options.maxMessageBurst ?? 1000, 1, 1e9),
+    history: checkInteger("history", options.history ?? 0, 0, 1_000_000),
     maxQueueBytes: checkInteger("maxQueueBytes", options.maxQueueBytes ?? 1 << 20, 1, 2 ** 40),
     loginTimeout,
     logLevel,

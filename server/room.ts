@@ -1,11 +1,12 @@
 /**
- * The chat room: who is in it, and the fan-out of each accepted message to all of
- * them, encoded once.
+ * The chat room: who is in it, the fan-out of each message to all of them,
+ * encoded once, the recent history, and the back-pressure on senders.
  *
  * @module
  */
 
 import { BroadcastLog } from "./broadcast_log.ts";
+import { ReadGate } from "./read_gate.ts";
 import { WritePump, type Writer } from "./write_pump.ts";
 
 /** A member of the room: it writes the room's log from its own cursor on. */
@@ -19,37 +20,81 @@ export interface Member extends Writer {
    * member itself only reads it.
    */
   scheduled: boolean;
+  /** Set by the room: the log position at which the member joined. */
+  joinedAt: number;
+  /**
+   * Whether the member's socket refuses data now (its last write was partial, or a
+   * write has been in flight for long).
+   *
+   * @param now The time now, from `performance.now()`.
+   */
+  refusing(now: number): boolean;
   /** Disconnects a member that lags more than the room allows. */
   dropSlow(lag: number): void;
 }
 
+/** How a {@linkcode Room} is bounded. */
+export interface RoomOptions {
+  /**
+   * How many bytes a member may lag behind the log, its history aside, before it is
+   * dropped, if its socket also refuses data.
+   */
+  readonly maxLag: number;
+  /** How many of the last messages a newcomer receives first. */
+  readonly history: number;
+  /** Told when the room starts (`true`) and stops holding senders back. */
+  readonly onPressure?: (on: boolean) => void;
+}
+
+// While senders are held back, how often the room looks again at its members.
+const RECHECK_MS = 5;
+
 /**
- * One room with one total order of messages. {@linkcode Room.publish} encodes a
- * message once into the room's log. At the end of the current turn of the event
- * loop the new frames are committed and every member is scheduled to write them
- * from its cursor on: everything accepted in that turn goes to each member in one
- * write, in the order accepted, through a {@linkcode WritePump}. A member that lags
- * more than `maxLag` bytes behind the log is dropped; nobody waits for it.
+ * One room with one total order of messages. {@linkcode Room.publish} (a message
+ * accepted here) and {@linkcode Room.deliver} (a frame from a backplane) append to
+ * the room's log, encoded once. At the end of the current turn of the event loop
+ * the new frames are committed and every member is scheduled to write them from its
+ * cursor on: everything accepted in that turn goes to each member in one write, in
+ * order, through a {@linkcode WritePump}.
+ *
+ * A member is dropped as a slow consumer only for its own slowness: more than
+ * `maxLag` bytes behind *and* refusing data. When members that do take data fall
+ * more than half of `maxLag` behind (the server cannot write as fast as senders
+ * send), the room closes its {@linkcode Room.gate}: sessions stop reading from
+ * their senders until every such member is within a quarter of `maxLag`.
  */
 export class Room {
   /** The frames, shared by all members. */
   readonly log: BroadcastLog = new BroadcastLog();
+  /** Closed while senders must wait: the room's back-pressure, a congested backplane. */
+  readonly gate: ReadGate = new ReadGate();
   readonly #members = new Set<Member>();
   readonly #pump = new WritePump();
   readonly #maxLag: number;
+  readonly #onPressure: ((on: boolean) => void) | undefined;
+  // The log positions of the last `history` frames, as a ring.
+  readonly #history: Float64Array;
+  #historyCount = 0;
+  #historyHead = 0;
   #scheduled = 0; // members scheduled to write or writing
   #flushQueued = false;
   readonly #flushTask = () => {
     this.#flushQueued = false;
     this.flush();
   };
+  #pressure = false;
+  #recheck: ReturnType<typeof setInterval> | undefined;
   #drained: (() => void) | undefined;
   #messages = 0;
   #deliveries = 0;
+  #drops = 0;
+  #pauses = 0;
 
-  /** @param maxLag How many bytes a member may lag behind the log before it is dropped. */
-  constructor(maxLag: number) {
-    this.#maxLag = maxLag;
+  /** @param options The room's bounds. */
+  constructor(options: RoomOptions) {
+    this.#maxLag = options.maxLag;
+    this.#onPressure = options.onPressure;
+    this.#history = new Float64Array(options.history);
   }
 
   /** The number of members. */
@@ -57,7 +102,12 @@ export class Room {
     return this.#members.size;
   }
 
-  /** Messages accepted so far. */
+  /** The members, for operators' views (presence, `/who`). */
+  members(): IterableIterator<Member> {
+    return this.#members.values();
+  }
+
+  /** Messages appended so far. */
   get messages(): number {
     return this.#messages;
   }
@@ -67,15 +117,31 @@ export class Room {
     return this.#deliveries;
   }
 
+  /** Members dropped as slow consumers so far. */
+  get slowConsumerDrops(): number {
+    return this.#drops;
+  }
+
+  /** How many times senders were held back so far. */
+  get pressurePauses(): number {
+    return this.#pauses;
+  }
+
+  /** Messages a newcomer receives as history now. */
+  get historySize(): number {
+    return this.#historyCount;
+  }
+
   /**
-   * Adds a member. It receives the messages accepted from now on, and none of those
-   * accepted before, even if they are not committed yet.
+   * Adds a member. It receives the history, then the messages accepted from now on,
+   * even those not committed yet.
    *
-   * @returns The member's starting cursor.
+   * @returns The member's starting cursor: the start of the history.
    */
   join(member: Member): number {
+    member.joinedAt = this.log.end;
     this.#members.add(member);
-    return this.log.end;
+    return this.#historyStart();
   }
 
   /** Removes a member; it receives nothing more. */
@@ -90,36 +156,33 @@ export class Room {
    * @param text The message's UTF-8 bytes; they are copied before this returns.
    */
   publish(sender: Uint8Array, text: Uint8Array): void {
+    this.#remember();
     this.log.append(Math.floor(Date.now() / 1000), sender, text);
-    this.#messages++;
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushTask);
-    }
+    this.#appended();
+  }
+
+  /**
+   * Appends a frame as it is, in the order frames are delivered (from a backplane).
+   *
+   * @param frame The frame's bytes; they are copied before this returns.
+   */
+  deliver(frame: Uint8Array): void {
+    this.#remember();
+    this.log.appendFrame(frame);
+    this.#appended();
   }
 
   /**
    * Commits the frames appended so far and schedules every member to write them. A
-   * member still behind by more than `maxLag` bytes of what was committed before is
-   * dropped (the new frames do not count against it).
+   * refusing member still behind by more than `maxLag` bytes of what was committed
+   * before is dropped (the new frames do not count against it).
    */
   flush(): void {
     const before = this.log.committed;
     const frames = this.log.commit();
     if (frames === 0) return;
-    const end = this.log.committed;
     this.#deliveries += frames * this.#members.size;
-    let oldest = end;
-    for (const member of this.#members) {
-      const lag = before - member.cursor;
-      if (lag > this.#maxLag) {
-        member.dropSlow(lag);
-        continue;
-      }
-      if (!member.scheduled) this.#schedule(member);
-      if (member.cursor < oldest) oldest = member.cursor;
-    }
-    this.log.release(oldest);
+    this.#survey(before, true);
   }
 
   /**
@@ -146,10 +209,75 @@ export class Room {
     });
   }
 
-  /** Stops writing; call when the server shuts down. */
+  /** Stops writing and holding senders back; call when the server shuts down. */
   close(): void {
+    clearInterval(this.#recheck);
+    this.#recheck = undefined;
+    this.gate.release();
     this.#pump.close();
     this.#drained?.();
+  }
+
+  // Looks at every member: drops refusing ones lagging more than maxLag behind `base`
+  // (the committed end, or what was committed before a flush), schedules writes when
+  // asked, releases what nobody needs, and holds senders back or lets them go.
+  #survey(base: number, schedule: boolean): void {
+    const end = this.log.committed;
+    const now = performance.now();
+    let oldest = Math.min(end, this.#historyStart());
+    let backlog = 0;
+    for (const member of this.#members) {
+      const from = Math.max(member.cursor, member.joinedAt);
+      const refusing = member.refusing(now);
+      if (refusing && base - from > this.#maxLag) {
+        this.#drops++;
+        member.dropSlow(base - from);
+        continue;
+      }
+      if (schedule && !member.scheduled) this.#schedule(member);
+      if (member.cursor < oldest) oldest = member.cursor;
+      if (!refusing && end - from > backlog) backlog = end - from;
+    }
+    this.log.release(oldest);
+    if (!this.#pressure && backlog > this.#maxLag / 2) this.#hold();
+    else if (this.#pressure && backlog <= this.#maxLag / 4) this.#letGo();
+  }
+
+  #hold(): void {
+    this.#pressure = true;
+    this.#pauses++;
+    this.gate.close("room");
+    this.#onPressure?.(true);
+    this.#recheck = setInterval(() => this.#survey(this.log.committed, false), RECHECK_MS);
+  }
+
+  #letGo(): void {
+    this.#pressure = false;
+    clearInterval(this.#recheck);
+    this.#recheck = undefined;
+    this.gate.open("room");
+    this.#onPressure?.(false);
+  }
+
+  #remember(): void {
+    const history = this.#history;
+    if (history.length === 0) return;
+    history[this.#historyHead] = this.log.end;
+    this.#historyHead = (this.#historyHead + 1) % history.length;
+    if (this.#historyCount < history.length) this.#historyCount++;
+  }
+
+  #historyStart(): number {
+    if (this.#historyCount === 0) return this.log.end;
+    return this.#history[this.#historyCount < this.#history.length ? 0 : this.#historyHead]!;
+  }
+
+  #appended(): void {
+    this.#messages++;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushTask);
+    }
   }
 
   #schedule(member: Member): void {

@@ -1,25 +1,36 @@
 /**
- * One client connection: it reads and decodes what the client sends, and, once
- * logged in, writes the room's log to the client from its own cursor on.
+ * One client connection, from any door: it reads and decodes what the client
+ * sends, and, once logged in, writes the room's log to the client from its own
+ * cursor on.
  *
  * @module
  */
 
-import { encodeString, ProtocolError, ServerDecoder, type ServerDecoderSink } from "../mod.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { encodeString } from "../protocol/encode.ts";
+import { ServerDecoder, type ServerDecoderSink } from "../protocol/server_decoder.ts";
+import type { Admitted } from "./admission.ts";
+import type { Link, LinkOrigin } from "./link.ts";
+import { TokenBucket } from "./rate_limit.ts";
+import { ReadGate } from "./read_gate.ts";
 import type { Member, Room } from "./room.ts";
 
-/** Why a connection ended, and how loudly to log it. */
-export interface CloseReason {
+/** Why a session ended, and how loudly to log it. */
+export interface SessionEnd {
   /** What happened, for the log: "left", "login timeout", ... */
   readonly text: string;
   /** `warn` for a peer's misbehaviour, `info` for ordinary departures. */
   readonly level: "info" | "warn" | "debug";
+  /** What ended it, for those who count or announce departures. */
+  readonly cause?: "left" | "evicted" | "login timeout" | "slow consumer" | "protocol error";
 }
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
   /** The limits for the decoder. */
   readonly limits: { readonly maxUsernameSize: number; readonly maxMessageSize: number };
+  /** Messages per second and burst per connection; `rate` 0 turns the limit off. */
+  readonly rate: { readonly rate: number; readonly burst: number };
   /** The room the session joins once logged in. */
   readonly room: Room;
   /** The session logged in (it is in the room already). */
@@ -27,19 +38,33 @@ export interface SessionHost {
   /** The session received a message (its bytes are valid during the call only). */
   received(session: Session, sender: Uint8Array, text: Uint8Array): void;
   /** The session closed its connection. */
-  closed(session: Session, reason: CloseReason): void;
+  closed(session: Session, reason: SessionEnd): void;
   /** The session is closed and nothing of it runs any more: no read, no write. */
   ended(session: Session): void;
 }
 
 // Idle connections dominate a chat server's memory: each keeps one read pending, and
-// that read holds its buffer. Start small; grow while reads fill the buffer.
+// that read holds its buffer. Reads start small and grow fourfold while they fill the
+// buffer; a read that does not fill it means the client paused, and the next read
+// goes back to at most SETTLED_READ_SIZE, so a connection that sent a burst and went
+// quiet costs what an idle one does.
 const MIN_READ_SIZE = 64;
+const SETTLED_READ_SIZE = 1024;
 const MAX_READ_SIZE = 64 * 1024;
 
-function describe(error: unknown): CloseReason {
+/**
+ * A write in flight this long means the client's socket takes no data: it is
+ * refusing, as much as after a partial write.
+ */
+export const STALL_MS = 250;
+
+function describe(error: unknown): SessionEnd {
   if (error instanceof ProtocolError) {
-    return { text: `protocol error: ${error.message} (${error.code})`, level: "warn" };
+    return {
+      text: `protocol error: ${error.message} (${error.code})`,
+      level: "warn",
+      cause: "protocol error",
+    };
   }
   if (error instanceof Deno.errors.ConnectionReset) {
     return { text: "connection reset by peer", level: "info" };
@@ -49,40 +74,69 @@ function describe(error: unknown): CloseReason {
   return { text: `connection error: ${message}`, level: "warn" };
 }
 
+function nextReadSize(size: number, read: number): number {
+  if (read === size) return size < MAX_READ_SIZE ? size * 4 : size;
+  let next = MIN_READ_SIZE;
+  while (next <= read && next < SETTLED_READ_SIZE) next *= 4;
+  return Math.min(next, size);
+}
+
 /**
  * A client connection, from accept to close. It is the decoder's sink (login,
- * message) and, once logged in, a member of the room.
+ * message) and, once logged in, a member of the room. Before each read it passes
+ * its read gate: its own rate limit, and the room's gate (the room's back-pressure,
+ * a congested backplane).
  */
-export class Session implements ServerDecoderSink, Member {
-  readonly #conn: Deno.TcpConn;
+export class Session implements ServerDecoderSink, Member, Admitted {
+  readonly #link: Link;
+  readonly #origin: LinkOrigin;
   readonly #host: SessionHost;
   readonly #decoder: ServerDecoder;
   /** When the connection was accepted (milliseconds since the epoch). */
   readonly connectedAt: number = Date.now();
+  /** The key the per-address limit counts by. */
+  readonly addressKey: string;
   /** The user name, once logged in. */
   username: string | undefined;
   /** Room member: set by the room while a write is due or in flight. */
   scheduled = false;
+  /** Room member: the log position at which it joined (history before it). */
+  joinedAt = 0;
   // The user name as a string field, ready to copy into each frame.
   #sender: Uint8Array | undefined;
   #cursor = 0;
   #closed = false;
   #running = 1; // the read loop, and a write while one is in flight
+  #gate: ReadGate | undefined; // made when the rate limit first pauses reads
+  #bucket: TokenBucket | undefined;
+  #rateTimer: ReturnType<typeof setTimeout> | undefined;
+  #received = 0; // messages decoded from the current chunk
+  #writeStartedAt = 0;
+  #lastWritePartial = false;
+  #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
 
   /**
-   * @param conn The accepted connection.
+   * @param link The client's connection.
+   * @param origin Its door and address.
+   * @param addressKey The key of its address for the per-address limit.
    * @param host The server that owns it.
    */
-  constructor(conn: Deno.TcpConn, host: SessionHost) {
-    this.#conn = conn;
+  constructor(link: Link, origin: LinkOrigin, addressKey: string, host: SessionHost) {
+    this.#link = link;
+    this.#origin = origin;
+    this.addressKey = addressKey;
     this.#host = host;
     this.#decoder = new ServerDecoder(this, host.limits);
   }
 
   /** The peer's address, as `host:port`. */
   get peer(): string {
-    const { hostname, port } = this.#conn.remoteAddr;
-    return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    return this.#origin.peer;
+  }
+
+  /** The door the client came through. */
+  get door(): string {
+    return this.#origin.door;
   }
 
   /** Whether the connection is closed. */
@@ -95,25 +149,37 @@ export class Session implements ServerDecoderSink, Member {
     return this.#cursor;
   }
 
+  /**
+   * Room member: whether the client's socket refuses data: its last write was
+   * partial, or a write has been in flight for {@linkcode STALL_MS} or more.
+   */
+  refusing(now: number): boolean {
+    return this.#lastWritePartial ||
+      (this.#writeStartedAt !== 0 && now - this.#writeStartedAt >= STALL_MS);
+  }
+
   /** Reads the connection until it ends; never throws. */
   async run(): Promise<void> {
     let buffer = new Uint8Array(MIN_READ_SIZE);
+    const roomGate = this.#host.room.gate;
     try {
       while (true) {
-        const read = await this.#conn.read(buffer);
+        if (this.#gate !== undefined && !this.#gate.isOpen) await this.#gate.wait();
+        if (this.username !== undefined && !roomGate.isOpen) await this.#waitFor(roomGate);
+        if (this.#closed) return;
+        const read = await this.#link.read(buffer);
         if (this.#closed) return;
         if (read === null) {
           this.#decoder.end();
-          this.close({ text: "left", level: "info" });
+          this.close({ text: "left", level: "info", cause: "left" });
           return;
         }
+        this.#received = 0;
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
-        if (read === buffer.length) {
-          if (buffer.length < MAX_READ_SIZE) buffer = new Uint8Array(buffer.length * 4);
-        } else if (read < buffer.length >> 4 && buffer.length > MIN_READ_SIZE) {
-          buffer = new Uint8Array(buffer.length >> 2);
-        }
+        if (this.#received > 0 && this.#bucket !== undefined) this.#limitRate();
+        const size = nextReadSize(buffer.length, read);
+        if (size !== buffer.length) buffer = new Uint8Array(size);
       }
     } catch (error) {
       // A read interrupted by our own close is not news.
@@ -127,12 +193,15 @@ export class Session implements ServerDecoderSink, Member {
   login(username: string): void {
     this.username = username;
     this.#sender = encodeString(username);
+    const { rate, burst } = this.#host.rate;
+    if (rate > 0) this.#bucket = new TokenBucket(rate, burst, performance.now());
     this.#cursor = this.#host.room.join(this);
     this.#host.loggedIn(this);
   }
 
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
+    this.#received++;
     this.#host.received(this, this.#sender!, text);
   }
 
@@ -142,12 +211,16 @@ export class Session implements ServerDecoderSink, Member {
     const bytes = this.#closed ? undefined : room.log.read(this.#cursor);
     if (bytes !== undefined) {
       this.#running++;
+      this.#writeStartedAt = performance.now();
       try {
         // A partial write just moves the cursor less far; the rest goes next time.
-        this.#cursor += await this.#conn.write(bytes);
+        const written = await this.#link.write(bytes);
+        this.#cursor += written;
+        this.#lastWritePartial = written < bytes.length;
       } catch (error) {
         if (!this.#closed) this.close(describe(error));
       }
+      this.#writeStartedAt = 0;
       this.#stopped();
     }
     room.written(this);
@@ -155,7 +228,20 @@ export class Session implements ServerDecoderSink, Member {
 
   /** Room member: disconnects this session for lagging `lag` bytes behind. */
   dropSlow(lag: number): void {
-    this.close({ text: `slow consumer: ${lag} bytes behind`, level: "warn" });
+    this.close({
+      text: `slow consumer: ${lag} bytes behind`,
+      level: "warn",
+      cause: "slow consumer",
+    });
+  }
+
+  /** Admission: closes a pending login to make room for a newcomer. */
+  evict(): void {
+    this.close({
+      text: "not logged in, closed to make room for a newcomer",
+      level: "info",
+      cause: "evicted",
+    });
   }
 
   /**
@@ -163,15 +249,36 @@ export class Session implements ServerDecoderSink, Member {
    *
    * @param reason Why, for the log.
    */
-  close(reason: CloseReason): void {
+  close(reason: SessionEnd): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#rateTimer);
+    this.#gate?.release();
+    this.#wake?.();
     try {
-      this.#conn.close();
+      this.#link.close();
     } catch {
       // Already closed by the runtime.
     }
     this.#host.closed(this, reason);
+  }
+
+  #waitFor(gate: ReadGate): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      gate.wait().then(resolve);
+    }).finally(() => this.#wake = undefined);
+  }
+
+  #limitRate(): void {
+    const pause = this.#bucket!.take(this.#received, performance.now());
+    if (pause === 0) return;
+    const gate = this.#gate ??= new ReadGate();
+    gate.close("rate");
+    this.#rateTimer = setTimeout(() => {
+      this.#rateTimer = undefined;
+      gate.open("rate");
+    }, pause);
   }
 
   #stopped(): void {
