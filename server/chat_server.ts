@@ -65,6 +65,8 @@ export interface ServerStats {
   readonly logBytes: number;
   /** Messages a newcomer receives as history now. */
   readonly historySize: number;
+  /** Bytes of memory held by the connections' read buffers. */
+  readonly readBufferBytes: number;
 }
 
 /** The addresses of a server's doors: those it was asked to open. */
@@ -134,6 +136,7 @@ export class ChatServer implements AsyncDisposable {
   #shutdown: Promise<void> | undefined;
   #connections = 0;
   #evicted = 0;
+  #readBufferBytes = 0;
   readonly #refusedBy: Record<RefusalReason | "shutting down", number> = {
     "server full": 0,
     "too many pending logins": 0,
@@ -196,6 +199,7 @@ export class ChatServer implements AsyncDisposable {
       pressurePauses: room.pressurePauses,
       logBytes: room.log.heldBytes,
       historySize: room.historySize,
+      readBufferBytes: this.#readBufferBytes,
     };
   }
 
@@ -356,6 +360,7 @@ export class ChatServer implements AsyncDisposable {
         }
       },
       ended: () => this.#ended(),
+      readBuffer: (delta) => this.#readBufferBytes += delta,
     };
   }
 }

@@ -5,9 +5,7 @@
  */
 
 /**
- * Allows `rate` messages per second on average and bursts of up to `burst`. It
- * never refuses: messages already read are counted, and {@linkcode take} says how
- * long the reader must pause before the bucket holds a token again.
+ * Allows `rate` messages per second on average and bursts of up to `burst`.
  *
  * @example Ten messages a second, bursts of five
  * ```ts
@@ -15,9 +13,10 @@
  * import assert from "node:assert/strict";
  *
  * const bucket = new TokenBucket(10, 5, 0);
- * assert.equal(bucket.take(5, 0), 0); // the burst
- * assert.equal(bucket.take(1, 0), 100); // one message over: wait 100 ms
- * assert.equal(bucket.take(0, 100), 0); // refilled
+ * for (let i = 0; i < 5; i++) assert.ok(bucket.take(0)); // the burst
+ * assert.equal(bucket.take(0), false);
+ * assert.equal(bucket.delay(0), 100); // the next token, in 100 ms
+ * assert.ok(bucket.take(100));
  * ```
  */
 export class TokenBucket {
@@ -28,7 +27,7 @@ export class TokenBucket {
 
   /**
    * @param rate Messages per second on average.
-   * @param burst Messages allowed at once, on top of the rate.
+   * @param burst Messages allowed at once.
    * @param now The time now, in milliseconds.
    */
   constructor(rate: number, burst: number, now: number) {
@@ -38,15 +37,22 @@ export class TokenBucket {
     this.#at = now;
   }
 
-  /**
-   * Counts `count` messages read at `now`.
-   *
-   * @returns Milliseconds to pause reads for: 0 while tokens are left.
-   */
-  take(count: number, now: number): number {
-    const tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#perMs) - count;
-    this.#tokens = tokens;
+  /** Takes a token if one is there at `now`. */
+  take(now: number): boolean {
+    this.#refill(now);
+    if (this.#tokens < 1) return false;
+    this.#tokens--;
+    return true;
+  }
+
+  /** Milliseconds from `now` until a token is there. */
+  delay(now: number): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? 0 : Math.ceil((1 - this.#tokens) / this.#perMs);
+  }
+
+  #refill(now: number): void {
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#perMs);
     this.#at = now;
-    return tokens >= 0 ? 0 : Math.ceil(-tokens / this.#perMs);
   }
 }

@@ -41,6 +41,8 @@ export interface SessionHost {
   closed(session: Session, reason: SessionEnd): void;
   /** The session is closed and nothing of it runs any more: no read, no write. */
   ended(session: Session): void;
+  /** The bytes the session holds for reads grew (or shrank, when negative). */
+  readBuffer(delta: number): void;
 }
 
 // Idle connections dominate a chat server's memory: each keeps one read pending, and
@@ -110,7 +112,8 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   #gate: ReadGate | undefined; // made when the rate limit first pauses reads
   #bucket: TokenBucket | undefined;
   #rateTimer: ReturnType<typeof setTimeout> | undefined;
-  #received = 0; // messages decoded from the current chunk
+  // Messages read past the rate, copied, waiting for their tokens (one read's worth).
+  #held: Uint8Array[] = [];
   #writeStartedAt = 0;
   #lastWritePartial = false;
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
@@ -161,6 +164,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   /** Reads the connection until it ends; never throws. */
   async run(): Promise<void> {
     let buffer = new Uint8Array(MIN_READ_SIZE);
+    this.#host.readBuffer(MIN_READ_SIZE);
     const roomGate = this.#host.room.gate;
     try {
       while (true) {
@@ -174,17 +178,20 @@ export class Session implements ServerDecoderSink, Member, Admitted {
           this.close({ text: "left", level: "info", cause: "left" });
           return;
         }
-        this.#received = 0;
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
-        if (this.#received > 0 && this.#bucket !== undefined) this.#limitRate();
+        if (this.#held.length > 0) this.#holdReads();
         const size = nextReadSize(buffer.length, read);
-        if (size !== buffer.length) buffer = new Uint8Array(size);
+        if (size !== buffer.length) {
+          this.#host.readBuffer(size - buffer.length);
+          buffer = new Uint8Array(size);
+        }
       }
     } catch (error) {
       // A read interrupted by our own close is not news.
       if (!this.#closed) this.close(describe(error));
     } finally {
+      this.#host.readBuffer(-buffer.length);
       this.#stopped();
     }
   }
@@ -201,7 +208,11 @@ export class Session implements ServerDecoderSink, Member, Admitted {
 
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
-    this.#received++;
+    const bucket = this.#bucket;
+    if (bucket !== undefined && (this.#held.length > 0 || !bucket.take(performance.now()))) {
+      this.#held.push(text.slice());
+      return;
+    }
     this.#host.received(this, this.#sender!, text);
   }
 
@@ -270,15 +281,24 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     }).finally(() => this.#wake = undefined);
   }
 
-  #limitRate(): void {
-    const pause = this.#bucket!.take(this.#received, performance.now());
-    if (pause === 0) return;
+  // Past its rate: no more reads until the messages held have gone out at the rate.
+  #holdReads(): void {
     const gate = this.#gate ??= new ReadGate();
     gate.close("rate");
-    this.#rateTimer = setTimeout(() => {
+    const release = () => {
       this.#rateTimer = undefined;
-      gate.open("rate");
-    }, pause);
+      const bucket = this.#bucket!;
+      while (this.#held.length > 0 && bucket.take(performance.now())) {
+        this.#host.received(this, this.#sender!, this.#held.shift()!);
+        if (this.#closed) return;
+      }
+      if (this.#held.length > 0) {
+        this.#rateTimer = setTimeout(release, bucket.delay(performance.now()));
+      } else {
+        gate.open("rate");
+      }
+    };
+    this.#rateTimer = setTimeout(release, this.#bucket!.delay(performance.now()));
   }
 
   #stopped(): void {
