@@ -8,10 +8,16 @@ import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
+import { stderrLogSink } from "./log_sink.ts";
 import { Logger } from "./logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
 
 const NAME = "wirechat-server";
+
+// How long the exit waits for log lines still queued for standard error: a pipe
+// that nobody reads must not keep a stopped server alive (the caller then ends the
+// process with Deno.exit, which also abandons a write still pending).
+const LOG_FLUSH_MS = 250;
 
 /** The text of `--help`. */
 export const HELP = `${NAME} ${denoJson.version}: the wirechat chat server.
@@ -210,7 +216,8 @@ function printError(message: string): void {
  *
  * @param args The command-line arguments (without the program name).
  * @returns The exit status: 0 after a clean shutdown (or `--help`), 1 on a bad
- * flag or when the address cannot be listened on.
+ * flag or when the address cannot be listened on. Log lines still pending after a
+ * short wait are abandoned: the caller must end the process with `Deno.exit`.
  */
 export async function main(args: string[]): Promise<number> {
   let options;
@@ -237,10 +244,12 @@ export async function main(args: string[]): Promise<number> {
     printError(describeListenError(error, options));
     return 1;
   }
-  const logger = new Logger(options.logLevel ?? "info", (line) => console.error(line));
+  // The same bounded queue as the server's own lines: one order, never blocking.
+  const logger = new Logger(options.logLevel ?? "info", stderrLogSink().write);
+  let stopping: Promise<void> | undefined;
   const stop = (signal: Deno.Signal) => {
     logger.info(`received ${signal}, shutting down`);
-    server.shutdown();
+    stopping ??= server.shutdown();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {
@@ -249,6 +258,8 @@ export async function main(args: string[]): Promise<number> {
     return [signal, handler] as const;
   });
   await server.finished;
+  await stopping; // its last line ("shut down: …") is logged after `finished`
   for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  await stderrLogSink().close(LOG_FLUSH_MS);
   return 0;
 }

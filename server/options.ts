@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_USERNAME_SIZE,
   MAX_WIRE_SIZE,
 } from "../protocol/limits.ts";
+import { stderrLogSink } from "./log_sink.ts";
 
 /**
  * How much the server logs: each level includes the ones before it.
@@ -144,6 +145,10 @@ export interface ServerOptions {
   /**
    * Receives each log line (without a line ending) at or above `logLevel`.
    *
+   * The default writes to standard error through a bounded queue (256 KiB), never
+   * blocking the server: when nobody reads standard error, lines are dropped and
+   * counted, and a later line says how many.
+   *
    * @default {writes the line to standard error}
    */
   log?: (line: string) => void;
@@ -156,11 +161,10 @@ export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal">> & {
   signal: AbortSignal | undefined;
 };
 
-const encoder = new TextEncoder();
-
+// Through a bounded queue written asynchronously: a stalled stderr pipe must never
+// block the server (lines are dropped and counted instead).
 function writeToStderr(line: string): void {
-  const bytes = encoder.encode(line + "\n");
-  for (let at = 0; at < bytes.length;) at += Deno.stderr.writeSync(bytes.subarray(at));
+  stderrLogSink().write(line);
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): number {
