@@ -163,7 +163,7 @@ export class ChatServer implements AsyncDisposable {
     });
     this.#host = this.#sessionHost();
     const open = (link: Link, origin: LinkOrigin) => this.#admit(link, origin);
-    const failed = (message: string) => this.#logger.error(message);
+    const failed = (message: string) => this.#logger.repeated("accept", "error", message);
     const tcp = openTcpDoor(resolved.hostname, resolved.port, open, failed);
     this.#doors.push(tcp);
     this.addr = tcp.addr;
@@ -254,6 +254,7 @@ export class ChatServer implements AsyncDisposable {
       `shut down: closed ${open} connections; ${connections} served, ` +
         `${messages} messages relayed, ${deliveries} deliveries`,
     );
+    this.#logger.close();
   }
 
   #admit(link: Link, origin: LinkOrigin): void {
@@ -265,7 +266,11 @@ export class ChatServer implements AsyncDisposable {
       : this.#admission.admit(session, session.connectedAt);
     if (refusal !== undefined) {
       this.#refusedBy[refusal]++;
-      this.#logger.warn(`${origin.peer} refused: ${this.#refusalText(refusal)}`);
+      this.#logger.repeated(
+        "refused",
+        "warn",
+        `${origin.peer} refused: ${this.#refusalText(refusal)}`,
+      );
       try {
         link.close();
       } catch {

@@ -54,9 +54,8 @@ export function acceptLoop<C extends Deno.Conn>(
       } catch (error) {
         if (closing || error instanceof Deno.errors.BadResource) break;
         delay = Math.min(delay * 2 || 10, MAX_ACCEPT_BACKOFF_MS);
-        failed(
-          `accept failed on the ${name} door: ${errorMessage(error)}; retrying in ${delay} ms`,
-        );
+        const door = name === "tcp" ? "" : ` on the ${name} door`;
+        failed(`accept failed${door}: ${errorMessage(error)}; retrying in ${delay} ms`);
         await new Promise<void>((wake) => backoff = { timer: setTimeout(wake, delay), wake });
         backoff = undefined;
         continue;
