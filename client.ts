@@ -4,13 +4,19 @@
  *
  * ## The command
  *
- * It needs `--allow-net`, which its shebang and `deno task client` give it:
+ * It needs `--allow-net`, which its shebang and `deno task client` give it, and
+ * `--allow-read` only to read the CA file of `--ca`, which `deno task client:tls`
+ * adds:
  *
  * ```sh
  * # from a clone
  * deno task client bob
  * ./client.ts --host chat.example.org --port 9000 bob
  * deno run --allow-net client.ts bob
+ *
+ * # over TLS (port 9443); --ca trusts a private CA and needs --allow-read
+ * ./client.ts --tls --host chat.example.org bob
+ * deno task client:tls --ca ca.pem --host localhost bob
  *
  * # installed as a command
  * deno install -g -N -n wirechat-client jsr:@wirechat/wirechat/client

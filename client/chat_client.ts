@@ -109,9 +109,23 @@ export interface ConnectOptions extends ChatClientOptions {
   /**
    * The server's TCP port.
    *
-   * @default {9000}
+   * @default {9000, or 9443 with TLS}
    */
   port?: number;
+  /**
+   * Whether to connect with TLS. The server's certificate is checked against
+   * Deno's default root certificates (Mozilla's, or the system's when
+   * `DENO_TLS_CA_STORE=system` is set) and the `caCerts`, and must name
+   * `hostname`; there is no way to skip that check.
+   *
+   * @default {false, or true when `caCerts` is given}
+   */
+  tls?: boolean;
+  /**
+   * Certificates of authorities to trust besides the default roots, PEM: a
+   * private CA, or a test one. Giving them implies `tls: true`.
+   */
+  caCerts?: string[];
   /** Aborts connecting; once connected, aborting closes the client like `close()`. */
   signal?: AbortSignal;
 }
@@ -180,14 +194,25 @@ const MESSAGE_ALLOWANCE = 64;
  * }
  * ```
  *
+ * With `tls` (or `caCerts`), the TLS handshake is completed before `connect`
+ * resolves, so that a certificate that does not verify is a
+ * {@linkcode ConnectError}: `Cannot connect to localhost:9443: the server's
+ * certificate is not trusted (UnknownIssuer)`.
+ *
  * @param options Where to connect, the user name and the limits.
  * @returns The client, logged in.
  * @throws {ProtocolError} When the user name is empty, holds a control character
  * or is over `maxUsernameSize`, before connecting.
- * @throws {ConnectError} When the connection cannot be made.
+ * @throws {TypeError} When `caCerts` is given with `tls: false`.
+ * @throws {ConnectError} When the connection cannot be made, or the server's
+ * certificate does not verify.
  */
 export async function connect(options: ConnectOptions): Promise<ChatClient> {
-  const { hostname = "localhost", port = 9000, signal } = options;
+  const tls = options.tls ?? options.caCerts !== undefined;
+  if (!tls && options.caCerts !== undefined) {
+    throw new TypeError("Cannot use caCerts without TLS: remove tls: false");
+  }
+  const { hostname = "localhost", port = tls ? 9443 : 9000, signal } = options;
   validateUsername(options.username, options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE);
   signal?.throwIfAborted();
   // The signal given to Deno.connect aborts connecting only: once connected,
@@ -195,17 +220,18 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
   const connecting = new AbortController();
   const abortConnecting = () => connecting.abort(signal?.reason);
   signal?.addEventListener("abort", abortConnecting, { once: true });
-  let conn: Deno.TcpConn;
+  let conn: Deno.Conn;
   try {
-    conn = await Deno.connect({ hostname, port, signal: connecting.signal });
+    const tcp = await Deno.connect({ hostname, port, signal: connecting.signal });
+    tcp.setNoDelay(true);
+    tcp.setKeepAlive(true);
+    conn = tls ? await handshake(tcp, hostname, options.caCerts, connecting.signal) : tcp;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw new ConnectError(hostname, port, error);
   } finally {
     signal?.removeEventListener("abort", abortConnecting);
   }
-  conn.setNoDelay(true);
-  conn.setKeepAlive(true);
   const client = new ChatClient(conn, options);
   if (signal !== undefined) {
     const close = () => void client.close();
@@ -213,6 +239,37 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
     void client.closed.then(() => signal.removeEventListener("abort", close));
   }
   return client;
+}
+
+// TLS over a TCP connection, handshake done: Deno.startTls resolves before the
+// server's certificate is checked, and a bad one would otherwise show only as the
+// first read failing. The TCP connection is closed when this fails.
+async function handshake(
+  tcp: Deno.TcpConn,
+  hostname: string,
+  caCerts: string[] | undefined,
+  signal: AbortSignal,
+): Promise<Deno.TlsConn> {
+  let conn: Deno.TlsConn | undefined;
+  const close = () => {
+    try {
+      (conn ?? tcp).close();
+    } catch {
+      // Already closed, or handed over to startTls.
+    }
+  };
+  signal.addEventListener("abort", close, { once: true });
+  try {
+    conn = await Deno.startTls(tcp, caCerts === undefined ? { hostname } : { hostname, caCerts });
+    signal.throwIfAborted();
+    await conn.handshake();
+    return conn;
+  } catch (error) {
+    close();
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", close);
+  }
 }
 
 /**

@@ -140,7 +140,8 @@ const NETWORK_ERRORS: Record<string, string> = {
 
 /**
  * A network error as the tail of a sentence: `connection refused`, `host not
- * found`; otherwise its message, without Deno's `(os error N)`.
+ * found`, `the server's certificate is not trusted (UnknownIssuer)`; otherwise
+ * its message, without Deno's `(os error N)`.
  *
  * @param error What Deno threw.
  * @returns A short lower-case description.
@@ -149,10 +150,49 @@ export function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const known = NETWORK_ERRORS[error.name];
   if (known !== undefined) return known;
+  const tls = describeTlsError(error);
+  if (tls !== undefined) return tls;
   // Name resolution failures are plain errors; only their message tells.
   if (/lookup address|Name or service not known|No address associated/i.test(error.message)) {
     return "host not found";
   }
   const message = error.message.replace(/\s*\(os error \d+\)$/, "");
   return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+// What a TLS client sees when the handshake fails: Deno throws InvalidData with
+// rustls's words, or UnexpectedEof when the server hangs up during the handshake.
+function describeTlsError(error: Error): string | undefined {
+  if (error instanceof Deno.errors.UnexpectedEof) {
+    return "the server closed the connection during the TLS handshake";
+  }
+  if (!(error instanceof Deno.errors.InvalidData)) return undefined;
+  const message = error.message;
+  const name = /certificate not valid for name "([^"]*)"/.exec(message)?.[1];
+  if (name !== undefined) {
+    const valid = [...(/only valid for (.*)$/.exec(message)?.[1] ?? "").matchAll(/"([^"]*)"/g)]
+      .map((match) => match[1]);
+    return `the server's certificate is not valid for the name '${name}'` +
+      (valid.length > 0 ? ` (it is for ${valid.join(", ")})` : "");
+  }
+  if (/invalid peer certificate: (UnknownIssuer|BadSignature)/.test(message)) {
+    return `the server's certificate is not trusted (${message.replace(/^.*: /, "")})`;
+  }
+  if (/invalid peer certificate: Expired/.test(message)) {
+    return "the server's certificate has expired";
+  }
+  if (/invalid peer certificate: NotValidYet/.test(message)) {
+    return "the server's certificate is not valid yet";
+  }
+  if (/invalid peer certificate/.test(message)) {
+    return `the server's certificate is refused (${
+      message.replace(/^invalid peer certificate: /, "")
+    })`;
+  }
+  if (/InvalidContentType/.test(message)) {
+    return "the server does not speak TLS (is this its plain port?)";
+  }
+  const alert = /received fatal alert: (\w+)/.exec(message)?.[1];
+  if (alert !== undefined) return `the server refused the TLS handshake (${alert})`;
+  return undefined;
 }

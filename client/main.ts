@@ -7,7 +7,7 @@
 
 import { ProtocolError } from "../protocol/errors.ts";
 import { connect } from "./chat_client.ts";
-import { ConnectError } from "./errors.ts";
+import { ConnectError, describeNetworkError } from "./errors.ts";
 import { HELP, parseCommand, USAGE, UsageError, VERSION } from "./options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
  * Runs the command-line client to its end. It never throws: every failure
  * becomes one line on standard error and exit status 1.
  *
- * Requires `--allow-net`.
+ * Requires `--allow-net`, and `--allow-read` for the file of `--ca`.
  *
  * @param args The arguments, without the program's name.
  * @returns The exit status: 0 when the input ended or the user quit, 1 otherwise.
@@ -63,9 +63,20 @@ async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
 
+  const { caFile, ...options } = command.options;
+  let caCerts: string[] | undefined;
+  if (caFile !== undefined) {
+    try {
+      caCerts = [await readCaFile(caFile)];
+    } catch (error) {
+      if (!(error instanceof CaFileError)) throw error;
+      warn(error.message);
+      return 1;
+    }
+  }
   let client;
   try {
-    client = await connect(command.options);
+    client = await connect(caCerts === undefined ? options : { ...options, caCerts });
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     warn(error.message);
@@ -75,6 +86,32 @@ async function run(args: readonly string[]): Promise<number> {
     ? await runTerminalMode(client, { color: !Deno.noColor })
     : await runPipeMode(client, { input: Deno.stdin.readable, print, warn });
   return report(end);
+}
+
+// The CA file of --ca cannot be used: the message says why, in one line.
+class CaFileError extends Error {}
+
+// The PEM text of the CA file, checked: Deno ignores a CA it cannot parse, which
+// would only show later as the server's certificate not being trusted.
+async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotCapable
+      ? "no read permission: add --allow-read (deno run --allow-net --allow-read client.ts, " +
+        "or deno task client:tls)"
+      : error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Deno.errors.IsADirectory
+      ? "it is a directory"
+      : describeNetworkError(error);
+    throw new CaFileError(`Cannot read the CA file '${path}': ${why}`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new CaFileError(`Invalid CA file '${path}': it holds no PEM certificate`);
+  }
+  return text;
 }
 
 function report(end: SessionEnd): number {

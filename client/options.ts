@@ -24,6 +24,10 @@ export interface ClientOptions {
   hostname: string;
   /** The server's TCP port. */
   port: number;
+  /** Present when the client connects with TLS (`--tls`, or implied by `--ca`). */
+  tls?: true;
+  /** The file of a CA certificate to trust besides the default roots (`--ca`), PEM. */
+  caFile?: string;
   /** The user name to log in with; already checked against `maxUsernameSize`. */
   username: string;
   /** The largest user name, in UTF-8 bytes. */
@@ -50,8 +54,8 @@ export class UsageError extends Error {
 }
 
 /** The synopsis, printed after a usage error. */
-export const USAGE =
-  `Usage: client.ts [--host localhost] [--port 9000] [--max-username-size ${DEFAULT_MAX_USERNAME_SIZE}]
+export const USAGE = `Usage: client.ts [--host localhost] [--port 9000] [--tls] [--ca <file>]
+                 [--max-username-size ${DEFAULT_MAX_USERNAME_SIZE}]
                  [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--max-incoming-size ${DEFAULT_MAX_INCOMING_SIZE}]
                  [--help] [--version] <username>`;
 
@@ -65,6 +69,8 @@ INSTALL:
 USAGE:
   wirechat-client [options] <username>
   deno run --allow-net client.ts [options] <username>
+  deno run --allow-net --allow-read client.ts --ca <file> [options] <username>
+  deno task client:tls --ca <file> [options] <username>
 
   In a terminal, a line editor keeps what you type at the bottom while messages
   arrive above it: Enter sends, Up and Down recall earlier lines, Ctrl-D on an
@@ -74,7 +80,14 @@ USAGE:
 
 OPTIONS:
   --host <name>                Server host name or IP address (default: localhost)
-  --port <port>                Server TCP port (default: 9000)
+  --port <port>                Server TCP port (default: 9000, or 9443 with TLS)
+  --tls                        Connect with TLS; the server's certificate must be
+                               valid for --host and signed by one of Deno's default
+                               root certificates (or by --ca); there is no way to
+                               skip this check
+  --ca <file>                  Also trust the CA certificate in this PEM file (a
+                               private or test CA); implies --tls and needs
+                               --allow-read
   --max-username-size <bytes>  The server's limit on user names, in UTF-8 bytes
                                (default: ${DEFAULT_MAX_USERNAME_SIZE})
   --max-message-size <bytes>   The server's limit on messages, in UTF-8 bytes; longer
@@ -86,14 +99,19 @@ OPTIONS:
 
 ENVIRONMENT:
   NO_COLOR                     When set, no colours in a terminal
+  DENO_TLS_CA_STORE=system     With --tls, trust the system's root certificates
+                               instead of the ones built into Deno (mozilla)
 
 EXIT STATUS:
   0 at the end of input or when you quit, 1 on a usage error, when the client
-  cannot connect, or when the connection is lost`;
+  cannot connect (the server's certificate does not verify, the CA file cannot
+  be read), or when the connection is lost`;
 
 const FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
+  tls: { type: "boolean" },
+  ca: { type: "string" },
   "max-username-size": { type: "string" },
   "max-message-size": { type: "string" },
   "max-incoming-size": { type: "string" },
@@ -154,7 +172,10 @@ export function parseCommand(args: readonly string[]): Command {
   }
   const hostname = (values.host as string | undefined) ?? "localhost";
   if (hostname === "") throw new UsageError("Invalid value '' for option '--host': it is empty");
-  const port = integer(values, "port", 9000, 1, 65535);
+  const caFile = values.ca as string | undefined;
+  if (caFile === "") throw new UsageError("Invalid value '' for option '--ca': it is empty");
+  const tls = values.tls === true || caFile !== undefined;
+  const port = integer(values, "port", tls ? 9443 : 9000, 1, 65535);
   const maxUsernameSize = size(values, "max-username-size", DEFAULT_MAX_USERNAME_SIZE, 1);
   const maxMessageSize = size(values, "max-message-size", DEFAULT_MAX_MESSAGE_SIZE, 0);
   const maxIncomingSize = size(values, "max-incoming-size", DEFAULT_MAX_INCOMING_SIZE, 0);
@@ -164,10 +185,17 @@ export function parseCommand(args: readonly string[]): Command {
     if (error instanceof ProtocolError) throw new UsageError(error.message);
     throw error;
   }
-  return {
-    kind: "chat",
-    options: { hostname, port, username, maxUsernameSize, maxMessageSize, maxIncomingSize },
+  const options: ClientOptions = {
+    hostname,
+    port,
+    username,
+    maxUsernameSize,
+    maxMessageSize,
+    maxIncomingSize,
   };
+  if (tls) options.tls = true;
+  if (caFile !== undefined) options.caFile = caFile;
+  return { kind: "chat", options };
 }
 
 function size(

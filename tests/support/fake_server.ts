@@ -15,16 +15,24 @@ export interface FakeServerOptions {
    * @default {true}
    */
   closeOnEnd?: boolean;
+  /**
+   * A certificate and its key, PEM: the server then speaks TLS, on a
+   * `Deno.listenTls` listener.
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** A listener on 127.0.0.1, port 0, that hands over each connection. */
 export class FakeServer implements AsyncDisposable {
-  readonly #listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  readonly #listener: Deno.Listener<Deno.Conn<Deno.NetAddr>, Deno.NetAddr>;
   readonly #peers = new Set<FakePeer>();
   readonly #closeOnEnd: boolean;
 
   constructor(options: FakeServerOptions = {}) {
     this.#closeOnEnd = options.closeOnEnd ?? true;
+    this.#listener = options.tls === undefined
+      ? Deno.listen({ hostname: "127.0.0.1", port: 0 })
+      : Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...options.tls });
   }
 
   /** The port it listens on. */
@@ -48,7 +56,7 @@ export class FakeServer implements AsyncDisposable {
 
 /** One connection, seen from the server's side. */
 export class FakePeer {
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Deno.Conn;
   #received = new Uint8Array(0);
   #ended = false;
   #closed = false;
@@ -56,7 +64,7 @@ export class FakePeer {
   readonly #reading: Promise<void>;
   readonly #closeOnEnd: boolean;
 
-  constructor(conn: Deno.TcpConn, closeOnEnd: boolean) {
+  constructor(conn: Deno.Conn, closeOnEnd: boolean) {
     this.#conn = conn;
     this.#closeOnEnd = closeOnEnd;
     this.#reading = this.#read();
