@@ -11,6 +11,7 @@ import type { Link, LinkOrigin } from "./link.ts";
 import { Logger, quote } from "./logger.ts";
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options.ts";
 import { Room } from "./room.ts";
+import { TlsDoor } from "./tls_door.ts";
 import { Session, type SessionEnd, type SessionHost } from "./session.ts";
 
 /**
@@ -130,6 +131,7 @@ export class ChatServer implements AsyncDisposable {
   readonly #host: SessionHost;
   readonly #admission: Admission;
   readonly #sessions = new Set<Session>();
+  #tls: TlsDoor | undefined;
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #running = 1; // read loops, and the server itself until it is shut down
   #allEnded: (() => void) | undefined;
@@ -164,16 +166,37 @@ export class ChatServer implements AsyncDisposable {
     this.#host = this.#sessionHost();
     const open = (link: Link, origin: LinkOrigin) => this.#admit(link, origin);
     const failed = (message: string) => this.#logger.repeated("accept", "error", message);
-    const tcp = openTcpDoor(resolved.hostname, resolved.port, open, failed);
-    this.#doors.push(tcp);
-    this.addr = tcp.addr;
-    this.addrs = { tcp: tcp.addr };
+    const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
+    try {
+      if (!resolved.tlsOnly) {
+        const tcp = openTcpDoor(resolved.hostname, resolved.port, open, failed);
+        this.#doors.push(tcp);
+        addrs.tcp = tcp.addr;
+      }
+      if (resolved.tls !== undefined) {
+        const { cert, key, port } = resolved.tls;
+        this.#tls = new TlsDoor({ hostname: resolved.hostname, port, cert, key }, open, {
+          error: failed,
+          info: (line) => this.#logger.info(line),
+        });
+        this.#doors.push(this.#tls);
+        addrs.tls = this.#tls.addr;
+      }
+    } catch (error) {
+      for (const door of this.#doors) door.close();
+      throw error;
+    }
+    this.addr = (addrs.tcp ?? addrs.tls)!;
+    this.addrs = addrs;
     const { promise, resolve } = Promise.withResolvers<void>();
     this.finished = promise;
     this.#allEnded = resolve;
     this.ready = Promise.resolve();
+    const where = addrs.tcp === undefined
+      ? "TLS only"
+      : `listening on ${formatHostPort(addrs.tcp.hostname, addrs.tcp.port)}`;
     this.#logger.info(
-      `listening on ${formatHostPort(this.addr.hostname, this.addr.port)} (user names up to ` +
+      `${where} (user names up to ` +
         `${resolved.maxUsernameSize} bytes, messages up to ${resolved.maxMessageSize} bytes, ` +
         `${resolved.maxClients} clients)`,
     );
@@ -224,6 +247,22 @@ export class ChatServer implements AsyncDisposable {
    */
   shutdown(): Promise<void> {
     return this.#shutdown ??= this.#stop();
+  }
+
+  /**
+   * Replaces the TLS door's certificate (certificate rotation): connections
+   * already accepted keep theirs, new ones get the new one; a client connecting
+   * in the few milliseconds the door re-opens may be refused.
+   *
+   * @param cert The new certificate chain, PEM.
+   * @param key Its private key, PEM.
+   * @returns A promise that resolves once the door listens with the new pair.
+   * @throws {Error} With a one-line message when the pair is not usable (the door
+   * keeps the old one), or when the server has no TLS door.
+   */
+  reloadTls(cert: string, key: string): Promise<void> {
+    if (this.#tls === undefined) return Promise.reject(new Error("The server has no TLS door"));
+    return this.#tls.reload(cert, key);
   }
 
   /** Shuts the server down: `await using server = serve(...)`. */

@@ -8,7 +8,9 @@ import { parseArgs } from "node:util";
 import denoJson from "../deno.json" with { type: "json" };
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
+import { errorMessage } from "./door.ts";
 import { stderrLogSink } from "./log_sink.ts";
+import { loadTlsFiles } from "./tls_door.ts";
 import { Logger } from "./logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
 
@@ -50,6 +52,11 @@ OPTIONS:
                                clients that do read, senders wait (default: 1048576)
   --history <count>            Messages a newcomer receives right after logging in
                                (default: 0)
+  --tls-cert <file>            PEM certificate chain: opens a TLS door beside the plain one
+                               (needs --allow-read for the files)
+  --tls-key <file>             PEM private key of --tls-cert
+  --tls-port <port>            TLS port (default: 9443)
+  --tls-only                   Open no plain TCP door; SIGHUP re-reads the certificate
   --login-timeout <seconds>    Time a connection has to log in (default: 10)
   --log-level <level>          error, warn, info or debug; debug logs message texts
                                (default: info)
@@ -64,7 +71,14 @@ const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username
        [--max-message-size <bytes>] [--max-clients <count>] [--max-pending-logins <count>]
        [--max-connections-per-ip <count>] [--max-message-rate <count>]
        [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
+       [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
        [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
+
+/** The server's options, with the TLS files still to read. */
+export interface CliOptions extends ServerOptions {
+  /** The certificate and key files of the TLS door, and its port. */
+  tlsFiles?: { cert: string; key: string; port: number };
+}
 
 /** A misuse of the command line: the message is printed with a hint to `--help`. */
 class UsageError extends Error {}
@@ -85,7 +99,7 @@ function integer(flag: string, value: string, min: number, max: number): number 
  * @returns The options, or `"help"` / `"version"` when those were asked for.
  * @throws {UsageError} When an argument is unknown or malformed.
  */
-export function parseServerArgs(args: string[]): ServerOptions | "help" | "version" {
+export function parseServerArgs(args: string[]): CliOptions | "help" | "version" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -104,6 +118,10 @@ export function parseServerArgs(args: string[]): ServerOptions | "help" | "versi
         "max-message-rate": { type: "string" },
         "max-message-burst": { type: "string" },
         history: { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-port": { type: "string" },
+        "tls-only": { type: "boolean" },
         "login-timeout": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -116,7 +134,7 @@ export function parseServerArgs(args: string[]): ServerOptions | "help" | "versi
   const { values } = parsed;
   if (values.help) return "help";
   if (values.version) return "version";
-  const options: ServerOptions = {};
+  const options: CliOptions = {};
   if (values.host !== undefined) {
     if (values.host === "") throw new UsageError("invalid value for --host: it is empty");
     options.hostname = values.host;
@@ -146,6 +164,31 @@ export function parseServerArgs(args: string[]): ServerOptions | "help" | "versi
     if (value !== undefined) {
       options[option] = integer(flag, value, min, flag === "history" ? 1_000_000 : 1e9);
     }
+  }
+  const cert = values["tls-cert"];
+  const key = values["tls-key"];
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(
+      `option ${cert === undefined ? "--tls-key" : "--tls-cert"} needs ${
+        cert === undefined ? "--tls-cert" : "--tls-key"
+      } too`,
+    );
+  }
+  const tlsPort = values["tls-port"];
+  if (cert === undefined && (tlsPort !== undefined || values["tls-only"])) {
+    throw new UsageError(
+      `option ${
+        tlsPort !== undefined ? "--tls-port" : "--tls-only"
+      } needs --tls-cert and --tls-key`,
+    );
+  }
+  if (cert !== undefined && key !== undefined) {
+    options.tlsFiles = {
+      cert,
+      key,
+      port: tlsPort === undefined ? 9443 : integer("tls-port", tlsPort, 0, 65535),
+    };
+    if (values["tls-only"]) options.tlsOnly = true;
   }
   const timeout = values["login-timeout"];
   if (timeout !== undefined) {
@@ -237,9 +280,18 @@ export async function main(args: string[]): Promise<number> {
     console.log(`${NAME} ${denoJson.version}`);
     return 0;
   }
+  const { tlsFiles, ...serverOptions } = options;
+  if (tlsFiles !== undefined) {
+    try {
+      serverOptions.tls = { ...loadTlsFiles(tlsFiles.cert, tlsFiles.key), port: tlsFiles.port };
+    } catch (error) {
+      printError(errorMessage(error));
+      return 1;
+    }
+  }
   let server: ChatServer;
   try {
-    server = serve(options);
+    server = serve(serverOptions);
   } catch (error) {
     printError(describeListenError(error, options));
     return 1;
@@ -257,7 +309,21 @@ export async function main(args: string[]): Promise<number> {
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;
   });
+  const reload = () => {
+    try {
+      const { cert, key } = loadTlsFiles(tlsFiles!.cert, tlsFiles!.key);
+      server.reloadTls(cert, key).then(
+        () => logger.info("SIGHUP: TLS certificate reloaded"),
+        (error) => logger.error(`SIGHUP: ${errorMessage(error)}; keeping the old certificate`),
+      );
+    } catch (error) {
+      logger.error(`SIGHUP: ${errorMessage(error)}; keeping the old certificate`);
+    }
+  };
+  const reloads = tlsFiles !== undefined && Deno.build.os !== "windows";
+  if (reloads) Deno.addSignalListener("SIGHUP", reload);
   await server.finished;
+  if (reloads) Deno.removeSignalListener("SIGHUP", reload);
   await stopping; // its last line ("shut down: …") is logged after `finished`
   for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   await stderrLogSink().close(LOG_FLUSH_MS);

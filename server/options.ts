@@ -137,6 +137,18 @@ export interface ServerOptions {
    */
   loginTimeout?: number;
   /**
+   * A TLS door beside the plain one: the certificate chain and key (PEM text, as
+   * `Deno.listenTls` takes them) and its port. Requires `--allow-net`; reading the
+   * files is the caller's.
+   */
+  tls?: TlsOptions;
+  /**
+   * Opens no plain TCP door: only TLS (and the other doors asked for).
+   *
+   * @default {false}
+   */
+  tlsOnly?: boolean;
+  /**
    * How much to log.
    *
    * @default {"info"}
@@ -156,9 +168,24 @@ export interface ServerOptions {
   signal?: AbortSignal;
 }
 
+/** The TLS door of {@linkcode ServerOptions}. */
+export interface TlsOptions {
+  /** The certificate chain, PEM: the server's certificate first. */
+  cert: string;
+  /** The certificate's private key, PEM. */
+  key: string;
+  /**
+   * The TLS port; 0 picks a free one (see `ChatServer.addrs.tls`).
+   *
+   * @default {9443}
+   */
+  port?: number;
+}
+
 /** {@linkcode ServerOptions} with every default filled in. */
-export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal">> & {
+export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal" | "tls">> & {
   signal: AbortSignal | undefined;
+  tls: Required<TlsOptions> | undefined;
 };
 
 // Through a bounded queue written asynchronously: a stalled stderr pipe must never
@@ -183,6 +210,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   const logLevel = options.logLevel ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new RangeError(`Invalid logLevel: "${logLevel}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  if (options.tlsOnly && options.tls === undefined) {
+    throw new RangeError("Invalid tlsOnly: it needs the tls option");
   }
   const loginTimeout = options.loginTimeout ?? 10_000;
   if (!(loginTimeout > 0) || loginTimeout > 2 ** 31 - 1) {
@@ -221,6 +251,12 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     history: checkInteger("history", options.history ?? 0, 0, 1_000_000),
     maxQueueBytes: checkInteger("maxQueueBytes", options.maxQueueBytes ?? 1 << 20, 1, 2 ** 40),
     loginTimeout,
+    tls: options.tls === undefined ? undefined : {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      port: checkInteger("tls.port", options.tls.port ?? 9443, 0, 65535),
+    },
+    tlsOnly: options.tlsOnly ?? false,
     logLevel,
     log: options.log ?? writeToStderr,
     signal: options.signal,

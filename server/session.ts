@@ -12,6 +12,7 @@ import { ServerDecoder, type ServerDecoderSink } from "../protocol/server_decode
 import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { TokenBucket } from "./rate_limit.ts";
+import { describeTlsError } from "./tls_door.ts";
 import { ReadGate } from "./read_gate.ts";
 import type { Member, Room } from "./room.ts";
 
@@ -61,6 +62,8 @@ const MAX_READ_SIZE = 64 * 1024;
 export const STALL_MS = 250;
 
 function describe(error: unknown): SessionEnd {
+  const tls = describeTlsError(error);
+  if (tls !== undefined) return { text: tls, level: "info", cause: "protocol error" };
   if (error instanceof ProtocolError) {
     return {
       text: `protocol error: ${error.message} (${error.code})`,

@@ -16,7 +16,8 @@
  * @module
  */
 
-import { formatHostPort, type LinkOrigin } from "./link.ts";
+import { type Door, formatHostPort } from "./door.ts";
+import type { LinkOrigin } from "./link.ts";
 
 /** A certificate chain and its private key, PEM, as `Deno.listenTls` takes them. */
 export interface TlsCertifiedKey {
@@ -79,7 +80,9 @@ const REOPEN_RETRY_MS = 10;
  * });
  * ```
  */
-export class TlsDoor implements AsyncDisposable {
+export class TlsDoor implements Door, AsyncDisposable {
+  /** The door's name. */
+  readonly name = "tls";
   /** The address the door listens on (with the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
   readonly #onLink: (conn: Deno.TlsConn, origin: LinkOrigin) => void;
@@ -114,7 +117,7 @@ export class TlsDoor implements AsyncDisposable {
     this.addr = listener.addr;
     this.#where = formatHostPort(this.addr.hostname, this.addr.port);
     this.#acceptor = this.#accept(listener);
-    this.#log.info(`listening for TLS on ${this.#where}`);
+    this.#log.info(`listening on ${this.#where} (TLS)`);
   }
 
   /**

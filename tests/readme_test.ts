@@ -40,7 +40,7 @@ Deno.test("README.md's layout names every file of the project, and no other", as
   }
 
   // Top-level entries; the files of the folders the layout lists file by file; tests/ by folder.
-  const byFile = ["bench", "client", "examples", "protocol", "scripts", "server"];
+  const byFile = ["bench", "client", "docs", "examples", "protocol", "scripts", "server"];
   const ignored = ["dist", "node_modules", "coverage"];
   const expected = [".ci/run", "tests/support/"];
   for await (const entry of Deno.readDir(projectFile(""))) {

@@ -95,7 +95,7 @@ async function connectTls(port: number, ca: string, hostname = "localhost") {
 Deno.test("TlsDoor hands over a TLS connection, its origin, and bytes flow both ways", async () => {
   const certs = await testCerts();
   await using door = new DoorUnderTest(certs.server);
-  assert.deepEqual(door.lines, [`info listening for TLS on 127.0.0.1:${door.port}`]);
+  assert.deepEqual(door.lines, [`info listening on 127.0.0.1:${door.port} (TLS)`]);
   for (const hostname of ["localhost", "127.0.0.1"]) {
     const client = door.track(await connectTls(door.port, certs.ca, hostname));
     await within(client.handshake(), "the client's handshake", 5000);
