@@ -48,3 +48,31 @@ export interface Backplane {
   /** Publishes what it holds (within a bound of time), then disconnects. */
   close(): Promise<void>;
 }
+
+/**
+ * Encodes one frame as clients receive it: `timestamp`, then the sender's user
+ * name field (already encoded) and `text` as a string.
+ *
+ * @example
+ * ```ts
+ * import { encodeRelayFrame } from "./backplane.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const frame = encodeRelayFrame(1, new Uint8Array([0, 0, 0, 1, 97]), new Uint8Array([104]));
+ * assert.deepEqual([...frame], [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 97, 0, 0, 0, 1, 104]);
+ * ```
+ */
+export function encodeRelayFrame(
+  timestamp: number,
+  sender: Uint8Array,
+  text: Uint8Array,
+): Uint8Array {
+  const frame = new Uint8Array(12 + sender.length + text.length);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, Math.floor(timestamp / 2 ** 32));
+  view.setUint32(4, timestamp >>> 0);
+  frame.set(sender, 8);
+  view.setUint32(8 + sender.length, text.length);
+  frame.set(text, 12 + sender.length);
+  return frame;
+}

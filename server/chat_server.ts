@@ -9,7 +9,13 @@ import { addressKey, Admission, type RefusalReason } from "./admission.ts";
 import { type Door, formatHostPort, openTcpDoor } from "./door.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { Logger, quote } from "./logger.ts";
-import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from "./options.ts";
+import {
+  type NatsOptions,
+  type ResolvedServerOptions,
+  resolveServerOptions,
+  type ServerOptions,
+} from "./options.ts";
+import { type Backplane, encodeRelayFrame } from "./backplane.ts";
 import { Room } from "./room.ts";
 import { TlsDoor } from "./tls_door.ts";
 import { Session, type SessionEnd, type SessionHost } from "./session.ts";
@@ -132,6 +138,8 @@ export class ChatServer implements AsyncDisposable {
   readonly #admission: Admission;
   readonly #sessions = new Set<Session>();
   #tls: TlsDoor | undefined;
+  #backplane: Backplane | undefined;
+  #backplaneUp = true;
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #running = 1; // read loops, and the server itself until it is shut down
   #allEnded: (() => void) | undefined;
@@ -156,7 +164,11 @@ export class ChatServer implements AsyncDisposable {
   constructor(options: ServerOptions = {}) {
     const resolved = this.#options = resolveServerOptions(options);
     this.#logger = new Logger(resolved.logLevel, resolved.log);
-    this.#room = new Room({ maxLag: resolved.maxQueueBytes, history: resolved.history });
+    this.#room = new Room({
+      maxLag: resolved.maxQueueBytes,
+      history: resolved.history,
+      onPressure: (on) => on ? this.#backplane?.pause() : this.#backplane?.resume(),
+    });
     this.#admission = new Admission({
       maxClients: resolved.maxClients,
       maxPendingLogins: resolved.maxPendingLogins,
@@ -191,7 +203,8 @@ export class ChatServer implements AsyncDisposable {
     const { promise, resolve } = Promise.withResolvers<void>();
     this.finished = promise;
     this.#allEnded = resolve;
-    this.ready = Promise.resolve();
+    this.ready = resolved.nats === undefined ? Promise.resolve() : this.#joinCluster(resolved.nats);
+    this.ready.catch(() => this.shutdown());
     const where = addrs.tcp === undefined
       ? "TLS only"
       : `listening on ${formatHostPort(addrs.tcp.hostname, addrs.tcp.port)}`;
@@ -202,6 +215,36 @@ export class ChatServer implements AsyncDisposable {
     );
     if (resolved.signal?.aborted) this.shutdown();
     resolved.signal?.addEventListener("abort", () => this.shutdown(), { once: true });
+  }
+
+  /** Whether the backplane is connected (always, for a single process). */
+  get backplaneConnected(): boolean {
+    return this.#backplaneUp;
+  }
+
+  async #joinCluster(nats: NatsOptions): Promise<void> {
+    const room = this.#room;
+    // Nobody reads from senders until the backplane can take their messages.
+    room.gate.close("backplane");
+    this.#backplaneUp = false;
+    const { NatsBackplane } = await import("./nats_backplane.ts");
+    const backplane = new NatsBackplane({
+      servers: nats.servers,
+      ...(nats.room === undefined ? {} : { room: nats.room }),
+      history: this.#options.history,
+      ...(nats.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: nats.maxAgeSeconds }),
+      ...(nats.maxPending === undefined ? {} : { maxPending: nats.maxPending }),
+      log: (level, line) => this.#logger[level](line),
+    });
+    await backplane.start({
+      deliver: (frame) => room.deliver(frame),
+      congested: (on) => on ? room.gate.close("backplane") : room.gate.open("backplane"),
+      connected: (up) => this.#backplaneUp = up,
+    });
+    this.#backplane = backplane;
+    this.#backplaneUp = true;
+    room.gate.open("backplane");
+    if (this.#shutdown !== undefined) await backplane.close();
   }
 
   /** Counters of the server's activity. */
@@ -281,6 +324,8 @@ export class ChatServer implements AsyncDisposable {
     ]);
     clearTimeout(timer);
     this.#room.close();
+    await this.ready.catch(() => {});
+    await this.#backplane?.close();
     const open = this.#sessions.size;
     for (const session of this.#sessions) {
       session.close({ text: "server shutting down", level: "debug" });
@@ -384,7 +429,9 @@ export class ChatServer implements AsyncDisposable {
       },
       received: (session, sender, text) => {
         if (this.#shutdown !== undefined) return;
-        room.publish(sender, text);
+        const backplane = this.#backplane;
+        if (backplane === undefined) room.publish(sender, text);
+        else backplane.publish(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text));
         if (logTexts) {
           logger.debug(
             `${session.peer} ${quote(session.username!)} says ${

@@ -57,6 +57,13 @@ OPTIONS:
   --tls-key <file>             PEM private key of --tls-cert
   --tls-port <port>            TLS port (default: 9443)
   --tls-only                   Open no plain TCP door; SIGHUP re-reads the certificate
+  --nats <url>[,<url>...]      Join the servers on this NATS JetStream as one chat
+                               (credentials in the URL: nats://user:pass@host:4222)
+  --room <name>                The chat's name in NATS: letters, digits, - and _
+                               (default: wirechat)
+  --nats-max-age <seconds>     How long the room's stream keeps messages (default: 86400)
+  --nats-max-pending <count>   Messages held while NATS is unreachable before senders
+                               wait (default: 10000)
   --login-timeout <seconds>    Time a connection has to log in (default: 10)
   --log-level <level>          error, warn, info or debug; debug logs message texts
                                (default: info)
@@ -72,6 +79,8 @@ const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username
        [--max-connections-per-ip <count>] [--max-message-rate <count>]
        [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
        [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
+       [--nats <url>[,<url>...] [--room <name>] [--nats-max-age <seconds>]
+       [--nats-max-pending <count>]]
        [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
 
 /** The server's options, with the TLS files still to read. */
@@ -122,6 +131,10 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
         "tls-key": { type: "string" },
         "tls-port": { type: "string" },
         "tls-only": { type: "boolean" },
+        nats: { type: "string" },
+        room: { type: "string" },
+        "nats-max-age": { type: "string" },
+        "nats-max-pending": { type: "string" },
         "login-timeout": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -189,6 +202,39 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
       port: tlsPort === undefined ? 9443 : integer("tls-port", tlsPort, 0, 65535),
     };
     if (values["tls-only"]) options.tlsOnly = true;
+  }
+  const nats = values.nats;
+  const natsOnly = (["room", "nats-max-age", "nats-max-pending"] as const)
+    .find((flag) => values[flag] !== undefined);
+  if (nats === undefined && natsOnly !== undefined) {
+    throw new UsageError(`option --${natsOnly} needs --nats`);
+  }
+  if (nats !== undefined) {
+    const servers = nats.split(",").map((url) => url.trim()).filter((url) => url !== "");
+    for (const url of servers) {
+      if (!/^(nats|tls|wss?):\/\/[^\s/]+$|^[^\s:/]+:\d+$/.test(url)) {
+        throw new UsageError(
+          `invalid value for --nats: "${url}" (expected a URL such as nats://127.0.0.1:4222)`,
+        );
+      }
+    }
+    if (servers.length === 0) throw new UsageError("invalid value for --nats: it is empty");
+    options.nats = { servers };
+    const room = values.room;
+    if (room !== undefined) {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
+        throw new UsageError(
+          `invalid value for --room: "${room}" (expected letters, digits, - and _)`,
+        );
+      }
+      options.nats.room = room;
+    }
+    const age = values["nats-max-age"];
+    if (age !== undefined) options.nats.maxAgeSeconds = integer("nats-max-age", age, 1, 2 ** 31);
+    const pending = values["nats-max-pending"];
+    if (pending !== undefined) {
+      options.nats.maxPending = integer("nats-max-pending", pending, 1, 1e9);
+    }
   }
   const timeout = values["login-timeout"];
   if (timeout !== undefined) {
@@ -294,6 +340,14 @@ export async function main(args: string[]): Promise<number> {
     server = serve(serverOptions);
   } catch (error) {
     printError(describeListenError(error, options));
+    return 1;
+  }
+  try {
+    await server.ready;
+  } catch (error) {
+    await server.finished;
+    printError(errorMessage(error));
+    await stderrLogSink().close(LOG_FLUSH_MS);
     return 1;
   }
   // The same bounded queue as the server's own lines: one order, never blocking.

@@ -149,6 +149,11 @@ export interface ServerOptions {
    */
   tlsOnly?: boolean;
   /**
+   * Joins a cluster of servers that are one chat, over NATS JetStream. Without it
+   * the server is one process and loads no dependency.
+   */
+  nats?: NatsOptions;
+  /**
    * How much to log.
    *
    * @default {"info"}
@@ -168,6 +173,32 @@ export interface ServerOptions {
   signal?: AbortSignal;
 }
 
+/** The cluster of {@linkcode ServerOptions}: NATS JetStream. */
+export interface NatsOptions {
+  /** NATS URLs (`nats://user:password@host:4222`, `nats://token@host:4222`). */
+  servers: string[];
+  /**
+   * The chat's name (letters, digits, `-`, `_`): servers with the same NATS and
+   * room are one chat.
+   *
+   * @default {"wirechat"}
+   */
+  room?: string;
+  /**
+   * Seconds the room's stream keeps a message.
+   *
+   * @default {86400}
+   */
+  maxAgeSeconds?: number;
+  /**
+   * Messages this node holds while NATS is out of reach; past them, it stops
+   * reading from its senders.
+   *
+   * @default {10000}
+   */
+  maxPending?: number;
+}
+
 /** The TLS door of {@linkcode ServerOptions}. */
 export interface TlsOptions {
   /** The certificate chain, PEM: the server's certificate first. */
@@ -183,9 +214,10 @@ export interface TlsOptions {
 }
 
 /** {@linkcode ServerOptions} with every default filled in. */
-export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal" | "tls">> & {
+export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal" | "tls" | "nats">> & {
   signal: AbortSignal | undefined;
   tls: Required<TlsOptions> | undefined;
+  nats: NatsOptions | undefined;
 };
 
 // Through a bounded queue written asynchronously: a stalled stderr pipe must never
@@ -257,6 +289,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       port: checkInteger("tls.port", options.tls.port ?? 9443, 0, 65535),
     },
     tlsOnly: options.tlsOnly ?? false,
+    nats: options.nats,
     logLevel,
     log: options.log ?? writeToStderr,
     signal: options.signal,

@@ -141,7 +141,16 @@ export class Room {
   join(member: Member): number {
     member.joinedAt = this.log.end;
     this.#members.add(member);
-    return this.#historyStart();
+    const start = this.#historyStart();
+    if (start < this.log.committed) {
+      // The history is there to write now, not at the next message.
+      queueMicrotask(() => {
+        if (!member.closed && !member.scheduled && this.#members.has(member)) {
+          this.#schedule(member);
+        }
+      });
+    }
+    return start;
   }
 
   /** Removes a member; it receives nothing more. */

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { serve, type ServerOptions } from "../../server.ts";
+import { ChatPeer } from "../support/chat_peer.ts";
+import { LogCapture } from "../support/log_capture.ts";
+import { NatsServer, natsTest } from "../support/nats_server.ts";
+import { runDeno } from "../support/process.ts";
+import { projectFile } from "../support/process.ts";
+
+/** A server node of a cluster on `nats`, on a free port of 127.0.0.1. */
+async function node(nats: NatsServer, options: ServerOptions = {}) {
+  const logs = new LogCapture();
+  const server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    logLevel: "info",
+    log: logs.log,
+    maxMessageRate: 0,
+    nats: { servers: [`nats://127.0.0.1:${nats.port}`], room: "test" },
+    ...options,
+  });
+  await server.ready;
+  return { server, logs, port: server.addr.port };
+}
+
+async function join(n: { port: number; logs: LogCapture }, name: string): Promise<ChatPeer> {
+  const peer = await ChatPeer.login(n.port, name);
+  await n.logs.waitFor(new RegExp(`logged in as "${name}"`));
+  peer.startReading();
+  return peer;
+}
+
+natsTest("two nodes are one chat: every client gets the same messages in one order", async () => {
+  await using nats = await NatsServer.start();
+  const a = await node(nats);
+  const b = await node(nats);
+  try {
+    const alice = await join(a, "alice");
+    const bob = await join(b, "bob");
+    const carol = await join(b, "carol");
+    // Both nodes' senders at once: the stream decides one order for everybody.
+    const sends = [];
+    for (let i = 0; i < 50; i++) {
+      sends.push(alice.sendString(`a${i}`), bob.sendString(`b${i}`));
+    }
+    await Promise.all(sends);
+    const seen = await Promise.all([alice, bob, carol].map((peer) => peer.waitForMessages(100)));
+    const order = (messages: typeof seen[0]) =>
+      messages.map((m) => `${m.timestamp} ${m.username} ${m.text}`);
+    assert.deepEqual(order(seen[1]!), order(seen[0]!));
+    assert.deepEqual(order(seen[2]!), order(seen[0]!));
+    // One sender's messages keep their order.
+    const fromAlice = seen[1]!.filter((m) => m.username === "alice").map((m) => m.text);
+    assert.deepEqual(fromAlice, Array.from({ length: 50 }, (_, i) => `a${i}`));
+    for (const peer of [alice, bob, carol]) await peer.close();
+  } finally {
+    await a.server.shutdown();
+    await b.server.shutdown();
+  }
+});
+
+natsTest("a node started later serves the same history, which outlives every node", async () => {
+  await using nats = await NatsServer.start();
+  const first = await node(nats, { history: 3 });
+  const alice = await join(first, "alice");
+  for (let i = 1; i <= 5; i++) await alice.sendString(`m${i}`);
+  const sent = await alice.waitForMessages(5);
+  await alice.close();
+  await first.server.shutdown();
+  // Every node gone; a new one starts from the stream.
+  const later = await node(nats, { history: 3 });
+  try {
+    const bob = await join(later, "bob");
+    const history = await bob.waitForMessages(3);
+    assert.deepEqual(history.map((m) => m.text), ["m3", "m4", "m5"]);
+    assert.deepEqual(history.map((m) => m.timestamp), sent.slice(2).map((m) => m.timestamp));
+    await bob.sendString("live");
+    assert.equal((await bob.waitForMessages(4))[3]!.text, "live");
+    await bob.close();
+  } finally {
+    await later.server.shutdown();
+  }
+});
+
+natsTest(
+  "a node keeps its clients through a NATS restart and loses or repeats nothing",
+  async () => {
+    await using nats = await NatsServer.start();
+    const a = await node(nats);
+    const b = await node(nats);
+    try {
+      const alice = await join(a, "alice");
+      const bob = await join(b, "bob");
+      await alice.sendString("before");
+      await bob.waitForText("before");
+      await nats.stop();
+      await alice.sendString("during");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await nats.restart();
+      await alice.sendString("after");
+      await bob.waitForText("after", 20_000);
+      assert.deepEqual(bob.messages.map((m) => m.text), ["before", "during", "after"]);
+      assert.deepEqual(
+        (await alice.waitForMessages(3, 20_000)).map((m) => m.text),
+        ["before", "during", "after"],
+      );
+      assert.equal(alice.ended, undefined);
+      for (const peer of [alice, bob]) await peer.close();
+    } finally {
+      await a.server.shutdown();
+      await b.server.shutdown();
+    }
+  },
+);
+
+natsTest("a killed node's clients are cut; everyone else carries on", async () => {
+  await using nats = await NatsServer.start();
+  const a = await node(nats);
+  const b = await node(nats);
+  try {
+    const alice = await join(a, "alice");
+    const bob = await join(b, "bob");
+    const carol = await join(b, "carol");
+    await a.server.shutdown(); // a node gone: its clients are disconnected
+    assert.ok(["closed", "reset"].includes(await alice.waitForEnd()));
+    await bob.sendString("still here");
+    await carol.waitForText("still here");
+    for (const peer of [alice, bob, carol]) await peer.close();
+  } finally {
+    await b.server.shutdown();
+  }
+});
+
+natsTest("server exits 1 with one line naming NATS when it cannot reach it", async () => {
+  await using nats = await NatsServer.start();
+  const port = nats.port;
+  await nats.stop();
+  const { code, stderr } = await runDeno([
+    "run",
+    "--allow-net",
+    projectFile("server.ts"),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--nats",
+    `nats://127.0.0.1:${port}`,
+  ]);
+  assert.equal(code, 1);
+  const last = stderr.trim().split("\n").at(-1)!;
+  assert.match(last, new RegExp(`^wirechat-server: .*127\\.0\\.0\\.1:${port}`));
+  assert.doesNotMatch(stderr, /^\s+at /m);
+});
