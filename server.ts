@@ -41,7 +41,12 @@ export {
   type WebGatewayHandler,
   type WebGatewayOptions,
 } from "./server/web_gateway.ts";
-export { CloseCode, WebSocketLink, type WebSocketLinkOptions } from "./server/websocket_link.ts";
+export {
+  CloseCode,
+  closeForProtocolError,
+  WebSocketLink,
+  type WebSocketLinkOptions,
+} from "./server/websocket_link.ts";
 
 if (import.meta.main) {
   const { main } = await import("./server/cli.ts");

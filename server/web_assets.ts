@@ -104,7 +104,7 @@ export const INDEX_HTML: string = `<!doctype html>
       font-weight: 600;
     }
     input {
-      flex: 1 1 12rem;
+      flex: 1 1 8rem;
       min-width: 0;
       padding: 0.5rem;
       font: inherit;
@@ -168,7 +168,7 @@ export const INDEX_HTML: string = `<!doctype html>
 `;
 
 /** The CSP source of the page's inline style. */
-export const STYLE_HASH: string = "sha256-DyeT9PAJ7GcDn6VFLw9CGGNnL4cFnKT+Gp87D2sLqZg=";
+export const STYLE_HASH: string = "sha256-L0+rLUzq0FV80gAUrZ0/S3GvfGzvlaMH6QdRntkM2QA=";
 
 /** The page's script: `web/app.ts` and the codec, bundled for browsers. */
 export const APP_JS: string = `// protocol/errors.ts
@@ -604,6 +604,7 @@ function connect() {
 }
 loginForm.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (socket !== void 0) return;
   const name = usernameInput.value;
   try {
     validateUsername(name, limits.maxUsernameSize);

@@ -88,16 +88,29 @@ const COMMON_HEADERS = {
  * The page and script are embedded strings (`server/web_assets.ts`): serving them needs
  * no `--allow-read`. Requires `--allow-net` for `Deno.serve`.
  *
- * @example Serving the page and passing each WebSocket to a session
- * ```ts ignore
+ * @example Serving the page and refusing a foreign page's WebSocket
+ * ```ts
+ * import { createWebGateway } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
  * const handler = createWebGateway({
  *   open(link, origin) {
- *     if (tooMany(origin.hostname)) return "Too many connections from your address";
- *     startSession(link, origin);
+ *     // The server's admission and session code goes here; a string refuses.
+ *     if (origin.door !== "web") return "Unexpected door";
+ *     link.close();
+ *     return undefined;
  *   },
  *   allowedOrigins: ["https://chat.example.com"],
  * });
- * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, handler);
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+ * const base = `http://127.0.0.1:${server.addr.port}`;
+ * const page = await fetch(base);
+ * assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
+ * await page.body?.cancel();
+ * const refused = await fetch(`${base}/ws`, { headers: { origin: "https://evil.example" } });
+ * assert.equal(refused.status, 403);
+ * await refused.body?.cancel();
+ * await server.shutdown();
  * ```
  *
  * @param options The sessions' entry point, allowed origins and limits.

@@ -6,14 +6,18 @@
  */
 
 import type { Link } from "./link.ts";
+import type { ProtocolError } from "../protocol/errors.ts";
 import { readU32 } from "../protocol/integers.ts";
 
 /**
  * Close codes a session uses on a WebSocket (RFC 6455, section 7.4.1).
  *
- * @example Closing a sender past its rate burst
- * ```ts ignore
- * link.closeWith(CloseCode.PolicyViolation, "Sending too fast");
+ * @example The code for a sender past its rate burst
+ * ```ts
+ * import { CloseCode } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(CloseCode.PolicyViolation, 1008); // link.closeWith(1008, "Sending too fast")
  * ```
  */
 export const CloseCode = {
@@ -34,6 +38,38 @@ export const CloseCode = {
   /** The server cannot take the peer now (its limits on connections). */
   TryAgainLater: 1013,
 } as const;
+
+/**
+ * The close code and reason for a client that broke the protocol: 1009 for a
+ * string over its size limit, 1007 for bytes that are not UTF-8, 1008 for a
+ * refused user name, 1002 for anything else.
+ *
+ * @example Closing a session whose decoder threw
+ * ```ts
+ * import { closeForProtocolError } from "@wirechat/wirechat/server";
+ * import { ProtocolError } from "@wirechat/wirechat";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ProtocolError("INVALID_UTF8", "Cannot decode frame: invalid UTF-8");
+ * assert.deepEqual(closeForProtocolError(error), {
+ *   code: 1007,
+ *   reason: "Cannot decode frame: invalid UTF-8",
+ * });
+ * ```
+ *
+ * @param error What the session's decoder threw.
+ * @returns What to pass to {@linkcode WebSocketLink.closeWith}.
+ */
+export function closeForProtocolError(error: ProtocolError): { code: number; reason: string } {
+  const code = error.code === "SIZE_LIMIT"
+    ? CloseCode.MessageTooBig
+    : error.code === "INVALID_UTF8"
+    ? CloseCode.InvalidPayload
+    : error.code === "INVALID_USERNAME"
+    ? CloseCode.PolicyViolation
+    : CloseCode.ProtocolError;
+  return { code, reason: error.message };
+}
 
 /** Options of a {@linkcode WebSocketLink}. */
 export interface WebSocketLinkOptions {
@@ -102,10 +138,30 @@ function frameEnd(bytes: Uint8Array, start: number): number {
  * (`maxQueueBytes`) drops the client if it keeps not reading. A client thus holds
  * at most `highWaterMark` plus one frame in its socket's buffer.
  *
- * @example Adapting a socket that `Deno.upgradeWebSocket` gave
- * ```ts ignore
- * const { socket, response } = Deno.upgradeWebSocket(request);
- * const link = new WebSocketLink(socket, { maxMessageBytes: 3004 });
+ * @example Reading what a browser sent, in any split
+ * ```ts
+ * import { WebSocketLink } from "@wirechat/wirechat/server";
+ * import assert from "node:assert/strict";
+ *
+ * const accepted = Promise.withResolvers<WebSocketLink>();
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   accepted.resolve(new WebSocketLink(socket, { maxMessageBytes: 3004 }));
+ *   return response;
+ * });
+ * const client = new WebSocket(`ws://127.0.0.1:${server.addr.port}`);
+ * await new Promise((resolve) => client.onopen = resolve);
+ * client.send(new Uint8Array([0, 0, 0]));
+ * client.send(new Uint8Array([3, 98, 111, 98])); // "bob", its size split across messages
+ * const link = await accepted.promise;
+ * const buffer = new Uint8Array(16);
+ * let read = 0;
+ * while (read < 7) read += (await link.read(buffer.subarray(read)))!;
+ * assert.deepEqual(buffer.subarray(0, 7), new Uint8Array([0, 0, 0, 3, 98, 111, 98]));
+ * const closed = new Promise((resolve) => client.onclose = resolve);
+ * link.close();
+ * await closed;
+ * await server.shutdown();
  * ```
  */
 export class WebSocketLink implements Link {

@@ -127,6 +127,7 @@ function connect(): void {
 
 loginForm.addEventListener("submit", (event) => {
   event.preventDefault();
+  if (socket !== undefined) return; // already joining
   const name = usernameInput.value;
   try {
     validateUsername(name, limits.maxUsernameSize);

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
 import type { ClientFrame } from "../../protocol/frames.ts";
 import { ServerDecoder } from "../../protocol/server_decoder.ts";
-import { CloseCode } from "../../server/websocket_link.ts";
+import { ProtocolError, type ProtocolErrorCode } from "../../protocol/errors.ts";
+import { CloseCode, closeForProtocolError } from "../../server/websocket_link.ts";
 import { within } from "../support/deadline.ts";
 import { readBytes, startGateway, WebSocketPeer } from "../support/web_gateway.ts";
 
@@ -194,5 +195,22 @@ Deno.test("WebSocketLink write returns 0 when bufferedAmount says the peer is no
     link.close();
   } finally {
     conn.close();
+  }
+});
+
+Deno.test("closeForProtocolError maps each protocol error to its close code", () => {
+  const expected: Record<ProtocolErrorCode, number> = {
+    SIZE_LIMIT: 1009,
+    INVALID_UTF8: 1007,
+    INVALID_USERNAME: 1008,
+    TRUNCATED: 1002,
+    TIMESTAMP_RANGE: 1002,
+  };
+  for (const [code, closeCode] of Object.entries(expected)) {
+    const error = new ProtocolError(code as ProtocolErrorCode, `Cannot decode frame: ${code}`);
+    assert.deepEqual(closeForProtocolError(error), {
+      code: closeCode,
+      reason: `Cannot decode frame: ${code}`,
+    });
   }
 });
