@@ -31,6 +31,14 @@ export interface WebGatewayOptions {
    */
   allowedOrigins?: readonly string[];
   /**
+   * The server speaks plain HTTP behind a proxy that terminates TLS (`--web-plain`):
+   * the page's own origin is then also `https://` and the request's host, as the
+   * browser sees it.
+   *
+   * @default {false}
+   */
+  behindTlsProxy?: boolean;
+  /**
    * The server's limit on a login, in bytes; the page checks it before sending.
    *
    * @default {25}
@@ -156,9 +164,15 @@ export function createWebGateway(options: WebGatewayOptions): WebGatewayHandler 
     }
   };
 
+  function isOwnOrigin(origin: string, url: URL): boolean {
+    if (origin === url.origin) return true;
+    return options.behindTlsProxy === true && url.protocol === "http:" &&
+      origin === new URL(`https://${url.host}`).origin;
+  }
+
   function upgrade(request: Request, url: URL, info: Deno.ServeHandlerInfo): Response {
     const origin = request.headers.get("origin");
-    if (origin !== null && origin !== url.origin && !allowed.has(origin)) {
+    if (origin !== null && !isOwnOrigin(origin, url) && !allowed.has(origin)) {
       return text(403, `Origin not allowed: ${origin}`);
     }
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {

@@ -71,6 +71,24 @@ Deno.test("web gateway accepts its own origin, listed origins and no Origin", as
   }
 });
 
+Deno.test("web gateway behind a TLS proxy takes https:// and its host as its own origin", async () => {
+  const host = (gateway: { origin: string }) => new URL(gateway.origin).host;
+  {
+    await using gateway = startGateway({ behindTlsProxy: true });
+    const peer = new WebSocketPeer(gateway.wsUrl, `https://${host(gateway)}`);
+    await peer.opened;
+    await peer.close();
+  }
+  {
+    await using gateway = startGateway();
+    const response = await fetch(`${gateway.origin}/ws`, {
+      headers: { origin: `https://${host(gateway)}` },
+    });
+    assert.equal(response.status, 403);
+    await response.body?.cancel();
+  }
+});
+
 Deno.test("web gateway closes with 1013 and the reason when the server refuses", async () => {
   await using gateway = startGateway({ open: () => "Too many connections from 127.0.0.1" });
   const peer = new WebSocketPeer(gateway.wsUrl);
