@@ -173,7 +173,7 @@ export function createWebGateway(options: WebGatewayOptions): WebGatewayHandler 
   function upgrade(request: Request, url: URL, info: Deno.ServeHandlerInfo): Response {
     const origin = request.headers.get("origin");
     if (origin !== null && !isOwnOrigin(origin, url) && !allowed.has(origin)) {
-      return text(403, `Origin not allowed: ${origin}`);
+      return text(403, "Origin not allowed");
     }
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return text(426, "Upgrade required: this is a WebSocket endpoint", {
@@ -182,14 +182,20 @@ export function createWebGateway(options: WebGatewayOptions): WebGatewayHandler 
     }
     // The peer's address must be read before the upgrade takes the request over.
     const linkOrigin = originOf(info);
-    const { socket, response } = Deno.upgradeWebSocket(request);
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(request);
+    } catch {
+      return text(400, "Bad WebSocket request");
+    }
+    const { socket, response } = upgraded;
     const link = new WebSocketLink(socket, linkOptions);
     socket.addEventListener("open", () => {
       let refusal: string | void;
       try {
         refusal = options.open(link, linkOrigin);
       } catch {
-        link.closeWith(1011, "Internal error");
+        link.closeWith(CloseCode.InternalError, "Internal error");
         return;
       }
       if (typeof refusal === "string") link.closeWith(CloseCode.TryAgainLater, refusal);

@@ -35,6 +35,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   /** One message was larger than the server takes. */
   MessageTooBig: 1009,
+  /** The server failed. */
+  InternalError: 1011,
   /** The server cannot take the peer now (its limits on connections). */
   TryAgainLater: 1013,
 } as const;
@@ -211,7 +213,7 @@ export class WebSocketLink implements Link {
   }
 
   /**
-   * Reads the next received bytes into `buffer`: the rest of the oldest message,
+   * Reads the next received bytes into `buffer` (one read at a time): the rest of the oldest message,
    * and as much of the following ones as fits.
    *
    * @param buffer Where to copy the bytes.

@@ -35,6 +35,9 @@ Deno.test("web gateway serves the script, the limits, and 404 for anything else"
   const plain = await fetch(`${gateway.origin}/ws`);
   assert.equal(plain.status, 426);
   await plain.body?.cancel();
+  const keyless = await fetch(`${gateway.origin}/ws`, { headers: { upgrade: "websocket" } });
+  assert.equal(keyless.status, 400);
+  await keyless.body?.cancel();
 });
 
 Deno.test("web gateway refuses a WebSocket from a foreign Origin with 403", async () => {
@@ -87,6 +90,16 @@ Deno.test("web gateway behind a TLS proxy takes https:// and its host as its own
     assert.equal(response.status, 403);
     await response.body?.cancel();
   }
+});
+
+Deno.test("web gateway closes with 1011 when the open callback throws", async () => {
+  await using gateway = startGateway({
+    open: () => {
+      throw new Error("bug");
+    },
+  });
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  assert.deepEqual(await peer.waitForClose(), { code: 1011, reason: "Internal error" });
 });
 
 Deno.test("web gateway closes with 1013 and the reason when the server refuses", async () => {
