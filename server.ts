@@ -35,6 +35,18 @@
 
 export { ChatServer, serve, type ServerStats } from "./server/chat_server.ts";
 export type { LogLevel, ServerOptions } from "./server/options.ts";
+export type { Link, LinkOrigin } from "./server/link.ts";
+export {
+  createWebGateway,
+  type WebGatewayHandler,
+  type WebGatewayOptions,
+} from "./server/web_gateway.ts";
+export {
+  CloseCode,
+  closeForProtocolError,
+  WebSocketLink,
+  type WebSocketLinkOptions,
+} from "./server/websocket_link.ts";
 
 if (import.meta.main) {
   const { main } = await import("./server/cli.ts");

@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
+import type { ClientFrame } from "../../protocol/frames.ts";
+import { ServerDecoder } from "../../protocol/server_decoder.ts";
+import { ProtocolError, type ProtocolErrorCode } from "../../protocol/errors.ts";
+import { CloseCode, closeForProtocolError } from "../../server/websocket_link.ts";
+import { within } from "../support/deadline.ts";
+import { readBytes, startGateway, WebSocketPeer } from "../support/web_gateway.ts";
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
+}
+
+Deno.test("WebSocketLink read joins the bytes of several messages", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  peer.socket.send(new Uint8Array([1, 2, 3]));
+  peer.socket.send(new Uint8Array([4]));
+  peer.socket.send(new Uint8Array([5, 6]));
+  const { bytes } = await readBytes(link, 6);
+  assert.deepEqual(bytes, new Uint8Array([1, 2, 3, 4, 5, 6]));
+  await peer.close();
+});
+
+Deno.test("WebSocketLink read returns a message larger than the buffer over several reads", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  peer.socket.send(new Uint8Array([1, 2, 3, 4, 5]));
+  const { bytes, reads } = await readBytes(link, 5, 2);
+  assert.deepEqual(bytes, new Uint8Array([1, 2, 3, 4, 5]));
+  assert.deepEqual(reads, [2, 2, 1]);
+  await peer.close();
+});
+
+Deno.test("WebSocketLink input split anywhere decodes to the same frames", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  const stream = concat([encodeString("alice"), encodeString("hi"), encodeString("héllo")]);
+  // Every byte its own message, then the rest in uneven pieces.
+  for (let at = 0; at < 12; at++) peer.socket.send(stream.subarray(at, at + 1));
+  peer.socket.send(stream.subarray(12, 15));
+  peer.socket.send(stream.subarray(15));
+  const frames: ClientFrame[] = [];
+  const decoder = new ServerDecoder({
+    login: (username) => frames.push({ type: "login", username }),
+    message: (text) => frames.push({ type: "message", text: new TextDecoder().decode(text) }),
+  });
+  const buffer = new Uint8Array(7);
+  while (frames.length < 3) {
+    const read = await within(link.read(buffer), "a read", 5_000);
+    assert.notEqual(read, null);
+    decoder.push(buffer.subarray(0, read!));
+  }
+  assert.deepEqual(frames, [
+    { type: "login", username: "alice" },
+    { type: "message", text: "hi" },
+    { type: "message", text: "héllo" },
+  ]);
+  await peer.close();
+});
+
+Deno.test("WebSocketLink read returns what arrived before the peer closed, then null", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  peer.socket.send(new Uint8Array([7, 8]));
+  await peer.close();
+  const { bytes } = await readBytes(link, 2);
+  assert.deepEqual(bytes, new Uint8Array([7, 8]));
+  assert.equal(await within(link.read(new Uint8Array(4)), "the end", 5_000), null);
+});
+
+Deno.test("WebSocketLink write sends exactly one frame per WebSocket message", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  const frames = [
+    encodeChatMessage({ timestamp: 1, username: "alice", text: "hi" }),
+    encodeChatMessage({ timestamp: 2, username: "bob", text: "" }),
+    encodeChatMessage({ timestamp: 3, username: "*", text: "x".repeat(5000) }),
+  ];
+  const bytes = concat(frames);
+  assert.equal(
+    await link.write(bytes.subarray(0, frames[0]!.length + frames[1]!.length)),
+    frames[0]!.length + frames[1]!.length,
+  );
+  assert.equal(
+    await link.write(bytes.subarray(frames[0]!.length + frames[1]!.length)),
+    frames[2]!.length,
+  );
+  assert.deepEqual(await peer.waitForMessages(3), frames);
+  await peer.close();
+});
+
+Deno.test("WebSocketLink write refuses bytes that do not start with a whole frame", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  const frame = encodeChatMessage({ timestamp: 1, username: "alice", text: "hi" });
+  await assert.rejects(link.write(frame.subarray(0, frame.length - 1)), RangeError);
+  // Whole frames followed by a partial one: only the whole ones go.
+  const two = concat([frame, frame.subarray(0, 5)]);
+  assert.equal(await link.write(two), frame.length);
+  assert.deepEqual(await peer.waitForMessages(1), [frame]);
+  await peer.close();
+});
+
+Deno.test("WebSocketLink closes with 1003 on a text message", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  peer.socket.send("alice");
+  const closed = await peer.waitForClose();
+  assert.equal(closed.code, CloseCode.UnsupportedData);
+  assert.match(closed.reason, /Text messages are not accepted/);
+  assert.equal(await within(link.read(new Uint8Array(8)), "the end", 5_000), null);
+});
+
+Deno.test("WebSocketLink closes with 1009 on a message over its limit, not at it", async () => {
+  await using gateway = startGateway({ maxUsernameSize: 10, maxMessageSize: 20 });
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  peer.socket.send(new Uint8Array(24)); // max(10, 20) + 4: accepted
+  peer.socket.send(new Uint8Array(25));
+  const closed = await peer.waitForClose();
+  assert.equal(closed.code, CloseCode.MessageTooBig);
+  assert.match(closed.reason, /25 bytes exceeds the limit of 24/);
+  assert.equal(link.closeStatus?.code, 1009);
+  // What was read before the close is dropped with it: the session sees the end.
+  assert.equal(await within(link.read(new Uint8Array(64)), "the end", 5_000), null);
+});
+
+Deno.test("WebSocketLink closeWith sends the code and reason, and ends reads and writes", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  const pending = link.read(new Uint8Array(8));
+  link.closeWith(CloseCode.PolicyViolation, "Sending too fast");
+  assert.equal(await within(pending, "the end", 5_000), null);
+  assert.deepEqual(await peer.waitForClose(), { code: 1008, reason: "Sending too fast" });
+  const frame = encodeChatMessage({ timestamp: 1, username: "a", text: "b" });
+  await assert.rejects(link.write(frame), Deno.errors.BrokenPipe);
+});
+
+Deno.test("WebSocketLink write returns 0 when bufferedAmount says the peer is not reading", async () => {
+  await using gateway = startGateway({ link: { highWaterMark: 64 * 1024, drainWait: 20 } });
+  // A raw client that completes the handshake, then never reads.
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(new URL(gateway.origin).port),
+  });
+  try {
+    await conn.write(new TextEncoder().encode(
+      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ));
+    const head = new Uint8Array(1024);
+    const read = await within(conn.read(head), "the handshake", 5_000);
+    assert.match(new TextDecoder().decode(head.subarray(0, read ?? 0)), /^HTTP\/1.1 101/);
+    const { link } = await gateway.nextLink();
+    const frame = encodeChatMessage({ timestamp: 1, username: "bob", text: "x".repeat(60_000) });
+    const frames = concat([frame, frame, frame, frame]);
+    let sent = 0;
+    let refused = false;
+    const started = Date.now();
+    // Loopback socket buffers hold some megabytes; 256 MiB is far past them.
+    while (sent < 256 * 1024 * 1024 && Date.now() - started < 20_000) {
+      const taken = await link.write(frames);
+      assert.equal(taken % frame.length, 0, "a write stops at a frame boundary");
+      if (taken === 0) {
+        refused = true;
+        break;
+      }
+      sent += taken;
+    }
+    assert.ok(refused, `every write was taken (${sent} bytes)`);
+    link.close();
+  } finally {
+    conn.close();
+  }
+});
+
+Deno.test("closeForProtocolError maps each protocol error to its close code", () => {
+  const expected: Record<ProtocolErrorCode, number> = {
+    SIZE_LIMIT: 1009,
+    INVALID_UTF8: 1007,
+    INVALID_USERNAME: 1008,
+    TRUNCATED: 1002,
+    TIMESTAMP_RANGE: 1002,
+  };
+  for (const [code, closeCode] of Object.entries(expected)) {
+    const error = new ProtocolError(code as ProtocolErrorCode, `Cannot decode frame: ${code}`);
+    assert.deepEqual(closeForProtocolError(error), {
+      code: closeCode,
+      reason: `Cannot decode frame: ${code}`,
+    });
+  }
+});

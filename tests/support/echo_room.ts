@@ -1,0 +1,98 @@
+/**
+ * A fake chat room behind the real web gateway, for browser tests and the
+ * screenshot: each WebSocket that logs in gets every message re-broadcast as a
+ * server frame with its sender's name, and the server's voice (`*`) greets it.
+ *
+ * @module
+ */
+
+import { encodeChatMessage } from "../../protocol/encode.ts";
+import { ServerDecoder } from "../../protocol/server_decoder.ts";
+import { createWebGateway, type WebGatewayOptions } from "../../server/web_gateway.ts";
+import type { WebSocketLink } from "../../server/websocket_link.ts";
+
+/** The room, served on 127.0.0.1. */
+export interface EchoRoom extends AsyncDisposable {
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** Every login, in order. */
+  readonly logins: string[];
+  /** Every message received, as `user: text`. */
+  readonly received: string[];
+  /** Closes every member's WebSocket with 1001, as a server restart would. */
+  dropAll(): void;
+}
+
+/** Serves the page and the fake room on a free port of 127.0.0.1 (or `port`). */
+export function startEchoRoom(
+  options: Omit<WebGatewayOptions, "open"> & { port?: number } = {},
+): EchoRoom {
+  const links = new Set<WebSocketLink>();
+  const members = new Set<WebSocketLink>();
+  const logins: string[] = [];
+  const received: string[] = [];
+  const decoder = new TextDecoder();
+
+  function broadcast(username: string, text: string): void {
+    const frame = encodeChatMessage({ timestamp: Math.floor(Date.now() / 1000), username, text });
+    for (const member of members) member.write(frame).catch(() => {});
+  }
+
+  async function run(link: WebSocketLink): Promise<void> {
+    let username = "";
+    const sessionDecoder = new ServerDecoder({
+      login(name) {
+        username = name;
+        logins.push(name);
+        members.add(link);
+        broadcast("*", `${name} joined`);
+      },
+      message(bytes) {
+        const text = decoder.decode(bytes);
+        received.push(`${username}: ${text}`);
+        broadcast(username, text);
+      },
+    }, options);
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      for (;;) {
+        const read = await link.read(buffer);
+        if (read === null) break;
+        sessionDecoder.push(buffer.subarray(0, read));
+      }
+    } catch {
+      link.closeWith(1002, "Protocol error");
+    } finally {
+      members.delete(link);
+      links.delete(link);
+    }
+  }
+
+  const runs = new Set<Promise<void>>();
+  const handler = createWebGateway({
+    ...options,
+    open(link) {
+      links.add(link);
+      const session = run(link);
+      runs.add(session);
+      session.finally(() => runs.delete(session));
+    },
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: options.port ?? 0, onListen() {} },
+    handler,
+  );
+  return {
+    origin: `http://127.0.0.1:${server.addr.port}`,
+    logins,
+    received,
+    dropAll() {
+      for (const member of members) member.closeWith(1001, "Server restarting");
+    },
+    async [Symbol.asyncDispose]() {
+      for (const link of links) link.close();
+      await Promise.all(runs);
+      await server.shutdown();
+    },
+  };
+}
