@@ -33,8 +33,9 @@
  * @module
  */
 
-export { ChatServer, serve, type ServerStats } from "./server/chat_server.ts";
-export type { LogLevel, ServerOptions } from "./server/options.ts";
+export { ChatServer, serve, type ServerAddrs, type ServerStats } from "./server/chat_server.ts";
+export type { RefusalReason } from "./server/admission.ts";
+export type { LogLevel, NatsOptions, ServerOptions, TlsOptions } from "./server/options.ts";
 export type { Link, LinkOrigin } from "./server/link.ts";
 export {
   createWebGateway,
