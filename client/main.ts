@@ -92,6 +92,11 @@ function report(end: SessionEnd): number {
 
 // One line that says how the connection ended, from what iterating the client threw.
 function describeDisconnection(error: Error): string {
+  // The server cut the connection short (a server drops a slow consumer so): the
+  // frame was not invalid, it was never finished.
+  if (error instanceof ProtocolError && error.code === "TRUNCATED") {
+    return "Connection closed: the server closed the connection in the middle of a message";
+  }
   if (error instanceof ProtocolError) {
     const detail = error.message.replace(/^Cannot decode frame: /, "");
     return `Connection closed: the server sent an invalid frame: ${detail}`;
