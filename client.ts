@@ -61,7 +61,12 @@ export {
   connect,
   type ConnectOptions,
 } from "./client/chat_client.ts";
-export { ConnectError, ConnectionClosedError, MessageTooLargeError } from "./client/errors.ts";
+export {
+  ConnectError,
+  ConnectionClosedError,
+  MessageTooLargeError,
+  WriteTimeoutError,
+} from "./client/errors.ts";
 export { formatMessage, type FormatOptions, formatTime, quoteUsername } from "./client/format.ts";
 export { sanitize } from "./client/sanitize.ts";
 export type { ChatMessage } from "./protocol/frames.ts";

@@ -3,6 +3,7 @@ import { encodeChatMessage } from "../mod.ts";
 import { FakeServer } from "./support/fake_server.ts";
 import { hasStackTrace, spawnClient } from "./support/client_process.ts";
 import { within } from "./support/deadline.ts";
+import { StalledServer } from "./support/stalled_server.ts";
 
 const decoder = new TextDecoder();
 
@@ -40,4 +41,33 @@ Deno.test("client in a pipe shows a user name with brackets quoted", async () =>
   await child.stdin.close().catch(() => {});
   assert.equal(code, 1);
   assert.match(decoder.decode(stdout), /^<\d\d:\d\d> \["admin\] hi \[x"\] y\n$/);
+});
+
+Deno.test("client in a pipe gives up on a server that takes no data, after --write-timeout", async () => {
+  await using server = new StalledServer();
+  const child = spawnClient([
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(server.port),
+    "--write-timeout",
+    "1",
+    "alice",
+  ]);
+  // 20 MB of input, of which the client can only send what the socket buffers hold.
+  const line = new TextEncoder().encode("x".repeat(999) + "\n");
+  const input = new Uint8Array(20 * line.length * 1024);
+  for (let at = 0; at < input.length; at += line.length) input.set(line, at);
+  const writer = child.stdin.getWriter();
+  const feeding = writer.write(input).then(() => writer.close()).catch(() => {});
+  const started = Date.now();
+  const { code, stdout, stderr } = await within(child.output(), "the client's exit", 20_000);
+  await feeding;
+  assert.equal(code, 1);
+  assert.equal(decoder.decode(stdout), "");
+  assert.equal(
+    decoder.decode(stderr),
+    `The server at 127.0.0.1:${server.port} took no data for 1 s; giving up\n`,
+  );
+  assert.ok(Date.now() - started < 15_000, "it gives up within a bounded time");
 });
