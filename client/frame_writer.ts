@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByteWriter } from "./write_all.ts";
+import { type ByteWriter, concatBytes } from "./write_all.ts";
 
 // Frames queued while a write is in flight are joined into one write, up to this size.
 const MAX_BATCH_SIZE = 64 * 1024;
@@ -91,7 +91,7 @@ export class FrameWriter {
     while (this.#queue.length > 0) {
       const batch = this.#takeBatch();
       try {
-        await this.#writeAll(joinFrames(batch));
+        await this.#writeAll(concatBytes(batch.map(({ frame }) => frame)));
       } catch (error) {
         this.#fail(error, batch);
         break;
@@ -136,15 +136,4 @@ export class FrameWriter {
     this.#error = error;
     for (const { written } of [...batch, ...this.#queue.splice(0)]) written.reject(error);
   }
-}
-
-function joinFrames(batch: readonly Pending[]): Uint8Array {
-  if (batch.length === 1) return batch[0]!.frame;
-  const joined = new Uint8Array(batch.reduce((size, { frame }) => size + frame.length, 0));
-  let at = 0;
-  for (const { frame } of batch) {
-    joined.set(frame, at);
-    at += frame.length;
-  }
-  return joined;
 }

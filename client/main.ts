@@ -72,8 +72,11 @@ async function run(args: readonly string[]): Promise<number> {
     return 1;
   }
   const end = Deno.stdin.isTerminal() && Deno.stdout.isTerminal()
-    ? await runTerminalMode(client, { color: !Deno.noColor })
-    : await runPipeMode(client, { input: Deno.stdin.readable, print, warn });
+    ? await runTerminalMode(client, {
+      color: !Deno.noColor,
+      maxBacklog: command.options.maxBacklog,
+    })
+    : await runPipeMode(client, { input: Deno.stdin.readable, print: printLines, warn });
   return report(end);
 }
 
@@ -106,6 +109,10 @@ function describeDisconnection(error: Error): string {
 
 function print(line: string): void {
   writeAllSync(Deno.stdout, encoder.encode(`${line}\n`));
+}
+
+function printLines(lines: readonly string[]): void {
+  writeAllSync(Deno.stdout, encoder.encode(lines.join("\n") + "\n"));
 }
 
 function warn(line: string): void {
