@@ -51,6 +51,16 @@ const USER_COLORS = [32, 33, 34, 35, 36, 92, 93, 94, 95, 96];
  * @returns The time of day.
  */
 export function formatTime(timestamp: number): string {
+  // A flood of messages shares a few timestamps: the local time is worked out
+  // once for each in a row.
+  if (timestamp === lastTime.timestamp) return lastTime.shown;
+  lastTime = { timestamp, shown: localTime(timestamp) };
+  return lastTime.shown;
+}
+
+let lastTime = { timestamp: NaN, shown: "" };
+
+function localTime(timestamp: number): string {
   const date = new Date(timestamp * 1000);
   if (Number.isNaN(date.getTime())) return "--:--";
   const pad = (value: number) => String(value).padStart(2, "0");

@@ -171,6 +171,8 @@ export class TerminalScreen {
  */
 export function wrap(line: string, columns: number): string {
   if (columns <= INDENT.length * 2) return line;
+  // The common case at once: a plain line of printable ASCII that fits.
+  if (line.length <= columns && PRINTABLE_ASCII.test(line)) return line;
   let wrapped = "";
   let column = 0;
   let at = 0;
