@@ -67,8 +67,13 @@ export {
   connect,
   type ConnectOptions,
 } from "./client/chat_client.ts";
-export { ConnectError, ConnectionClosedError, MessageTooLargeError } from "./client/errors.ts";
-export { formatMessage, type FormatOptions, formatTime } from "./client/format.ts";
+export {
+  ConnectError,
+  ConnectionClosedError,
+  MessageTooLargeError,
+  WriteTimeoutError,
+} from "./client/errors.ts";
+export { formatMessage, type FormatOptions, formatTime, quoteUsername } from "./client/format.ts";
 export { sanitize } from "./client/sanitize.ts";
 export type { ChatMessage } from "./protocol/frames.ts";
 

@@ -20,7 +20,9 @@ import {
   ConnectError,
   ConnectionClosedError,
   describeNetworkError,
+  formatAddress,
   MessageTooLargeError,
+  WriteTimeoutError,
 } from "./errors.ts";
 import { FrameWriter } from "./frame_writer.ts";
 
@@ -78,6 +80,15 @@ export interface ChatClientOptions {
    * @default {2000}
    */
   closeTimeout?: number;
+  /**
+   * How long a write to the server may make no progress, in milliseconds, before
+   * the client gives up: the connection is closed, {@linkcode ChatClient.send}
+   * rejects and iteration throws a {@linkcode WriteTimeoutError}. 0 waits for
+   * ever.
+   *
+   * @default {30000}
+   */
+  writeTimeout?: number;
 }
 
 /**
@@ -171,6 +182,13 @@ const READ_BUFFER_SIZE = 16 * 1024;
 // socket until the reader catches up, and TCP pushes back on the server.
 const INBOX_HIGH_WATER_MARK = 1024 * 1024;
 const MESSAGE_ALLOWANCE = 64;
+const DEFAULT_WRITE_TIMEOUT = 30_000;
+
+// `host:port` of the server, as far as the connection tells.
+function serverAddress(conn: Deno.Conn): string {
+  const address = conn.remoteAddr;
+  return "hostname" in address ? formatAddress(address.hostname, address.port) : "unknown";
+}
 
 /**
  * Connects to a chat server and logs in.
@@ -349,7 +367,15 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
       highWaterMark: INBOX_HIGH_WATER_MARK,
       size: (message) => MESSAGE_ALLOWANCE + message.username.length + message.text.length,
     });
-    this.#writer = new FrameWriter(conn);
+    const writeTimeout = options.writeTimeout ?? DEFAULT_WRITE_TIMEOUT;
+    this.#writer = new FrameWriter(conn, {
+      stallTimeout: writeTimeout,
+      onStall: () => {
+        const error = new WriteTimeoutError(serverAddress(conn), writeTimeout);
+        if (this.#state === "open") void this.#release({ kind: "error", error });
+        return error;
+      },
+    });
     // A failed login write shows on the receiving side, which ends the connection.
     this.#writer.write(encodeString(options.username)).catch(() => {});
     const decoder = new ClientDecoder(
@@ -408,7 +434,8 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
    * connection.
    * @throws {MessageTooLargeError} When the message is over `maxMessageSize`; it
    * is not sent and the connection stays up.
-   * @throws {ConnectionClosedError} When the connection is closed or fails.
+   * @throws {ConnectionClosedError} When the connection is closed or fails; a
+   * {@linkcode WriteTimeoutError} when the server took no data for `writeTimeout`.
    */
   async send(text: string): Promise<void> {
     const size = utf8ByteLength(text);
@@ -419,6 +446,7 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
     try {
       await this.#writer.write(encodeString(text));
     } catch (error) {
+      if (error instanceof WriteTimeoutError) throw error;
       const why = this.#state === "open" ? describeNetworkError(error) : "the connection is closed";
       throw new ConnectionClosedError(`Cannot send message: ${why}`, { cause: error });
     }

@@ -75,6 +75,44 @@ export class ConnectionClosedError extends Error {
 }
 
 /**
+ * The server took no data for `writeTimeout` milliseconds while the client had
+ * some to write: it has stopped reading, so the client gave up and closed the
+ * connection.
+ *
+ * @example Reading the address and the timeout
+ * ```ts
+ * import { ConnectionClosedError, WriteTimeoutError } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new WriteTimeoutError("127.0.0.1:9000", 30_000);
+ * assert.ok(error instanceof ConnectionClosedError);
+ * assert.equal(
+ *   error.message,
+ *   "The server at 127.0.0.1:9000 took no data for 30 s; giving up",
+ * );
+ * ```
+ */
+export class WriteTimeoutError extends ConnectionClosedError {
+  /** The server's address, `host:port`. */
+  readonly address: string;
+  /** How long the client waited for a write to make progress, in milliseconds. */
+  readonly timeout: number;
+
+  /**
+   * Creates a write-timeout error.
+   *
+   * @param address The server's address, `host:port`.
+   * @param timeout How long the client waited, in milliseconds.
+   */
+  constructor(address: string, timeout: number) {
+    super(`The server at ${address} took no data for ${timeout / 1000} s; giving up`);
+    this.name = "WriteTimeoutError";
+    this.address = address;
+    this.timeout = timeout;
+  }
+}
+
+/**
  * A message is larger than the client's `maxMessageSize`, counted in UTF-8 bytes.
  * It was not sent, and the connection stays up: a server would close the
  * connection on such a message.

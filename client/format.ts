@@ -51,6 +51,16 @@ const USER_COLORS = [32, 33, 34, 35, 36, 92, 93, 94, 95, 96];
  * @returns The time of day.
  */
 export function formatTime(timestamp: number): string {
+  // A flood of messages shares a few timestamps: the local time is worked out
+  // once for each in a row.
+  if (timestamp === lastTime.timestamp) return lastTime.shown;
+  lastTime = { timestamp, shown: localTime(timestamp) };
+  return lastTime.shown;
+}
+
+let lastTime = { timestamp: NaN, shown: "" };
+
+function localTime(timestamp: number): string {
   const date = new Date(timestamp * 1000);
   if (Number.isNaN(date.getTime())) return "--:--";
   const pad = (value: number) => String(value).padStart(2, "0");
@@ -59,7 +69,8 @@ export function formatTime(timestamp: number): string {
 
 /**
  * Formats a received message as one line, `<HH:MM> [user] text`, without a line
- * ending. The time is local; the user name and the text go through
+ * ending. The time is local; a user name holding `[`, `]` or `"` is quoted
+ * ({@linkcode quoteUsername}); the user name and the text go through
  * {@linkcode sanitize}, so the line is safe to write to a terminal and a line
  * break in the text cannot start a line of its own.
  *
@@ -85,14 +96,43 @@ export function formatTime(timestamp: number): string {
  */
 export function formatMessage(message: ChatMessage, options: FormatOptions = {}): string {
   const time = formatTime(message.timestamp);
+  const shownName = quoteUsername(message.username);
   if (!options.color) {
-    return `<${time}> [${sanitize(message.username)}] ${sanitize(message.text)}`;
+    return `<${time}> [${sanitize(shownName)}] ${sanitize(message.text)}`;
   }
-  const username = sanitize(message.username, reverse);
+  const username = sanitize(shownName, reverse);
   const text = sanitize(message.text, reverse);
   return `\x1b[2m<${time}>\x1b[22m [\x1b[${
     userColor(message.username)
   }m${username}\x1b[39m] ${text}`;
+}
+
+// A user name with one of these could forge the `[user]` prefix, or pass for a
+// quoted one.
+const NEEDS_QUOTES = /[[\]"]/;
+
+/**
+ * A user name as it goes between the brackets of a line: as it is, or, when it
+ * contains `[`, `]` or `"`, in double quotes with every `"` and `\` inside
+ * escaped by a backslash. User `admin] hi [x` is then shown as
+ * `["admin] hi [x"]`, never as `[admin] hi [x]`.
+ *
+ * @example Quoting a user name that could forge a line prefix
+ * ```ts
+ * import { quoteUsername } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(quoteUsername("bob"), "bob");
+ * assert.equal(quoteUsername("admin] hi [x"), '"admin] hi [x"');
+ * assert.equal(quoteUsername('say "hi"'), '"say \\"hi\\""');
+ * ```
+ *
+ * @param username A user name as received, before {@linkcode sanitize}.
+ * @returns The name to show between the brackets.
+ */
+export function quoteUsername(username: string): string {
+  if (!NEEDS_QUOTES.test(username)) return username;
+  return `"${username.replace(/["\\]/g, "\\$&")}"`;
 }
 
 /**

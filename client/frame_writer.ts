@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ByteWriter, writeAll } from "./write_all.ts";
+import { type ByteWriter, concatBytes } from "./write_all.ts";
 
 // Frames queued while a write is in flight are joined into one write, up to this size.
 const MAX_BATCH_SIZE = 64 * 1024;
@@ -15,22 +15,51 @@ interface Pending {
   readonly written: PromiseWithResolvers<void>;
 }
 
+/** How long a {@linkcode FrameWriter} waits for a write to make progress. */
+export interface FrameWriterOptions {
+  /**
+   * How long one `write` may take without writing a byte, in milliseconds; 0
+   * waits for ever.
+   *
+   * @default {0}
+   */
+  stallTimeout?: number;
+  /**
+   * Makes the error a stalled write fails with; the writer fails as on any
+   * error. The caller should then close the connection, which ends the write
+   * still in flight.
+   *
+   * @default {() => new Error("Write stalled")}
+   */
+  onStall?: () => Error;
+}
+
 /**
  * Writes frames to a connection in order, with at most one `write` in flight.
  * Frames queued meanwhile are joined into the next write; a partial write is
- * carried on until every byte is written. After a failure every queued and later
+ * carried on until every byte is written. A write that makes no progress for
+ * `stallTimeout` milliseconds fails. After a failure every queued and later
  * frame fails with the same error.
  */
 export class FrameWriter {
   readonly #conn: ByteWriter;
   readonly #queue: Pending[] = [];
+  readonly #stallTimeout: number;
+  readonly #onStall: () => Error;
   #writing: Promise<void> | undefined;
+  // The connection's own write, which may outlive a stalled drain.
+  #inFlight: Promise<unknown> = Promise.resolve();
   #error: unknown;
   #failed = false;
 
-  /** @param conn Where the frames go. */
-  constructor(conn: ByteWriter) {
+  /**
+   * @param conn Where the frames go.
+   * @param options How long a write may stall.
+   */
+  constructor(conn: ByteWriter, options: FrameWriterOptions = {}) {
     this.#conn = conn;
+    this.#stallTimeout = options.stallTimeout ?? 0;
+    this.#onStall = options.onStall ?? (() => new Error("Write stalled"));
   }
 
   /**
@@ -55,13 +84,14 @@ export class FrameWriter {
    */
   async flush(): Promise<void> {
     while (this.#writing !== undefined) await this.#writing;
+    await this.#inFlight;
   }
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#takeBatch();
       try {
-        await writeAll(this.#conn, joinFrames(batch));
+        await this.#writeAll(concatBytes(batch.map(({ frame }) => frame)));
       } catch (error) {
         this.#fail(error, batch);
         break;
@@ -69,6 +99,26 @@ export class FrameWriter {
       for (const { written } of batch) written.resolve();
     }
     this.#writing = undefined;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    for (let at = 0; at < bytes.length;) at += await this.#writeSome(bytes.subarray(at));
+  }
+
+  // One write of the connection, raced against the stall timeout.
+  async #writeSome(bytes: Uint8Array): Promise<number> {
+    const writing = this.#conn.write(bytes);
+    this.#inFlight = writing.catch(() => {});
+    if (this.#stallTimeout <= 0) return await writing;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(this.#onStall()), this.#stallTimeout);
+    });
+    try {
+      return await Promise.race([writing, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #takeBatch(): Pending[] {
@@ -86,15 +136,4 @@ export class FrameWriter {
     this.#error = error;
     for (const { written } of [...batch, ...this.#queue.splice(0)]) written.reject(error);
   }
-}
-
-function joinFrames(batch: readonly Pending[]): Uint8Array {
-  if (batch.length === 1) return batch[0]!.frame;
-  const joined = new Uint8Array(batch.reduce((size, { frame }) => size + frame.length, 0));
-  let at = 0;
-  for (const { frame } of batch) {
-    joined.set(frame, at);
-    at += frame.length;
-  }
-  return joined;
 }

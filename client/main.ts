@@ -83,8 +83,11 @@ async function run(args: readonly string[]): Promise<number> {
     return 1;
   }
   const end = Deno.stdin.isTerminal() && Deno.stdout.isTerminal()
-    ? await runTerminalMode(client, { color: !Deno.noColor })
-    : await runPipeMode(client, { input: Deno.stdin.readable, print, warn });
+    ? await runTerminalMode(client, {
+      color: !Deno.noColor,
+      maxBacklog: command.options.maxBacklog,
+    })
+    : await runPipeMode(client, { input: Deno.stdin.readable, print: printLines, warn });
   return report(end);
 }
 
@@ -129,6 +132,11 @@ function report(end: SessionEnd): number {
 
 // One line that says how the connection ended, from what iterating the client threw.
 function describeDisconnection(error: Error): string {
+  // The server cut the connection short (a server drops a slow consumer so): the
+  // frame was not invalid, it was never finished.
+  if (error instanceof ProtocolError && error.code === "TRUNCATED") {
+    return "Connection closed: the server closed the connection in the middle of a message";
+  }
   if (error instanceof ProtocolError) {
     const detail = error.message.replace(/^Cannot decode frame: /, "");
     return `Connection closed: the server sent an invalid frame: ${detail}`;
@@ -138,6 +146,10 @@ function describeDisconnection(error: Error): string {
 
 function print(line: string): void {
   writeAllSync(Deno.stdout, encoder.encode(`${line}\n`));
+}
+
+function printLines(lines: readonly string[]): void {
+  writeAllSync(Deno.stdout, encoder.encode(lines.join("\n") + "\n"));
 }
 
 function warn(line: string): void {

@@ -15,6 +15,11 @@ import {
 } from "../protocol/limits.ts";
 import { validateUsername } from "../protocol/username.ts";
 
+/** The default of `--write-timeout`, in seconds. */
+export const DEFAULT_WRITE_TIMEOUT = 30;
+/** The default of `--max-backlog`, in messages. */
+export const DEFAULT_MAX_BACKLOG = 100_000;
+
 /** The version of the package, from `deno.json`. */
 export const VERSION: string = denoConfig.version;
 
@@ -36,6 +41,10 @@ export interface ClientOptions {
   maxMessageSize: number;
   /** The largest string accepted from the server, in UTF-8 bytes. */
   maxIncomingSize: number;
+  /** How long a write to the server may make no progress, in milliseconds; 0 for ever. */
+  writeTimeout: number;
+  /** How many received messages terminal mode holds while the terminal catches up. */
+  maxBacklog: number;
 }
 
 /** What the command line asks for. */
@@ -57,6 +66,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: client.ts [--host localhost] [--port 9000] [--tls] [--ca <file>]
                  [--max-username-size ${DEFAULT_MAX_USERNAME_SIZE}]
                  [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--max-incoming-size ${DEFAULT_MAX_INCOMING_SIZE}]
+                 [--write-timeout ${DEFAULT_WRITE_TIMEOUT}] [--max-backlog ${DEFAULT_MAX_BACKLOG}]
                  [--help] [--version] <username>`;
 
 /** What `--help` prints. */
@@ -94,6 +104,11 @@ OPTIONS:
                                ones are refused here (default: ${DEFAULT_MAX_MESSAGE_SIZE})
   --max-incoming-size <bytes>  The largest user name or text accepted from the server
                                (default: ${DEFAULT_MAX_INCOMING_SIZE})
+  --write-timeout <seconds>    Give up, exit 1, when the server takes no data for this
+                               long; 0 waits for ever (default: ${DEFAULT_WRITE_TIMEOUT})
+  --max-backlog <messages>     In a terminal, how many received messages wait while the
+                               terminal catches up; past it they are skipped, and a line
+                               says how many (default: ${DEFAULT_MAX_BACKLOG})
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
@@ -115,6 +130,8 @@ const FLAGS = {
   "max-username-size": { type: "string" },
   "max-message-size": { type: "string" },
   "max-incoming-size": { type: "string" },
+  "write-timeout": { type: "string" },
+  "max-backlog": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -179,6 +196,8 @@ export function parseCommand(args: readonly string[]): Command {
   const maxUsernameSize = size(values, "max-username-size", DEFAULT_MAX_USERNAME_SIZE, 1);
   const maxMessageSize = size(values, "max-message-size", DEFAULT_MAX_MESSAGE_SIZE, 0);
   const maxIncomingSize = size(values, "max-incoming-size", DEFAULT_MAX_INCOMING_SIZE, 0);
+  const writeTimeout = integer(values, "write-timeout", DEFAULT_WRITE_TIMEOUT, 0, 86_400) * 1000;
+  const maxBacklog = integer(values, "max-backlog", DEFAULT_MAX_BACKLOG, 1, 100_000_000);
   try {
     validateUsername(username, maxUsernameSize);
   } catch (error) {
@@ -192,6 +211,8 @@ export function parseCommand(args: readonly string[]): Command {
     maxUsernameSize,
     maxMessageSize,
     maxIncomingSize,
+    writeTimeout,
+    maxBacklog,
   };
   if (tls) options.tls = true;
   if (caFile !== undefined) options.caFile = caFile;

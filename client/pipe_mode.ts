@@ -7,6 +7,7 @@
 import type { ChatClient } from "./chat_client.ts";
 import { MessageTooLargeError } from "./errors.ts";
 import { formatMessage } from "./format.ts";
+import { LineBatcher } from "./line_batcher.ts";
 import { type InputLine, LineSplitter } from "./line_splitter.ts";
 import { failed, type SessionEnd } from "./session_end.ts";
 
@@ -15,11 +16,12 @@ export interface PipeModeOptions {
   /** The input: each line is one message. */
   input: ReadableStream<Uint8Array>;
   /**
-   * Writes one line of output, without its line ending, at once.
+   * Writes lines of output at once, each followed by a line ending; it may block
+   * until the output takes them, which paces the reading of the socket.
    *
-   * @param line A received message, formatted.
+   * @param lines Received messages, formatted, without line endings.
    */
-  print: (line: string) => void;
+  print: (lines: readonly string[]) => void;
   /**
    * Tells the user something, on standard error.
    *
@@ -39,7 +41,8 @@ export interface PipeModeOptions {
  * Runs the client with pipes: every line of input (without its `\n` or `\r\n`)
  * is sent as one message, an empty line as an empty message, and a line over the
  * limit is refused with a warning. Every received message is printed as
- * `<HH:MM> [user] text` as soon as it arrives. At the end of input, every line
+ * `<HH:MM> [user] text` as soon as it arrives: the messages received in one turn
+ * of the event loop are printed in one go, and none is ever skipped. At the end of input, every line
  * read is sent, the client waits (a bounded moment) for the server to echo them,
  * then closes the connection gracefully.
  *
@@ -54,22 +57,29 @@ export async function runPipeMode(
   const { input, print, warn, echoTimeout = 2000 } = options;
   const echoes = new EchoTracker(client.username);
   const reader = input.getReader();
+  const batcher = new LineBatcher({ draw: print });
+  const printFailed = batcher.failure.then((error) => failed("write output", error));
   let inputCancelled = false;
   let inputComplete = false;
 
-  const receiving = (async (): Promise<SessionEnd> => {
+  const printAll = async (): Promise<SessionEnd> => {
+    let end: SessionEnd = { kind: "quit" };
     try {
       for await (const message of client) {
-        try {
-          print(formatMessage(message));
-        } catch (error) {
-          return failed("write output", error);
-        }
+        batcher.push(formatMessage(message));
         echoes.received(message);
       }
-      return { kind: "quit" };
     } catch (error) {
-      return { kind: "disconnected", error: error as Error };
+      end = { kind: "disconnected", error: error as Error };
+    }
+    // Everything received is printed before the session ends.
+    await batcher.flush();
+    return end;
+  };
+
+  const receiving = (async (): Promise<SessionEnd> => {
+    try {
+      return await Promise.race([printAll(), printFailed]);
     } finally {
       // Whatever ends the session ends the input: a pending read would keep the
       // process waiting for a line that can no longer be sent.

@@ -10,19 +10,29 @@ import { MessageTooLargeError } from "./errors.ts";
 import { formatMessage } from "./format.ts";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
+import { LineBatcher } from "./line_batcher.ts";
 import { failed, type SessionEnd } from "./session_end.ts";
+import { TerminalOutput } from "./terminal_output.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
 
 /** How terminal mode looks. */
 export interface TerminalModeOptions {
   /** Whether to use colours: user names in colours of their own, the time dim. */
   color: boolean;
+  /**
+   * How many received messages may wait while the terminal takes the ones before;
+   * past it they are skipped, and one line says how many.
+   *
+   * @default {100000}
+   */
+  maxBacklog?: number;
 }
 
 // Signals that end the session: Ctrl-C, Ctrl-\, a closed terminal, `kill`.
 const QUIT_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT", "SIGHUP", "SIGTERM"];
 const DEFAULT_COLUMNS = 80;
 const QUIT: SessionEnd = { kind: "quit" };
+const DEFAULT_MAX_BACKLOG = 100_000;
 
 /**
  * Runs the client in a terminal. Standard input is put in raw mode (Ctrl-C still
@@ -32,8 +42,15 @@ const QUIT: SessionEnd = { kind: "quit" };
  * and kept for editing); Ctrl-D on an empty line or Ctrl-C quits. The terminal
  * is restored however the session ends.
  *
+ * Messages are drawn in batches: those received in one turn of the event loop,
+ * or while the terminal was taking the batch before, go in one write with one
+ * redraw of the prompt line. The terminal is written in the background, so the
+ * socket is read on while it is slow; at most `maxBacklog` messages wait, and
+ * past that they are skipped with one line saying how many, rather than let the
+ * server drop a client that has stopped reading.
+ *
  * @param client A logged-in client; terminal mode closes it.
- * @param options Whether to use colours.
+ * @param options Colours and the backlog.
  * @returns How the session ended.
  */
 export async function runTerminalMode(
@@ -41,10 +58,20 @@ export async function runTerminalMode(
   options: TerminalModeOptions,
 ): Promise<SessionEnd> {
   const editor = new LineEditor();
-  const screen = new TerminalScreen(Deno.stdout, {
+  const output = new TerminalOutput(Deno.stdout);
+  const screen = new TerminalScreen(output, {
     color: options.color,
     columns: terminalColumns,
   });
+  const batcher = new LineBatcher({
+    draw: (lines) => screen.printAbove(lines, editor),
+    drained: () => output.drained(),
+    maxBacklog: options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
+    skipped: (count) =>
+      screen.noteLine(`${count} messages skipped: the terminal could not keep up`),
+  });
+  const outputFailed = Promise.race([output.failure, batcher.failure])
+    .then((error) => failed("write output", error));
   const quit = Promise.withResolvers<SessionEnd>();
   let leaving = false;
 
@@ -72,7 +99,7 @@ export async function runTerminalMode(
     if (line === "") return;
     const size = utf8ByteLength(line);
     if (size > client.maxMessageSize) {
-      screen.printNote(new MessageTooLargeError(size, client.maxMessageSize).message, editor);
+      batcher.note(screen.noteLine(new MessageTooLargeError(size, client.maxMessageSize).message));
       return;
     }
     editor.submit();
@@ -140,12 +167,7 @@ export async function runTerminalMode(
     try {
       for await (const message of client) {
         if (leaving) break;
-        const line = formatMessage(message, { color: options.color });
-        try {
-          screen.printAbove([line], editor);
-        } catch (error) {
-          return failed("write output", error);
-        }
+        batcher.push(formatMessage(message, { color: options.color }));
       }
       return QUIT;
     } catch (error) {
@@ -170,9 +192,16 @@ export async function runTerminalMode(
   for (const [signal, handler] of handlers) addSignalListener(signal, handler);
   try {
     screen.drawPrompt(editor);
-    const end = await Promise.race([receive(), type(), quit.promise]);
+    const end = await Promise.race([receive(), type(), quit.promise, outputFailed]);
     leaving = true;
-    screen.erasePrompt();
+    // Leaving by choice skips what is still waiting; a lost connection shows
+    // everything received first.
+    if (end.kind === "quit") batcher.discard();
+    if (end.kind !== "failed") {
+      await batcher.flush();
+      screen.erasePrompt();
+      await output.drained();
+    }
     if (end.kind === "quit") await client.close();
     return end;
   } catch (error) {

@@ -24,6 +24,7 @@ const INDENT = " ".repeat(8);
 // deno-lint-ignore no-control-regex
 const STYLE = /\x1b\[[0-9;]*m/g;
 const CLEAR_LINE = "\r\x1b[K";
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const encoder = new TextEncoder();
 
 interface Cell {
@@ -88,7 +89,18 @@ export class TerminalScreen {
    * @param editor The line being typed.
    */
   printNote(note: string, editor: LineEditor): void {
-    this.printAbove([this.#color ? `\x1b[33m-- ${note}\x1b[39m` : `-- ${note}`], editor);
+    this.printAbove([this.noteLine(note)], editor);
+  }
+
+  /**
+   * A note from the client itself as a line to print: `-- note`, in yellow with
+   * colours.
+   *
+   * @param note One line.
+   * @returns The line.
+   */
+  noteLine(note: string): string {
+    return this.#color ? `\x1b[33m-- ${note}\x1b[39m` : `-- ${note}`;
   }
 
   /**
@@ -159,10 +171,26 @@ export class TerminalScreen {
  */
 export function wrap(line: string, columns: number): string {
   if (columns <= INDENT.length * 2) return line;
+  // The common case at once: a plain line of printable ASCII that fits.
+  if (line.length <= columns && PRINTABLE_ASCII.test(line)) return line;
   let wrapped = "";
   let column = 0;
   let at = 0;
   const place = (text: string) => {
+    // The common case at once: printable ASCII is one column a character.
+    if (PRINTABLE_ASCII.test(text)) {
+      for (let at = 0; at < text.length;) {
+        if (column >= columns) {
+          wrapped += `\r\n${INDENT}`;
+          column = INDENT.length;
+        }
+        const piece = text.slice(at, at + columns - column);
+        wrapped += piece;
+        column += piece.length;
+        at += piece.length;
+      }
+      return;
+    }
     for (const grapheme of graphemes(text)) {
       const width = textWidth(grapheme);
       if (column + width > columns) {

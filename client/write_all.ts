@@ -45,3 +45,20 @@ export async function writeAll(writer: ByteWriter, bytes: Uint8Array): Promise<v
 export function writeAllSync(writer: SyncByteWriter, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length;) at += writer.writeSync(bytes.subarray(at));
 }
+
+/**
+ * Joins byte arrays into one, without copying when there is only one.
+ *
+ * @param chunks The arrays, in order.
+ * @returns Their bytes, one after the other.
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const joined = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
+}

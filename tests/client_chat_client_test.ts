@@ -7,12 +7,15 @@ import {
   ConnectionClosedError,
   type ConnectOptions,
   MessageTooLargeError,
+  WriteTimeoutError,
 } from "../client.ts";
 import { encodeChatMessage, encodeString, ProtocolError } from "../mod.ts";
 import { describeNetworkError } from "../client/errors.ts";
 import { byteByByte, concat } from "./support/chunks.ts";
 import { type FakePeer, FakeServer } from "./support/fake_server.ts";
 import { take } from "./support/receive.ts";
+import { within } from "./support/deadline.ts";
+import { StalledServer } from "./support/stalled_server.ts";
 
 /** Connects a client as "bob" to the fake server, and the server's side of it. */
 function connectTo(
@@ -290,4 +293,32 @@ Deno.test("ChatClient drops a server that breaks the protocol", async (t) => {
       assert.deepEqual(received, [{ timestamp: 1, username: "a", text: "b" }]);
     });
   }
+});
+
+Deno.test("ChatClient gives up on a server that takes no data for writeTimeout", async () => {
+  await using server = new StalledServer();
+  const client = await connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+    username: "bob",
+    writeTimeout: 200,
+  });
+  const text = "x".repeat(3000);
+  const started = Date.now();
+  // 21 MB: more than the socket buffers of both ends hold.
+  const sends = Array.from({ length: 7000 }, () => client.send(text));
+  const results = await within(Promise.allSettled(sends), "the sends to fail");
+  const failure = results.find((result) => result.status === "rejected");
+  assert.ok(failure?.reason instanceof WriteTimeoutError, `got ${failure?.reason}`);
+  assert.match(
+    failure.reason.message,
+    new RegExp(
+      `^The server at 127\\.0\\.0\\.1:${server.port} took no data for 0\\.2 s; giving up$`,
+    ),
+  );
+  const reason = await client.closed;
+  assert.ok(reason.kind === "error" && reason.error instanceof WriteTimeoutError);
+  assert.ok(Date.now() - started < 10_000);
+  await assert.rejects(Array.fromAsync(client), WriteTimeoutError);
+  await client.close();
 });

@@ -46,3 +46,14 @@ Deno.test("formatMessage gives each user name one colour", () => {
   assert.ok(colors.size > 1, "different users get different colours");
   assert.ok(!colors.has("31"), "red is left for errors");
 });
+
+Deno.test("formatMessage quotes a user name with brackets or quotes so it cannot forge a prefix", () => {
+  const line = (username: string, color = false) =>
+    formatMessage({ timestamp: at(9, 0), username, text: "y" }, { color });
+  assert.equal(line("admin] hi [x"), '<09:00> ["admin] hi [x"] y');
+  assert.equal(line("[admin]"), '<09:00> ["[admin]"] y');
+  assert.equal(line('"bob"'), '<09:00> ["\\"bob\\""] y');
+  assert.equal(line('a\\"] [b'), '<09:00> ["a\\\\\\"] [b"] y');
+  assert.equal(line("bob"), "<09:00> [bob] y");
+  assert.match(line("admin] hi [x", true), /\[\x1b\[\d+m"admin\] hi \[x"\x1b\[39m\] y$/);
+});

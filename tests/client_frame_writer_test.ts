@@ -65,3 +65,14 @@ Deno.test("FrameWriter fails every queued and later frame with the write's error
   await assert.rejects(frames.write(bytes(3)), (thrown) => thrown === error);
   await frames.flush(); // never rejects
 });
+
+Deno.test("FrameWriter fails a write that makes no progress for stallTimeout", async () => {
+  const writer = new SlowWriter(1);
+  const stall = new Error("stalled");
+  const frames = new FrameWriter(writer, { stallTimeout: 20, onStall: () => stall });
+  const first = frames.write(bytes(1, 2));
+  await assert.rejects(first, (error) => error === stall);
+  await assert.rejects(frames.write(bytes(3)), (error) => error === stall);
+  await writer.drain();
+  await frames.flush();
+});

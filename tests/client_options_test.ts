@@ -21,6 +21,8 @@ Deno.test("parseCommand takes the defaults of the original", () => {
       maxUsernameSize: 25,
       maxMessageSize: 3000,
       maxIncomingSize: 16 * 1024 * 1024,
+      writeTimeout: 30_000,
+      maxBacklog: 100_000,
     },
   });
 });
@@ -35,6 +37,9 @@ Deno.test("parseCommand reads every flag, with separate or inline values", () =>
     "--max-message-size=100",
     "--max-incoming-size",
     "1000",
+    "--write-timeout=2",
+    "--max-backlog",
+    "50",
     "alice",
   ]);
   assert.deepEqual(command, {
@@ -46,6 +51,8 @@ Deno.test("parseCommand reads every flag, with separate or inline values", () =>
       maxUsernameSize: 10,
       maxMessageSize: 100,
       maxIncomingSize: 1000,
+      writeTimeout: 2000,
+      maxBacklog: 50,
     },
   });
 });

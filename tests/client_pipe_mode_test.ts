@@ -31,7 +31,7 @@ async function setUp(options: { maxMessageSize?: number; closeOnEnd?: boolean } 
     peer,
     printed,
     warned,
-    print: (line: string) => void printed.push(line),
+    print: (lines: readonly string[]) => void printed.push(...lines),
     warn: (line: string) => void warned.push(line),
   };
 }

@@ -127,5 +127,5 @@ Deno.test("a line break in a message cannot forge a line from someone else", () 
 Deno.test("a user name cannot forge a line either", () => {
   const timestamp = new Date(2024, 4, 6, 12, 34).getTime() / 1000;
   const line = formatMessage({ timestamp, username: "x] hi\n<12:34> [admin", text: "bye" });
-  assert.equal(line, "<12:34> [x] hi␊<12:34> [admin] bye");
+  assert.equal(line, '<12:34> ["x] hi␊<12:34> [admin"] bye');
 });

@@ -1,6 +1,9 @@
 // deno-lint-ignore-file no-control-regex -- these tests are about control characters
 import assert from "node:assert/strict";
 import { serve } from "../server.ts";
+import { encodeChatMessage } from "../mod.ts";
+import { concat } from "./support/chunks.ts";
+import { FakeServer } from "./support/fake_server.ts";
 import { CLIENT } from "./support/client_process.ts";
 import { PseudoTerminal, PTY_UNAVAILABLE, shellQuote } from "./support/pseudo_terminal.ts";
 import type { VirtualTerminal } from "./support/virtual_terminal.ts";
@@ -178,5 +181,45 @@ Deno.test({
       await terminal.type("\x04");
       await assertExitAndRestored(terminal, 0);
     }
+  },
+});
+
+Deno.test({
+  name: "terminal mode draws a burst of 5,000 messages in order, in batches, the half line intact",
+  ignore,
+  async fn() {
+    await using server = new FakeServer();
+    await using terminal = startClient(server.port);
+    const peer = await server.accept();
+    await promptIs(terminal, "> ", 2);
+    await terminal.type("half lin\x1b[D\x1b[D");
+    await promptIs(terminal, "> half lin", 8);
+
+    const count = 5000;
+    const frames = Array.from(
+      { length: count },
+      (_, i) => encodeChatMessage({ timestamp: 0, username: "bob", text: `burst ${i}` }),
+    );
+    await peer.send(concat(frames));
+    await terminal.waitFor("the last message above the prompt line", (screen) => {
+      const { row } = screen.cursor;
+      return screen.lines[row - 1] === `<00:00> [bob] burst ${count - 1}`;
+    });
+    await promptIs(terminal, "> half lin", 8);
+
+    const shown = terminal.screen.history.filter((line) => line.startsWith("<00:00> [bob] "));
+    assert.deepEqual(shown, frames.map((_, i) => `<00:00> [bob] burst ${i}`));
+    // One redraw of the prompt line per batch, not one per message.
+    const redraws = terminal.output.split("> half lin").length - 1;
+    assert.ok(redraws < count / 10, `${redraws} redraws of the prompt line for ${count} messages`);
+
+    // The half line is still there to finish and send.
+    await terminal.type("\x1b[Fe\r"); // End, then the last letter
+    assert.equal(
+      new TextDecoder().decode(await peer.receive(22)).slice(-13),
+      "\x00\x00\x00\x09half line",
+    );
+    await terminal.type("\x04");
+    await assertExitAndRestored(terminal, 0);
   },
 });
