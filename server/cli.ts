@@ -346,8 +346,9 @@ export async function main(args: string[]): Promise<number> {
     await server.ready;
   } catch (error) {
     await server.finished;
-    printError(errorMessage(error));
+    // The log lines before it first: the reason is the last line.
     await stderrLogSink().close(LOG_FLUSH_MS);
+    printError(errorMessage(error));
     return 1;
   }
   // The same bounded queue as the server's own lines: one order, never blocking.

@@ -433,18 +433,35 @@ function encodeString(text) {
 
 // protocol/username.ts
 var CONTROL_CHARACTER = /[\\u0000-\\u001f\\u007f-\\u009f]/;
+var INVISIBLE_CHARACTER = /[\\p{Cf}\\p{Zl}\\p{Zp}]/u;
+var EMOJI_JOINER = /(?<=\\p{Extended_Pictographic}[\\uFE0F\\p{Emoji_Modifier}]?)\\u200D(?=\\p{Extended_Pictographic})/gu;
+var SERVER_NAME = "*";
+function codePoint(char) {
+  return \`U+\${char.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}\`;
+}
+function invalid(reason) {
+  return new ProtocolError("INVALID_USERNAME", \`Invalid user name: \${reason}\`);
+}
 function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
-  if (username2.length === 0) {
-    throw new ProtocolError("INVALID_USERNAME", "Invalid user name: it is empty");
-  }
+  if (username2.length === 0) throw invalid("it is empty");
   const size = utf8ByteLength(username2);
   if (size > maxSize) {
     throw new ProtocolError("SIZE_LIMIT", \`Invalid user name: its size \${size} exceeds the limit of \${maxSize} bytes\`);
   }
+  if (username2 === SERVER_NAME) throw invalid(\`"*" is reserved for the server\`);
   const control = CONTROL_CHARACTER.exec(username2);
   if (control !== null) {
-    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-    throw new ProtocolError("INVALID_USERNAME", \`Invalid user name: it contains the control character U+\${code}\`);
+    throw invalid(\`it contains the control character \${codePoint(control[0])}\`);
+  }
+  const invisible = INVISIBLE_CHARACTER.exec(username2.replace(EMOJI_JOINER, ""));
+  if (invisible !== null) {
+    throw invalid(\`it contains \${codePoint(invisible[0])}, which renders invisibly or reorders text\`);
+  }
+  if (/^\\s/u.test(username2)) {
+    throw invalid(\`it begins with whitespace (\${codePoint(username2)})\`);
+  }
+  if (/\\s$/u.test(username2)) {
+    throw invalid(\`it ends with whitespace (\${codePoint(username2.at(-1))})\`);
   }
 }
 
@@ -476,6 +493,18 @@ var USER_COLORS = [
   96
 ];
 function formatTime(timestamp) {
+  if (timestamp === lastTime.timestamp) return lastTime.shown;
+  lastTime = {
+    timestamp,
+    shown: localTime(timestamp)
+  };
+  return lastTime.shown;
+}
+var lastTime = {
+  timestamp: NaN,
+  shown: ""
+};
+function localTime(timestamp) {
   const date = new Date(timestamp * 1e3);
   if (Number.isNaN(date.getTime())) return "--:--";
   const pad = (value) => String(value).padStart(2, "0");
@@ -483,12 +512,18 @@ function formatTime(timestamp) {
 }
 function formatMessage(message, options = {}) {
   const time = formatTime(message.timestamp);
+  const shownName = quoteUsername(message.username);
   if (!options.color) {
-    return \`<\${time}> [\${sanitize(message.username)}] \${sanitize(message.text)}\`;
+    return \`<\${time}> [\${sanitize(shownName)}] \${sanitize(message.text)}\`;
   }
-  const username2 = sanitize(message.username, reverse);
+  const username2 = sanitize(shownName, reverse);
   const text = sanitize(message.text, reverse);
   return \`\\x1B[2m<\${time}>\\x1B[22m [\\x1B[\${userColor(message.username)}m\${username2}\\x1B[39m] \${text}\`;
+}
+var NEEDS_QUOTES = /[[\\]"]/;
+function quoteUsername(username2) {
+  if (!NEEDS_QUOTES.test(username2)) return username2;
+  return \`"\${username2.replace(/["\\\\]/g, "\\\\$&")}"\`;
 }
 function reverse(text) {
   return \`\\x1B[7m\${text}\\x1B[27m\`;
