@@ -38,8 +38,10 @@ export const MIN_STREAM_MESSAGES = 10_000;
 const DUPLICATE_WINDOW_MS = 120_000;
 /** Pause between two tries to connect at start, and between two tries to publish. */
 const RETRY_DELAY_MS = 250;
-/** How long one publish waits for its acknowledgement before it is tried again. */
+/** How long a publish or a JetStream API call waits for its answer before it is tried again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
+/** Frames sent before their acknowledgements are awaited. */
+const PUBLISH_BATCH = 256;
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
 
@@ -151,6 +153,8 @@ export class NatsBackplane implements Backplane {
   #congested = false;
   #pumping: Promise<void> | undefined;
   #publishFailing = false;
+  #lastAckSeq = 0;
+  #reordered = false;
 
   // The stream sequence of the last frame delivered to the sink.
   #lastSeq = 0;
@@ -161,6 +165,7 @@ export class NatsBackplane implements Backplane {
   #statusLoop: Promise<void> | undefined;
   #historyTarget = 0;
   #historyDone: (() => void) | undefined;
+  #reading: (() => void) | undefined;
 
   // Timers of pending delays, cleared by close.
   #wakeups = new Set<() => void>();
@@ -224,9 +229,9 @@ export class NatsBackplane implements Backplane {
     let lastSeq: number;
     let messages: number;
     try {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
       ({ lastSeq, messages } = await this.#ensureStream(jsm));
-      this.#js = jetstream(nc);
+      this.#js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
     } catch (error) {
       await nc.close().catch(() => {});
       this.#closed = true;
@@ -245,13 +250,13 @@ export class NatsBackplane implements Backplane {
       this.#historyTarget = lastSeq;
       this.#historyDone = resolve;
     });
+    const from = this.#lastSeq + 1;
+    const reading = new Promise<void>((resolve) => this.#reading = resolve);
     this.#restartConsumer();
-    await historyDone;
+    await Promise.all([reading, historyDone]);
     this.#log(
       "info",
-      `NATS backplane connected to ${this.#address}, stream ${this.stream}, from sequence ${
-        this.#lastSeq + 1
-      }`,
+      `NATS backplane connected to ${this.#address}, stream ${this.stream}, from sequence ${from}`,
     );
     this.#pump();
   }
@@ -306,8 +311,14 @@ export class NatsBackplane implements Backplane {
     this.#stopConsumer();
     for (const wake of this.#wakeups) wake();
     await this.#nc?.close().catch(() => {});
-    await Promise.all([this.#pumping, this.#consuming, this.#statusLoop]);
+    // A JetStream call in flight may wait for its timeout: bound the wait, never hang.
+    await Promise.race([
+      Promise.all([this.#pumping, this.#consuming, this.#statusLoop]),
+      this.#delay(PUBLISH_TIMEOUT_MS),
+    ]);
+    for (const wake of this.#wakeups) wake();
     this.#historyDone?.();
+    this.#reading?.();
   }
 
   async #connect(): Promise<NatsConnection> {
@@ -411,42 +422,71 @@ export class NatsBackplane implements Backplane {
     });
   }
 
-  // One publish in flight: a retry can then never put a later frame of this node
-  // before an earlier one, and the message id makes a retry of a stored frame harmless.
+  // Publishes in batches of up to PUBLISH_BATCH frames, all sent before the first
+  // acknowledgement is awaited; the next batch starts at the first frame not
+  // acknowledged, so a retry goes out in order, and the message id makes a retry of
+  // a stored frame harmless. Only a frame lost while a later one of the same batch
+  // was stored (a connection dying mid-batch) could land out of order: that is
+  // detected from the stream sequences and logged.
   async #publishAll(js: JetStreamClient): Promise<void> {
     while (this.pending > 0 && !this.#closed) {
-      const next = this.#pending[this.#head]!;
-      try {
-        await js.publish(this.subject, next.frame, {
-          msgID: next.id,
-          timeout: PUBLISH_TIMEOUT_MS,
-        });
-      } catch (error) {
-        if (this.#closed) return;
-        if (!this.#publishFailing) {
-          this.#publishFailing = true;
-          this.#log(
-            "warn",
-            `NATS publish failed, ${this.pending} messages held: ${oneLine(error)}`,
-          );
-        }
-        await this.#delay(RETRY_DELAY_MS);
+      if (!this.#connected) {
+        // The client would buffer the requests and time them out: wait for NATS.
+        await this.#delay(PUBLISH_TIMEOUT_MS);
         continue;
       }
-      if (this.#publishFailing) {
-        this.#publishFailing = false;
-        this.#log("info", `NATS publish works again, ${this.pending - 1} messages held`);
+      const batch = this.#pending.slice(this.#head, this.#head + PUBLISH_BATCH);
+      const results = await Promise.allSettled(
+        batch.map((next) =>
+          js.publish(this.subject, next.frame, { msgID: next.id, timeout: PUBLISH_TIMEOUT_MS })
+        ),
+      );
+      if (this.#closed) return;
+      let stored = 0;
+      let failure: unknown;
+      for (const result of results) {
+        if (result.status === "rejected") {
+          failure = result.reason;
+          break;
+        }
+        if (result.value.seq < this.#lastAckSeq && !this.#reordered) {
+          this.#reordered = true;
+          this.#log("warn", "NATS outage put some of this node's messages out of their order");
+        }
+        this.#lastAckSeq = result.value.seq;
+        stored++;
       }
-      this.#pending[this.#head++] = undefined as unknown as Pending;
-      if (this.#head >= 1024 && this.#head * 2 >= this.#pending.length) {
-        this.#pending = this.#pending.slice(this.#head);
-        this.#head = 0;
+      this.#acknowledged(stored);
+      if (failure === undefined) {
+        if (this.#publishFailing) {
+          this.#publishFailing = false;
+          this.#log("info", `NATS publish works again, ${this.pending} messages held`);
+        }
+        continue;
       }
-      if (this.#congested && this.pending <= this.#maxPending >> 1) {
-        this.#congested = false;
-        this.#log("info", `NATS backplane holds ${this.pending} unpublished messages: flowing`);
-        this.#sink?.congested(false);
+      if (!this.#publishFailing) {
+        this.#publishFailing = true;
+        this.#log(
+          "warn",
+          `NATS publish failed, ${this.pending} messages held: ${oneLine(failure)}`,
+        );
       }
+      await this.#delay(RETRY_DELAY_MS);
+    }
+  }
+
+  // Drops the first `count` pending frames, published.
+  #acknowledged(count: number): void {
+    this.#pending.fill(undefined as unknown as Pending, this.#head, this.#head + count);
+    this.#head += count;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#pending.length) {
+      this.#pending = this.#pending.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#congested && this.pending <= this.#maxPending >> 1) {
+      this.#congested = false;
+      this.#log("info", `NATS backplane holds ${this.pending} unpublished messages: flowing`);
+      this.#sink?.congested(false);
     }
   }
 
@@ -500,6 +540,8 @@ export class NatsBackplane implements Backplane {
         return;
       }
       this.#messages = messages;
+      this.#reading?.();
+      this.#reading = undefined;
       try {
         for await (const message of messages) {
           if (!this.#current(generation)) break;
