@@ -14,10 +14,12 @@ import {
   type ResolvedServerOptions,
   resolveServerOptions,
   type ServerOptions,
+  type WebOptions,
 } from "./options.ts";
 import { type Backplane, encodeRelayFrame } from "./backplane.ts";
 import { Room } from "./room.ts";
 import { TlsDoor } from "./tls_door.ts";
+import { createWebGateway } from "./web_gateway.ts";
 import { Session, type SessionEnd, type SessionHost } from "./session.ts";
 
 /**
@@ -176,7 +178,9 @@ export class ChatServer implements AsyncDisposable {
       evictAfterMs: EVICT_AFTER_MS,
     });
     this.#host = this.#sessionHost();
-    const open = (link: Link, origin: LinkOrigin) => this.#admit(link, origin);
+    const open = (link: Link, origin: LinkOrigin) => {
+      if (this.#admit(link, origin) !== undefined) closeQuietly(link);
+    };
     const failed = (message: string) => this.#logger.repeated("accept", "error", message);
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
     try {
@@ -193,6 +197,11 @@ export class ChatServer implements AsyncDisposable {
         });
         this.#doors.push(this.#tls);
         addrs.tls = this.#tls.addr;
+      }
+      if (resolved.web !== undefined) {
+        const web = this.#openWebDoor(resolved.web, resolved.tls);
+        this.#doors.push(web);
+        addrs.web = web.addr;
       }
     } catch (error) {
       for (const door of this.#doors) door.close();
@@ -341,7 +350,37 @@ export class ChatServer implements AsyncDisposable {
     this.#logger.close();
   }
 
-  #admit(link: Link, origin: LinkOrigin): void {
+  #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
+    const options = this.#options;
+    const handler = createWebGateway({
+      open: (link, origin) => this.#admit(link, origin),
+      allowedOrigins: web.allowedOrigins ?? [],
+      behindTlsProxy: web.plain === true,
+      maxUsernameSize: options.maxUsernameSize,
+      maxMessageSize: options.maxMessageSize,
+    });
+    const secure = tls !== undefined && web.plain !== true;
+    const server = Deno.serve({
+      hostname: web.hostname ?? "0.0.0.0",
+      port: web.port,
+      ...(secure ? { cert: tls.cert, key: tls.key } : {}),
+      onListen: () => {},
+      onError: () => new Response("Internal error", { status: 500 }),
+    }, handler);
+    const addr = server.addr as Deno.NetAddr;
+    const scheme = secure ? "https" : "http";
+    this.#logger.info(`web page on ${scheme}://${formatHostPort(addr.hostname, addr.port)}/`);
+    return {
+      name: "web",
+      addr,
+      async close() {
+        await server.shutdown();
+      },
+    };
+  }
+
+  // Admits a connection from any door, or says why not (the door closes it).
+  #admit(link: Link, origin: LinkOrigin): string | undefined {
     this.#connections++;
     const key = addressKey(origin.hostname);
     const session = new Session(link, origin, key, this.#host);
@@ -350,17 +389,9 @@ export class ChatServer implements AsyncDisposable {
       : this.#admission.admit(session, session.connectedAt);
     if (refusal !== undefined) {
       this.#refusedBy[refusal]++;
-      this.#logger.repeated(
-        "refused",
-        "warn",
-        `${origin.peer} refused: ${this.#refusalText(refusal)}`,
-      );
-      try {
-        link.close();
-      } catch {
-        // Already closed.
-      }
-      return;
+      const text = this.#refusalText(refusal);
+      this.#logger.repeated("refused", "warn", `${origin.peer} refused: ${text}`);
+      return text;
     }
     this.#sessions.add(session);
     if (this.#loginTimer === undefined) this.#armLoginTimer();
@@ -370,6 +401,7 @@ export class ChatServer implements AsyncDisposable {
     }
     this.#running++;
     session.run();
+    return undefined;
   }
 
   #refusalText(reason: RefusalReason | "shutting down"): string {
@@ -475,4 +507,12 @@ export class ChatServer implements AsyncDisposable {
  */
 export function serve(options: ServerOptions = {}): ChatServer {
   return new ChatServer(options);
+}
+
+function closeQuietly(link: Link): void {
+  try {
+    link.close();
+  } catch {
+    // Already closed.
+  }
 }

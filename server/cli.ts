@@ -57,6 +57,10 @@ OPTIONS:
   --tls-key <file>             PEM private key of --tls-cert
   --tls-port <port>            TLS port (default: 9443)
   --tls-only                   Open no plain TCP door; SIGHUP re-reads the certificate
+  --web <host:port>            Serve the browser page and its WebSocket door here (HTTPS
+                               with --tls-cert, read at start only)
+  --web-origin <origin>        Another origin whose pages may connect (repeatable)
+  --web-plain                  Plain HTTP despite --tls-cert (behind a TLS proxy)
   --nats <url>[,<url>...]      Join the servers on this NATS JetStream as one chat
                                (credentials in the URL: nats://user:pass@host:4222)
   --room <name>                The chat's name in NATS: letters, digits, - and _
@@ -79,6 +83,7 @@ const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username
        [--max-connections-per-ip <count>] [--max-message-rate <count>]
        [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
        [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
+       [--web <host:port> [--web-origin <origin>]... [--web-plain]]
        [--nats <url>[,<url>...] [--room <name>] [--nats-max-age <seconds>]
        [--nats-max-pending <count>]]
        [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
@@ -131,6 +136,9 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
         "tls-key": { type: "string" },
         "tls-port": { type: "string" },
         "tls-only": { type: "boolean" },
+        web: { type: "string" },
+        "web-origin": { type: "string", multiple: true },
+        "web-plain": { type: "boolean" },
         nats: { type: "string" },
         room: { type: "string" },
         "nats-max-age": { type: "string" },
@@ -202,6 +210,40 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
       port: tlsPort === undefined ? 9443 : integer("tls-port", tlsPort, 0, 65535),
     };
     if (values["tls-only"]) options.tlsOnly = true;
+  }
+  const web = values.web;
+  if (web === undefined && (values["web-origin"] !== undefined || values["web-plain"])) {
+    throw new UsageError(
+      `option ${values["web-plain"] ? "--web-plain" : "--web-origin"} needs --web`,
+    );
+  }
+  if (web !== undefined) {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(web);
+    if (match === null) {
+      throw new UsageError(
+        `invalid value for --web: "${web}" (expected host:port, e.g. 127.0.0.1:8080)`,
+      );
+    }
+    options.web = {
+      hostname: match[1] ?? (match[2] || "0.0.0.0"),
+      port: integer("web", match[3]!, 0, 65535),
+    };
+    const origins = values["web-origin"] ?? [];
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        throw new UsageError(
+          `invalid value for --web-origin: "${origin}" (expected an origin such as https://chat.example.com)`,
+        );
+      }
+    }
+    if (origins.length > 0) options.web.allowedOrigins = origins;
+    if (values["web-plain"]) options.web.plain = true;
   }
   const nats = values.nats;
   const natsOnly = (["room", "nats-max-age", "nats-max-pending"] as const)

@@ -26,6 +26,13 @@ export interface Link {
   write(bytes: Uint8Array): Promise<number>;
   /** Closes the link; a pending read or write then fails or ends. */
   close(): void;
+  /**
+   * `false` when not reading does not hold the peer back (a WebSocket): a sender
+   * past its rate is then closed instead of paused.
+   */
+  readonly pausable?: boolean;
+  /** Closes with a code and a reason the peer sees (a WebSocket's close frame). */
+  closeWith?(code: number, reason: string): void;
 }
 
 /** Where a link comes from: its door, and its peer's address. */

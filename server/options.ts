@@ -149,6 +149,12 @@ export interface ServerOptions {
    */
   tlsOnly?: boolean;
   /**
+   * The web door: the browser page at `/` and its WebSocket endpoint at `/ws`,
+   * into the same room. Over HTTPS when `tls` is given (read at start only:
+   * `Deno.serve` cannot change its certificate), unless `plain`.
+   */
+  web?: WebOptions;
+  /**
    * Joins a cluster of servers that are one chat, over NATS JetStream. Without it
    * the server is one process and loads no dependency.
    */
@@ -199,6 +205,32 @@ export interface NatsOptions {
   maxPending?: number;
 }
 
+/** The web door of {@linkcode ServerOptions}. */
+export interface WebOptions {
+  /**
+   * The address to listen on.
+   *
+   * @default {"0.0.0.0"}
+   */
+  hostname?: string;
+  /** The port to listen on; 0 picks a free one (see `ChatServer.addrs.web`). */
+  port: number;
+  /**
+   * Origins besides the page's own whose pages may open the WebSocket
+   * (`https://chat.example.com`); a request from any other gets 403.
+   *
+   * @default {[]}
+   */
+  allowedOrigins?: string[];
+  /**
+   * Plain HTTP even when the server has a TLS certificate: behind a proxy that
+   * terminates TLS (its `https://` origin is then the page's own).
+   *
+   * @default {false}
+   */
+  plain?: boolean;
+}
+
 /** The TLS door of {@linkcode ServerOptions}. */
 export interface TlsOptions {
   /** The certificate chain, PEM: the server's certificate first. */
@@ -214,11 +246,14 @@ export interface TlsOptions {
 }
 
 /** {@linkcode ServerOptions} with every default filled in. */
-export type ResolvedServerOptions = Required<Omit<ServerOptions, "signal" | "tls" | "nats">> & {
-  signal: AbortSignal | undefined;
-  tls: Required<TlsOptions> | undefined;
-  nats: NatsOptions | undefined;
-};
+export type ResolvedServerOptions =
+  & Required<Omit<ServerOptions, "signal" | "tls" | "nats" | "web">>
+  & {
+    signal: AbortSignal | undefined;
+    web: WebOptions | undefined;
+    tls: Required<TlsOptions> | undefined;
+    nats: NatsOptions | undefined;
+  };
 
 // Through a bounded queue written asynchronously: a stalled stderr pipe must never
 // block the server (lines are dropped and counted instead).
@@ -290,6 +325,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     },
     tlsOnly: options.tlsOnly ?? false,
     nats: options.nats,
+    web: options.web,
     logLevel,
     log: options.log ?? writeToStderr,
     signal: options.signal,

@@ -13,6 +13,7 @@ import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { TokenBucket } from "./rate_limit.ts";
 import { describeTlsError } from "./tls_door.ts";
+import { closeForProtocolError } from "./websocket_link.ts";
 import { ReadGate } from "./read_gate.ts";
 import type { Member, Room } from "./room.ts";
 
@@ -192,6 +193,10 @@ export class Session implements ServerDecoderSink, Member, Admitted {
       }
     } catch (error) {
       // A read interrupted by our own close is not news.
+      if (!this.#closed && error instanceof ProtocolError && this.#link.closeWith) {
+        const { code, reason } = closeForProtocolError(error);
+        this.#link.closeWith(code, reason);
+      }
       if (!this.#closed) this.close(describe(error));
     } finally {
       this.#host.readBuffer(-buffer.length);
@@ -213,6 +218,12 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   message(text: Uint8Array): void {
     const bucket = this.#bucket;
     if (bucket !== undefined && (this.#held.length > 0 || !bucket.take(performance.now()))) {
+      if (this.#link.pausable === false) {
+        // Its reads cannot be paused: past its burst, it goes.
+        this.#link.closeWith?.(1008, "Message rate exceeded");
+        this.close({ text: "message rate exceeded", level: "warn", cause: "protocol error" });
+        return;
+      }
       this.#held.push(text.slice());
       return;
     }

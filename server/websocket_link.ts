@@ -167,6 +167,8 @@ function frameEnd(bytes: Uint8Array, start: number): number {
  * ```
  */
 export class WebSocketLink implements Link {
+  /** Not reading a WebSocket does not hold its peer back. */
+  readonly pausable = false;
   readonly #socket: WebSocket;
   readonly #maxMessageBytes: number;
   readonly #maxQueuedBytes: number;
