@@ -1,60 +1,11 @@
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
 import { IGNORE_BROWSER_TESTS, launchBrowser } from "../support/browser.ts";
 import { within } from "../support/deadline.ts";
 import { startEchoRoom } from "../support/echo_room.ts";
+import { LINE, lines, logIn, type PageNode, send, waitForLine } from "../support/web_page.ts";
 
-// The page's globals, as far as the functions these tests run in the page use them.
-interface PageNode {
-  readonly textContent: string | null;
-  value: string;
-}
-declare const document: {
-  getElementById(id: string): PageNode | null;
-  querySelectorAll(selector: string): Iterable<PageNode>;
-};
-
-const LINE = /^<\d\d:\d\d> \[([^\]]*)\] (.*)$/s;
-
-async function lines(page: Page): Promise<{ text: string; server: boolean }[]> {
-  return await page.$$eval("#log p", (nodes) =>
-    nodes.map((node) => ({
-      text: node.textContent ?? "",
-      server: node.classList.contains("server"),
-    })));
-}
-
-async function waitForLine(page: Page, text: string): Promise<void> {
-  await page.waitForFunction(
-    (wanted) =>
-      [...document.querySelectorAll("#log p")].some((node) => node.textContent?.endsWith(wanted)),
-    { timeout: 10_000 },
-    text,
-  );
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  // Setting the value directly also carries characters a keyboard cannot type.
-  await page.$eval(
-    "#message",
-    (input, value) => (input as unknown as PageNode).value = value,
-    text,
-  );
-  await page.focus("#message");
-  await page.keyboard.press("Enter");
-}
-
-async function logIn(page: Page, origin: string, name: string): Promise<void> {
-  await page.goto(origin, { waitUntil: "load", timeout: 10_000 });
-  await page.waitForSelector("html[data-ready]", { timeout: 10_000 });
-  await page.type("#username", name);
-  await page.keyboard.press("Enter");
-  await page.waitForFunction(
-    (wanted) => document.getElementById("status")?.textContent === `Connected as ${wanted}`,
-    { timeout: 10_000 },
-    name,
-  );
-}
+// The page's document, as far as the functions run in the page use it.
+declare const document: { getElementById(id: string): PageNode | null };
 
 Deno.test({
   name: "page logs in, sends with Enter, shows messages as text, refuses over-limit messages",
