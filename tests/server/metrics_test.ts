@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ChatPeer } from "../support/chat_peer.ts";
 import { startServer } from "../support/test_server.ts";
+import { projectFile, runDeno } from "../support/process.ts";
+import { parseServerArgs } from "../../server/cli.ts";
 
 const METRICS = { hostname: "127.0.0.1", port: 0 };
 
@@ -124,4 +126,55 @@ Deno.test("no stats line without --stats-interval", async () => {
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(test.logs.matching(/stats:/), []);
   await alice.close();
+});
+
+Deno.test("the command line takes --presence, --unique-names, --metrics and --stats-interval", () => {
+  assert.deepEqual(
+    parseServerArgs([
+      "--presence",
+      "--unique-names",
+      "--metrics",
+      "127.0.0.1:9100",
+      "--stats-interval",
+      "30",
+    ]),
+    {
+      presence: true,
+      uniqueNames: true,
+      metrics: { hostname: "127.0.0.1", port: 9100 },
+      statsInterval: 30,
+    },
+  );
+  assert.deepEqual(parseServerArgs(["--metrics", "[::1]:0"]), {
+    metrics: { hostname: "::1", port: 0 },
+  });
+  assert.deepEqual(parseServerArgs([]), {});
+  for (const value of ["nohostport", ":9100", "host:", "host:70000", "a:b:1"]) {
+    assert.throws(
+      () => parseServerArgs(["--metrics", value]),
+      new RegExp(`invalid value for --metrics: "${value.replace(/[[\]]/g, "\\$&")}"`),
+    );
+  }
+  for (const value of ["-1", "soon", "86401"]) {
+    assert.throws(
+      () => parseServerArgs([`--stats-interval=${value}`]),
+      /invalid value for --stats-interval/,
+    );
+  }
+});
+
+Deno.test("wirechat-server --metrics nohostport: one line, the usage, exit 1", async () => {
+  const { code, stderr } = await runDeno([
+    "run",
+    projectFile("server.ts"),
+    "--metrics",
+    "nohostport",
+  ]);
+  assert.equal(code, 1);
+  const [first, usage] = stderr.split("\n");
+  assert.equal(
+    first,
+    'wirechat-server: invalid value for --metrics: "nohostport" (expected host:port, e.g. 127.0.0.1:9100)',
+  );
+  assert.match(usage!, /^usage: wirechat-server /);
 });
