@@ -33,7 +33,13 @@
  * @module
  */
 
-export { ChatServer, serve, type ServerStats } from "./server/chat_server.ts";
+export {
+  ChatServer,
+  type Refusal,
+  serve,
+  type ServerAddrs,
+  type ServerStats,
+} from "./server/chat_server.ts";
 export type { LogLevel, ServerOptions } from "./server/options.ts";
 
 if (import.meta.main) {

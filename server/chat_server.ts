@@ -5,7 +5,7 @@
  * @module
  */
 
-import { addressKey, Admission, type RefusalReason } from "./admission.ts";
+import { addressKey, Admission } from "./admission.ts";
 import { type Door, formatHostPort, openTcpDoor } from "./door.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { stderrLogSink } from "./log_sink.ts";
@@ -81,7 +81,12 @@ export interface ServerStats {
 }
 
 /** Why a connection was refused: at accept, or at login (`--unique-names`). */
-export type Refusal = RefusalReason | "shutting down" | "name taken";
+export type Refusal =
+  | "server full"
+  | "too many pending logins"
+  | "too many from address"
+  | "shutting down"
+  | "name taken";
 
 /** The addresses of a server's doors: those it was asked to open. */
 export interface ServerAddrs {
