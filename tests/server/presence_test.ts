@@ -160,3 +160,16 @@ Deno.test("without --unique-names, two clients may share a name", async () => {
   await first.waitForText("hi");
   for (const peer of [first, second]) await peer.close();
 });
+
+Deno.test("/who: only the exact message counts; anything longer is relayed", async () => {
+  await using test = startServer();
+  const alice = await test.join("alice");
+  const bob = await test.join("bob");
+  for (const text of ["/who ", "/whom", "/WHO"]) await alice.sendString(text);
+  assert.deepEqual(lines(await bob.waitForMessages(3)), [
+    "alice: /who ",
+    "alice: /whom",
+    "alice: /WHO",
+  ]);
+  for (const peer of [alice, bob]) await peer.close();
+});
