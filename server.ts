@@ -33,9 +33,21 @@
  * @module
  */
 
-export { ChatServer, serve, type ServerAddrs, type ServerStats } from "./server/chat_server.ts";
+export {
+  ChatServer,
+  type Refusal,
+  serve,
+  type ServerAddrs,
+  type ServerStats,
+} from "./server/chat_server.ts";
 export type { RefusalReason } from "./server/admission.ts";
-export type { LogLevel, NatsOptions, ServerOptions, TlsOptions } from "./server/options.ts";
+export type {
+  LogLevel,
+  NatsOptions,
+  ServerOptions,
+  TlsOptions,
+  WebOptions,
+} from "./server/options.ts";
 export type { Link, LinkOrigin } from "./server/link.ts";
 export {
   createWebGateway,

@@ -5,10 +5,12 @@
  * @module
  */
 
-import { addressKey, Admission, type RefusalReason } from "./admission.ts";
+import { addressKey, Admission } from "./admission.ts";
 import { type Door, formatHostPort, openTcpDoor } from "./door.ts";
 import type { Link, LinkOrigin } from "./link.ts";
+import { stderrLogSink } from "./log_sink.ts";
 import { Logger, quote } from "./logger.ts";
+import { type MetricsEndpoint, serveMetrics, statsLine } from "./metrics.ts";
 import {
   type NatsOptions,
   type ResolvedServerOptions,
@@ -17,6 +19,7 @@ import {
   type WebOptions,
 } from "./options.ts";
 import { type Backplane, encodeRelayFrame } from "./backplane.ts";
+import { isWho, Presence } from "./presence.ts";
 import { Room } from "./room.ts";
 import { TlsDoor } from "./tls_door.ts";
 import { createWebGateway } from "./web_gateway.ts";
@@ -56,7 +59,7 @@ export interface ServerStats {
   /** Connections refused at once, for any reason. */
   readonly refused: number;
   /** Connections refused, by reason. */
-  readonly refusedBy: Readonly<Record<RefusalReason | "shutting down", number>>;
+  readonly refusedBy: Readonly<Record<Refusal, number>>;
   /** Pending logins closed to make room for a newcomer. */
   readonly evicted: number;
   /** Messages accepted and relayed. */
@@ -76,7 +79,23 @@ export interface ServerStats {
   readonly historySize: number;
   /** Bytes of memory held by the connections' read buffers. */
   readonly readBufferBytes: number;
+  /** Bytes read from clients so far. */
+  readonly bytesIn: number;
+  /** Bytes written to clients so far. */
+  readonly bytesOut: number;
+  /** Bytes of log lines queued for standard error (0 with a `log` of one's own). */
+  readonly logQueueBytes: number;
+  /** Whether the backplane is connected (always, without one). */
+  readonly backplaneConnected: boolean;
 }
+
+/** Why a connection was refused: at accept, or at login (`--unique-names`). */
+export type Refusal =
+  | "server full"
+  | "too many pending logins"
+  | "too many from address"
+  | "shutting down"
+  | "name taken";
 
 /** The addresses of a server's doors: those it was asked to open. */
 export interface ServerAddrs {
@@ -149,12 +168,18 @@ export class ChatServer implements AsyncDisposable {
   #connections = 0;
   #evicted = 0;
   #readBufferBytes = 0;
-  readonly #refusedBy: Record<RefusalReason | "shutting down", number> = {
+  readonly #refusedBy: Record<Refusal, number> = {
     "server full": 0,
     "too many pending logins": 0,
     "too many from address": 0,
     "shutting down": 0,
+    "name taken": 0,
   };
+  readonly #traffic = { bytesIn: 0, bytesOut: 0 };
+  readonly #presence: Presence;
+  readonly #stderrLog: boolean;
+  #metrics: MetricsEndpoint | undefined;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
 
   /**
    * Starts listening. Prefer {@linkcode serve}, which does the same.
@@ -171,6 +196,12 @@ export class ChatServer implements AsyncDisposable {
       history: resolved.history,
       onPressure: (on) => on ? this.#backplane?.pause() : this.#backplane?.resume(),
     });
+    this.#presence = new Presence(
+      this.#room,
+      { announce: resolved.presence, uniqueNames: resolved.uniqueNames },
+      (sender, text) => this.#publish(sender, text),
+    );
+    this.#stderrLog = options.log === undefined;
     this.#admission = new Admission({
       maxClients: resolved.maxClients,
       maxPendingLogins: resolved.maxPendingLogins,
@@ -203,12 +234,22 @@ export class ChatServer implements AsyncDisposable {
         this.#doors.push(web);
         addrs.web = web.addr;
       }
+      if (resolved.metrics !== undefined) {
+        this.#metrics = serveMetrics(resolved.metrics.hostname, resolved.metrics.port, this);
+        addrs.metrics = this.#metrics.addr;
+      }
     } catch (error) {
       for (const door of this.#doors) door.close();
       throw error;
     }
     this.addr = (addrs.tcp ?? addrs.tls)!;
     this.addrs = addrs;
+    if (resolved.statsInterval > 0) {
+      this.#statsTimer = setInterval(
+        () => this.#logger.info(statsLine(this.stats)),
+        resolved.statsInterval * 1000,
+      );
+    }
     const { promise, resolve } = Promise.withResolvers<void>();
     this.finished = promise;
     this.#allEnded = resolve;
@@ -275,7 +316,16 @@ export class ChatServer implements AsyncDisposable {
       logBytes: room.log.heldBytes,
       historySize: room.historySize,
       readBufferBytes: this.#readBufferBytes,
+      bytesIn: this.#traffic.bytesIn,
+      bytesOut: this.#traffic.bytesOut,
+      logQueueBytes: this.#stderrLog ? stderrLogSink().heldBytes : 0,
+      backplaneConnected: true, // a backplane (--nats) reports its own state here
     };
+  }
+
+  /** Whether the server accepts connections: `false` once it is shutting down. */
+  get accepting(): boolean {
+    return this.#shutdown === undefined;
   }
 
   /**
@@ -325,6 +375,7 @@ export class ChatServer implements AsyncDisposable {
   async #stop(): Promise<void> {
     const doorsClosed = Promise.all(this.#doors.map((door) => door.close()));
     clearTimeout(this.#loginTimer);
+    clearInterval(this.#statsTimer);
     this.#room.flush();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -342,12 +393,20 @@ export class ChatServer implements AsyncDisposable {
     await doorsClosed;
     this.#ended();
     await this.finished;
+    await this.#metrics?.close(); // /healthz said 503 until now
     const { connections, messages, deliveries } = this.stats;
     this.#logger.info(
       `shut down: closed ${open} connections; ${connections} served, ` +
         `${messages} messages relayed, ${deliveries} deliveries`,
     );
     this.#logger.close();
+  }
+
+  // Accepts a message on this node: into the room at once, or through the backplane.
+  #publish(sender: Uint8Array, text: Uint8Array): void {
+    const backplane = this.#backplane;
+    if (backplane === undefined) this.#room.publish(sender, text);
+    else backplane.publish(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text));
   }
 
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
@@ -404,7 +463,7 @@ export class ChatServer implements AsyncDisposable {
     return undefined;
   }
 
-  #refusalText(reason: RefusalReason | "shutting down"): string {
+  #refusalText(reason: Refusal): string {
     const options = this.#options;
     switch (reason) {
       case "server full":
@@ -447,12 +506,19 @@ export class ChatServer implements AsyncDisposable {
     const logger = this.#logger;
     const room = this.#room;
     const logTexts = logger.enabled("debug"); // decided once, not per message
+    const presence = this.#presence;
     return {
       limits: { maxUsernameSize: options.maxUsernameSize, maxMessageSize: options.maxMessageSize },
       rate: { rate: options.maxMessageRate, burst: options.maxMessageBurst },
       room,
+      traffic: this.#traffic,
+      refuseLogin: (username) => {
+        const text = presence.claim(username);
+        return text === undefined ? undefined : { text, frame: presence.refusal(text) };
+      },
       loggedIn: (session) => {
         this.#admission.loggedIn(session);
+        presence.joined(session.username!);
         if (logger.enabled("info")) {
           logger.info(
             `${session.peer} logged in as ${quote(session.username!)} (${room.size} in the room)`,
@@ -461,9 +527,11 @@ export class ChatServer implements AsyncDisposable {
       },
       received: (session, sender, text) => {
         if (this.#shutdown !== undefined) return;
-        const backplane = this.#backplane;
-        if (backplane === undefined) room.publish(sender, text);
-        else backplane.publish(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text));
+        if (isWho(text)) {
+          room.tell(session, presence.who()); // to the sender alone, never relayed
+          return;
+        }
+        this.#publish(sender, text);
         if (logTexts) {
           logger.debug(
             `${session.peer} ${quote(session.username!)} says ${
@@ -476,7 +544,11 @@ export class ChatServer implements AsyncDisposable {
         this.#sessions.delete(session);
         this.#admission.closed(session);
         room.leave(session);
+        if (session.username !== undefined) {
+          presence.left(session.username, reason.cause, this.#shutdown !== undefined);
+        }
         if (reason.cause === "evicted") this.#evicted++;
+        if (reason.cause === "name taken") this.#refusedBy["name taken"]++;
         if (logger.enabled(reason.level)) {
           const who = session.username === undefined ? "" : ` ${quote(session.username)}`;
           logger[reason.level](`${session.peer}${who} disconnected: ${reason.text}`);

@@ -71,10 +71,18 @@ OPTIONS:
   --login-timeout <seconds>    Time a connection has to log in (default: 10)
   --log-level <level>          error, warn, info or debug; debug logs message texts
                                (default: info)
+  --presence                   Announce joins and leaves (with the reason when the
+                               server dropped the user) as messages from *
+  --unique-names               Refuse a login whose name is in the room already
+                               (compared after NFC normalisation and case folding)
+  --metrics <host:port>        Serve /metrics (Prometheus text) and /healthz over HTTP
+  --stats-interval <seconds>   Log a line of the same figures this often; 0 for none
+                               (default: 0)
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
-Logs go to standard error, one line per event. SIGINT or SIGTERM shuts the server
+A message that is exactly /who is not relayed: its sender alone receives the list
+of who is in the room, from *. Logs go to standard error, one line per event. SIGINT or SIGTERM shuts the server
 down: it stops accepting, closes every connection and exits with status 0.
 Exit status 1: a bad flag, or the address cannot be listened on.`;
 
@@ -85,7 +93,8 @@ const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username
        [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
        [--web <host:port> [--web-origin <origin>]... [--web-plain]]
        [--nats <url>[,<url>...] [--room <name>] [--nats-max-age <seconds>]
-       [--nats-max-pending <count>]]
+       [--nats-max-pending <count>]] [--presence] [--unique-names]
+       [--metrics <host:port>] [--stats-interval <seconds>]
        [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
 
 /** The server's options, with the TLS files still to read. */
@@ -145,6 +154,10 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
         "nats-max-pending": { type: "string" },
         "login-timeout": { type: "string" },
         "log-level": { type: "string" },
+        presence: { type: "boolean" },
+        "unique-names": { type: "boolean" },
+        metrics: { type: "string" },
+        "stats-interval": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -297,7 +310,32 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     }
     options.logLevel = level as LogLevel;
   }
+  if (values.presence) options.presence = true;
+  if (values["unique-names"]) options.uniqueNames = true;
+  if (values.metrics !== undefined) options.metrics = hostPort("metrics", values.metrics);
+  const interval = values["stats-interval"];
+  if (interval !== undefined) {
+    const seconds = /^\d+(\.\d+)?$/.test(interval) ? Number(interval) : NaN;
+    if (!(seconds >= 0 && seconds <= 86400)) {
+      throw new UsageError(
+        `invalid value for --stats-interval: "${interval}" (expected seconds from 0 to 86400)`,
+      );
+    }
+    options.statsInterval = seconds;
+  }
   return options;
+}
+
+// `host:port`, `[v6]:port`: the address of an HTTP endpoint.
+function hostPort(flag: string, value: string): { hostname: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(value);
+  const port = match === null ? NaN : Number(match[3]);
+  if (match === null || !(port <= 65535)) {
+    throw new UsageError(
+      `invalid value for --${flag}: "${value}" (expected host:port, e.g. 127.0.0.1:9100)`,
+    );
+  }
+  return { hostname: match[1] ?? match[2]!, port };
 }
 
 function parseArgsProblem(error: unknown): string {

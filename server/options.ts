@@ -175,6 +175,32 @@ export interface ServerOptions {
    * @default {writes the line to standard error}
    */
   log?: (line: string) => void;
+  /**
+   * Announce joins and leaves to the room, as messages from the user name `*`
+   * (`alice joined`, `bob left (slow consumer)`); they count for `history`.
+   *
+   * @default {false}
+   */
+  presence?: boolean;
+  /**
+   * Refuse a login whose name is already in the room, compared after NFC
+   * normalisation and case folding; the newcomer receives one message from `*`
+   * saying why, then is closed.
+   *
+   * @default {false}
+   */
+  uniqueNames?: boolean;
+  /**
+   * Serve `/metrics` (Prometheus text) and `/healthz` over HTTP on this address;
+   * port 0 picks a free one (see `ChatServer.addrs.metrics`). Off when not given.
+   */
+  metrics?: { readonly hostname: string; readonly port: number };
+  /**
+   * Seconds between two stats lines in the log (at `info`); 0 for none.
+   *
+   * @default {0}
+   */
+  statsInterval?: number;
   /** Shuts the server down when aborted. */
   signal?: AbortSignal;
 }
@@ -247,12 +273,13 @@ export interface TlsOptions {
 
 /** {@linkcode ServerOptions} with every default filled in. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "signal" | "tls" | "nats" | "web">>
+  & Required<Omit<ServerOptions, "signal" | "tls" | "nats" | "web" | "metrics">>
   & {
     signal: AbortSignal | undefined;
     web: WebOptions | undefined;
     tls: Required<TlsOptions> | undefined;
     nats: NatsOptions | undefined;
+    metrics: { readonly hostname: string; readonly port: number } | undefined;
   };
 
 // Through a bounded queue written asynchronously: a stalled stderr pipe must never
@@ -266,6 +293,15 @@ function checkInteger(name: string, value: number, min: number, max: number): nu
     throw new RangeError(`Invalid ${name}: ${value} is not an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+function checkStatsInterval(seconds: number): number {
+  if (!(seconds >= 0 && seconds <= 86400)) {
+    throw new RangeError(
+      `Invalid statsInterval: ${seconds} is not a number of seconds from 0 to 86400`,
+    );
+  }
+  return seconds;
 }
 
 /**
@@ -328,6 +364,13 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     web: options.web,
     logLevel,
     log: options.log ?? writeToStderr,
+    presence: options.presence ?? false,
+    uniqueNames: options.uniqueNames ?? false,
+    metrics: options.metrics === undefined ? undefined : {
+      hostname: options.metrics.hostname,
+      port: checkInteger("metrics port", options.metrics.port, 0, 65535),
+    },
+    statsInterval: checkStatsInterval(options.statsInterval ?? 0),
     signal: options.signal,
   };
 }

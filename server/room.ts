@@ -22,6 +22,21 @@ export interface Member extends Writer {
   scheduled: boolean;
   /** Set by the room: the log position at which the member joined. */
   joinedAt: number;
+  /** The member's user name. */
+  readonly username: string | undefined;
+  /**
+   * The log position at which the member's next private frame is due
+   * (`Infinity` when none is pending): the room lets it write when its cursor
+   * reaches it, even with nothing more to write from the log.
+   */
+  readonly privateAt: number;
+  /**
+   * Queues a frame for this member alone, to be written when its cursor reaches
+   * `at`, before anything after it.
+   *
+   * @returns `false` when the member holds too many private frames already.
+   */
+  queuePrivate(frame: Uint8Array, at: number): boolean;
   /**
    * Whether the member's socket refuses data now (its last write was partial, or a
    * write has been in flight for long).
@@ -142,15 +157,17 @@ export class Room {
     member.joinedAt = this.log.end;
     this.#members.add(member);
     const start = this.#historyStart();
-    if (start < this.log.committed) {
-      // The history is there to write now, not at the next message.
-      queueMicrotask(() => {
-        if (!member.closed && !member.scheduled && this.#members.has(member)) {
-          this.#schedule(member);
-        }
-      });
-    }
     return start;
+  }
+
+  /**
+   * Lets a member that has just joined write its history at once, rather than with
+   * the next message.
+   */
+  welcome(member: Member): void {
+    if (!member.scheduled && !member.closed && member.cursor < this.log.committed) {
+      this.#schedule(member);
+    }
   }
 
   /** Removes a member; it receives nothing more. */
@@ -182,6 +199,20 @@ export class Room {
   }
 
   /**
+   * Sends `frame` to `member` alone, right after what was appended to the log
+   * before this call (committed or not); it is not part of the room's order or
+   * history.
+   *
+   * @returns `false` when the member has too many private frames pending.
+   */
+  tell(member: Member, frame: Uint8Array): boolean {
+    if (member.closed || !this.#members.has(member)) return false;
+    if (!member.queuePrivate(frame, this.log.end)) return false;
+    if (!member.scheduled) this.#schedule(member);
+    return true;
+  }
+
+  /**
    * Commits the frames appended so far and schedules every member to write them. A
    * refusing member still behind by more than `maxLag` bytes of what was committed
    * before is dropped (the new frames do not count against it).
@@ -196,10 +227,11 @@ export class Room {
 
   /**
    * A member's write ended (or it was skipped): schedule it again while it is behind
-   * the committed log.
+   * the committed log or a private frame is due.
    */
   written(member: Member): void {
-    if (!member.closed && member.cursor < this.log.committed) {
+    const cursor = member.cursor;
+    if (!member.closed && (cursor < this.log.committed || cursor >= member.privateAt)) {
       this.#pump.schedule(member);
       return;
     }

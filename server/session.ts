@@ -24,7 +24,13 @@ export interface SessionEnd {
   /** `warn` for a peer's misbehaviour, `info` for ordinary departures. */
   readonly level: "info" | "warn" | "debug";
   /** What ended it, for those who count or announce departures. */
-  readonly cause?: "left" | "evicted" | "login timeout" | "slow consumer" | "protocol error";
+  readonly cause?:
+    | "left"
+    | "evicted"
+    | "login timeout"
+    | "slow consumer"
+    | "protocol error"
+    | "name taken";
 }
 
 /** What a session needs from the server that owns it. */
@@ -35,6 +41,15 @@ export interface SessionHost {
   readonly rate: { readonly rate: number; readonly burst: number };
   /** The room the session joins once logged in. */
   readonly room: Room;
+  /** Bytes read from and written to clients so far; sessions add to them. */
+  readonly traffic: { bytesIn: number; bytesOut: number };
+  /**
+   * Decides whether a login may proceed.
+   *
+   * @returns `undefined` to let it in, or why not: the text for the log and the
+   * frame the newcomer receives before it is closed.
+   */
+  refuseLogin(username: string): { readonly text: string; readonly frame: Uint8Array } | undefined;
   /** The session logged in (it is in the room already). */
   loggedIn(session: Session): void;
   /** The session received a message (its bytes are valid during the call only). */
@@ -55,6 +70,8 @@ export interface SessionHost {
 const MIN_READ_SIZE = 64;
 const SETTLED_READ_SIZE = 1024;
 const MAX_READ_SIZE = 64 * 1024;
+// Private frames (answers to /who) a session holds at most; more are not queued.
+const MAX_PRIVATE_FRAMES = 4;
 
 /**
  * A write in flight this long means the client's socket takes no data: it is
@@ -108,6 +125,10 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   scheduled = false;
   /** Room member: the log position at which it joined (history before it). */
   joinedAt = 0;
+  /** Room member: where its next private frame is due; `Infinity` when none is. */
+  privateAt = Infinity;
+  // Frames for this client alone, each due at a log position; undefined when none.
+  #private: { frame: Uint8Array; readonly at: number }[] | undefined;
   // The user name as a string field, ready to copy into each frame.
   #sender: Uint8Array | undefined;
   #cursor = 0;
@@ -177,6 +198,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
         if (this.#closed) return;
         const read = await this.#link.read(buffer);
         if (this.#closed) return;
+        if (read !== null) this.#host.traffic.bytesIn += read;
         if (read === null) {
           this.#decoder.end();
           this.close({ text: "left", level: "info", cause: "left" });
@@ -206,16 +228,23 @@ export class Session implements ServerDecoderSink, Member, Admitted {
 
   /** Decoder sink: the client logged in. */
   login(username: string): void {
+    const refusal = this.#host.refuseLogin(username);
+    if (refusal !== undefined) {
+      this.#refuse(refusal.text, refusal.frame);
+      return;
+    }
     this.username = username;
     this.#sender = encodeString(username);
     const { rate, burst } = this.#host.rate;
     if (rate > 0) this.#bucket = new TokenBucket(rate, burst, performance.now());
     this.#cursor = this.#host.room.join(this);
     this.#host.loggedIn(this);
+    this.#host.room.welcome(this);
   }
 
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
+    if (this.#sender === undefined) return; // a refused login, being closed
     const bucket = this.#bucket;
     if (bucket !== undefined && (this.#held.length > 0 || !bucket.take(performance.now()))) {
       if (this.#link.pausable === false) {
@@ -233,14 +262,30 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   /** Room member: writes the next committed bytes from the cursor on, once. */
   async write(): Promise<void> {
     const room = this.#host.room;
-    const bytes = this.#closed ? undefined : room.log.read(this.#cursor);
+    const cursor = this.#cursor;
+    let bytes: Uint8Array | undefined;
+    let own = false; // a private frame, not the log
+    if (this.#closed) {
+      bytes = undefined;
+    } else if (cursor >= this.privateAt) {
+      bytes = this.#private![0]!.frame;
+      own = true;
+    } else {
+      bytes = room.log.read(cursor);
+      // Stop where the next private frame is due.
+      if (bytes !== undefined && cursor + bytes.length > this.privateAt) {
+        bytes = bytes.subarray(0, this.privateAt - cursor);
+      }
+    }
     if (bytes !== undefined) {
       this.#running++;
       this.#writeStartedAt = performance.now();
       try {
         // A partial write just moves the cursor less far; the rest goes next time.
         const written = await this.#link.write(bytes);
-        this.#cursor += written;
+        if (own) this.#wrotePrivate(written);
+        else this.#cursor += written;
+        this.#host.traffic.bytesOut += written;
         this.#lastWritePartial = written < bytes.length;
       } catch (error) {
         if (!this.#closed) this.close(describe(error));
@@ -249,6 +294,15 @@ export class Session implements ServerDecoderSink, Member, Admitted {
       this.#stopped();
     }
     room.written(this);
+  }
+
+  /** Room member: queues a frame for this client alone, due at log position `at`. */
+  queuePrivate(frame: Uint8Array, at: number): boolean {
+    const queue = this.#private ??= [];
+    if (queue.length >= MAX_PRIVATE_FRAMES) return false;
+    queue.push({ frame, at });
+    if (queue.length === 1) this.privateAt = at;
+    return true;
   }
 
   /** Room member: disconnects this session for lagging `lag` bytes behind. */
@@ -286,6 +340,38 @@ export class Session implements ServerDecoderSink, Member, Admitted {
       // Already closed by the runtime.
     }
     this.#host.closed(this, reason);
+  }
+
+  #wrotePrivate(written: number): void {
+    const queue = this.#private!;
+    const head = queue[0]!;
+    if (written < head.frame.length) {
+      head.frame = head.frame.subarray(written);
+      return;
+    }
+    queue.shift();
+    if (queue.length > 0) {
+      this.privateAt = queue[0]!.at;
+    } else {
+      this.#private = undefined;
+      this.privateAt = Infinity;
+    }
+  }
+
+  // A refused login: the client receives `frame`, then the connection is closed.
+  async #refuse(text: string, frame: Uint8Array): Promise<void> {
+    this.#running++;
+    try {
+      for (let at = 0; at < frame.length && !this.#closed;) {
+        const written = await this.#link.write(frame.subarray(at));
+        this.#host.traffic.bytesOut += written;
+        at += written;
+      }
+    } catch {
+      // Closed below all the same.
+    }
+    this.close({ text: `login refused: ${text}`, level: "info", cause: "name taken" });
+    this.#stopped();
   }
 
   #waitFor(gate: ReadGate): Promise<void> {
