@@ -79,12 +79,12 @@ export type RefusalReason = "server full" | "too many pending logins" | "too man
  * assert.deepEqual(evicted, ["a"]);
  * ```
  */
-export class Admission {
+export class Admission<T extends Admitted = Admitted> {
   readonly #limits: AdmissionLimits;
   // Insertion order is arrival order: the first is the oldest pending login.
-  readonly #pending = new Set<Admitted>();
+  readonly #pending = new Set<T>();
   readonly #perAddress = new Map<string, number>();
-  readonly #open = new Set<Admitted>();
+  readonly #open = new Set<T>();
 
   /** @param limits The limits to enforce. */
   constructor(limits: AdmissionLimits) {
@@ -102,8 +102,13 @@ export class Admission {
   }
 
   /** The pending logins, oldest first. */
-  pendingLogins(): IterableIterator<Admitted> {
+  pendingLogins(): IterableIterator<T> {
     return this.#pending.values();
+  }
+
+  /** Every connection open now. */
+  connections(): IterableIterator<T> {
+    return this.#open.values();
   }
 
   /**
@@ -113,7 +118,7 @@ export class Admission {
    * @param now The time now, in milliseconds of `Date.now()`.
    * @returns `undefined` when admitted, else why not.
    */
-  admit(conn: Admitted, now: number): RefusalReason | undefined {
+  admit(conn: T, now: number): RefusalReason | undefined {
     const limits = this.#limits;
     if (limits.maxConnectionsPerIp > 0) {
       const count = this.#perAddress.get(conn.addressKey) ?? 0;
@@ -130,12 +135,12 @@ export class Admission {
   }
 
   /** `conn` logged in: it no longer counts as a pending login. */
-  loggedIn(conn: Admitted): void {
+  loggedIn(conn: T): void {
     this.#pending.delete(conn);
   }
 
   /** `conn` closed: it counts no more (calling this again does nothing). */
-  closed(conn: Admitted): void {
+  closed(conn: T): void {
     if (!this.#open.delete(conn)) return;
     this.#pending.delete(conn);
     const count = this.#perAddress.get(conn.addressKey) ?? 0;

@@ -6,8 +6,8 @@
  */
 
 import { addressKey, Admission } from "./admission.ts";
-import { type Door, formatHostPort, openTcpDoor } from "./door.ts";
-import type { Link, LinkOrigin } from "./link.ts";
+import { type Door, openTcpDoor } from "./door.ts";
+import { formatHostPort, type Link, type LinkOrigin } from "./link.ts";
 import { stderrLogSink } from "./log_sink.ts";
 import { Logger, quote } from "./logger.ts";
 import { type MetricsEndpoint, serveMetrics, statsLine } from "./metrics.ts";
@@ -156,8 +156,7 @@ export class ChatServer implements AsyncDisposable {
   readonly #doors: Door[] = [];
   readonly #room: Room;
   readonly #host: SessionHost;
-  readonly #admission: Admission;
-  readonly #sessions = new Set<Session>();
+  readonly #admission: Admission<Session>;
   #tls: TlsDoor | undefined;
   #backplane: Backplane | undefined;
   #backplaneUp = true;
@@ -202,7 +201,7 @@ export class ChatServer implements AsyncDisposable {
       (sender, text) => this.#publish(sender, text),
     );
     this.#stderrLog = options.log === undefined;
-    this.#admission = new Admission({
+    this.#admission = new Admission<Session>({
       maxClients: resolved.maxClients,
       maxPendingLogins: resolved.maxPendingLogins,
       maxConnectionsPerIp: resolved.maxConnectionsPerIp,
@@ -303,7 +302,7 @@ export class ChatServer implements AsyncDisposable {
     const room = this.#room;
     return {
       connections: this.#connections,
-      clients: this.#sessions.size,
+      clients: this.#admission.open,
       loggedIn: room.size,
       pendingLogins: this.#admission.pending,
       refused: Object.values(refusedBy).reduce((sum, count) => sum + count, 0),
@@ -386,8 +385,8 @@ export class ChatServer implements AsyncDisposable {
     this.#room.close();
     await this.ready.catch(() => {});
     await this.#backplane?.close();
-    const open = this.#sessions.size;
-    for (const session of this.#sessions) {
+    const open = this.#admission.open;
+    for (const session of [...this.#admission.connections()]) {
       session.close({ text: "server shutting down", level: "debug" });
     }
     await doorsClosed;
@@ -452,11 +451,10 @@ export class ChatServer implements AsyncDisposable {
       this.#logger.repeated("refused", "warn", `${origin.peer} refused: ${text}`);
       return text;
     }
-    this.#sessions.add(session);
     if (this.#loginTimer === undefined) this.#armLoginTimer();
     if (this.#logger.enabled("info")) {
       const door = origin.door === "tcp" ? "" : ` over ${origin.door}`;
-      this.#logger.info(`${origin.peer} connected${door} (${this.#sessions.size} open)`);
+      this.#logger.info(`${origin.peer} connected${door} (${this.#admission.open} open)`);
     }
     this.#running++;
     session.run();
@@ -492,7 +490,7 @@ export class ChatServer implements AsyncDisposable {
     const deadline = Date.now() - this.#options.loginTimeout;
     for (const pending of this.#admission.pendingLogins()) {
       if (pending.connectedAt > deadline) break;
-      (pending as Session).close({ text: "login timeout", level: "warn", cause: "login timeout" });
+      pending.close({ text: "login timeout", level: "warn", cause: "login timeout" });
     }
     this.#armLoginTimer();
   }
@@ -541,7 +539,6 @@ export class ChatServer implements AsyncDisposable {
         }
       },
       closed: (session, reason: SessionEnd) => {
-        this.#sessions.delete(session);
         this.#admission.closed(session);
         room.leave(session);
         if (session.username !== undefined) {

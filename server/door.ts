@@ -5,6 +5,7 @@
  */
 
 import type { Link, LinkOrigin } from "./link.ts";
+import { NetOrigin } from "./link.ts";
 
 /** A listener that hands each accepted client to the server as a link. */
 export interface Door {
@@ -63,7 +64,7 @@ export function acceptLoop<C extends Deno.Conn>(
       delay = 0;
       const { hostname, port } = conn.remoteAddr as Deno.NetAddr;
       prepare?.(conn);
-      open(conn, { door: name, peer: formatHostPort(hostname, port), hostname });
+      open(conn, new NetOrigin(name, hostname, port));
     }
   };
   const ended = loop();
@@ -89,22 +90,6 @@ export function acceptLoop<C extends Deno.Conn>(
 /** The message of an error, or the error as text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * `host:port`, with an IPv6 host in brackets.
- *
- * @example
- * ```ts
- * import { formatHostPort } from "./door.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(formatHostPort("::1", 9000), "[::1]:9000");
- * assert.equal(formatHostPort("127.0.0.1", 9000), "127.0.0.1:9000");
- * ```
- */
-export function formatHostPort(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 // The kernel's queue of connections not yet accepted: large enough for a storm of

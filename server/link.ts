@@ -44,3 +44,56 @@ export interface LinkOrigin {
   /** The peer's host, as the per-address limit counts it. */
   readonly hostname: string;
 }
+
+/**
+ * The origin of a connection from a network door. Its `peer` text is made only
+ * when asked for (a log line), not for every connection.
+ *
+ * @example
+ * ```ts
+ * import { NetOrigin } from "./link.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new NetOrigin("tcp", "::1", 9000).peer, "[::1]:9000");
+ * ```
+ */
+export class NetOrigin implements LinkOrigin {
+  /** The door's name. */
+  readonly door: string;
+  /** The peer's host. */
+  readonly hostname: string;
+  /** The peer's port. */
+  readonly port: number;
+
+  /**
+   * @param door The door's name.
+   * @param hostname The peer's host.
+   * @param port The peer's port.
+   */
+  constructor(door: string, hostname: string, port: number) {
+    this.door = door;
+    this.hostname = hostname;
+    this.port = port;
+  }
+
+  /** The peer's address, as `host:port` (`[v6]:port`). */
+  get peer(): string {
+    return formatHostPort(this.hostname, this.port);
+  }
+}
+
+/**
+ * `host:port`, with an IPv6 host in brackets.
+ *
+ * @example
+ * ```ts
+ * import { formatHostPort } from "./link.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(formatHostPort("::1", 9000), "[::1]:9000");
+ * assert.equal(formatHostPort("127.0.0.1", 9000), "127.0.0.1:9000");
+ * ```
+ */
+export function formatHostPort(hostname: string, port: number): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}

@@ -138,7 +138,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   #bucket: TokenBucket | undefined;
   #rateTimer: ReturnType<typeof setTimeout> | undefined;
   // Messages read past the rate, copied, waiting for their tokens (one read's worth).
-  #held: Uint8Array[] = [];
+  #held: Uint8Array[] | undefined;
   #writeStartedAt = 0;
   #lastWritePartial = false;
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
@@ -206,7 +206,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
         }
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
-        if (this.#held.length > 0) this.#holdReads();
+        if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
         const size = nextReadSize(buffer.length, read);
         if (size !== buffer.length) {
           this.#host.readBuffer(size - buffer.length);
@@ -235,8 +235,6 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     }
     this.username = username;
     this.#sender = encodeString(username);
-    const { rate, burst } = this.#host.rate;
-    if (rate > 0) this.#bucket = new TokenBucket(rate, burst, performance.now());
     this.#cursor = this.#host.room.join(this);
     this.#host.loggedIn(this);
     this.#host.room.welcome(this);
@@ -245,15 +243,19 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
     if (this.#sender === undefined) return; // a refused login, being closed
-    const bucket = this.#bucket;
-    if (bucket !== undefined && (this.#held.length > 0 || !bucket.take(performance.now()))) {
+    const { rate, burst } = this.#host.rate;
+    // The bucket is made with the first message: an idle client costs nothing here.
+    const bucket = rate > 0
+      ? this.#bucket ??= new TokenBucket(rate, burst, performance.now())
+      : undefined;
+    if (bucket !== undefined && (this.#held !== undefined || !bucket.take(performance.now()))) {
       if (this.#link.pausable === false) {
         // Its reads cannot be paused: past its burst, it goes.
         this.#link.closeWith?.(1008, "Message rate exceeded");
         this.close({ text: "message rate exceeded", level: "warn", cause: "protocol error" });
         return;
       }
-      this.#held.push(text.slice());
+      (this.#held ??= []).push(text.slice());
       return;
     }
     this.#host.received(this, this.#sender!, text);
@@ -388,13 +390,17 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     const release = () => {
       this.#rateTimer = undefined;
       const bucket = this.#bucket!;
-      while (this.#held.length > 0 && bucket.take(performance.now())) {
-        this.#host.received(this, this.#sender!, this.#held.shift()!);
+      const held = this.#held!;
+      let sent = 0;
+      while (sent < held.length && bucket.take(performance.now())) {
+        this.#host.received(this, this.#sender!, held[sent++]!);
         if (this.#closed) return;
       }
-      if (this.#held.length > 0) {
+      if (sent < held.length) {
+        held.splice(0, sent);
         this.#rateTimer = setTimeout(release, bucket.delay(performance.now()));
       } else {
+        this.#held = undefined;
         gate.open("rate");
       }
     };

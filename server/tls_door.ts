@@ -16,8 +16,8 @@
  * @module
  */
 
-import { type Door, formatHostPort } from "./door.ts";
-import type { LinkOrigin } from "./link.ts";
+import type { Door } from "./door.ts";
+import { formatHostPort, type LinkOrigin, NetOrigin } from "./link.ts";
 
 /** A certificate chain and its private key, PEM, as `Deno.listenTls` takes them. */
 export interface TlsCertifiedKey {
@@ -219,7 +219,7 @@ export class TlsDoor implements Door, AsyncDisposable {
       }
       backoffMs = 0;
       const { hostname, port } = conn.remoteAddr;
-      this.#onLink(conn, { door: "tls", peer: formatHostPort(hostname, port), hostname });
+      this.#onLink(conn, new NetOrigin("tls", hostname, port));
     }
   }
 }

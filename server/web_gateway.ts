@@ -7,8 +7,7 @@
 
 import { APP_JS, INDEX_HTML, STYLE_HASH } from "./web_assets.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
-import { formatHostPort } from "./door.ts";
-import type { LinkOrigin } from "./link.ts";
+import { formatHostPort, type LinkOrigin } from "./link.ts";
 import { CloseCode, WebSocketLink, type WebSocketLinkOptions } from "./websocket_link.ts";
 
 /** Options of {@linkcode createWebGateway}. */
