@@ -193,3 +193,33 @@ natsTest(
     }
   },
 );
+
+natsTest(
+  "cluster presence: the users of a node shut down are announced as gone by the others, once",
+  async () => {
+    await using nats = await NatsServer.start();
+    const a = await node(nats, { presence: true });
+    const b = await node(nats, { presence: true });
+    const c = await node(nats, { presence: true });
+    try {
+      const alice = await join(a, "alice");
+      const carol = await join(c, "carol");
+      const bob = await join(b, "bob");
+      await alice.waitForText("bob joined");
+      await carol.waitForText("bob joined");
+      await b.server.shutdown();
+      await bob.waitForEnd();
+      await alice.waitForText("bob left", 5_000);
+      await whoUntil(carol, "2 here: alice, carol", 5_000);
+      await alice.sendString("end");
+      await carol.waitForText("end");
+      for (const peer of [alice, carol]) {
+        assert.equal(peer.messages.filter((m) => m.text === "bob left").length, 1);
+      }
+      for (const peer of [alice, bob, carol]) await peer.close();
+    } finally {
+      await a.server.shutdown();
+      await c.server.shutdown();
+    }
+  },
+);
