@@ -39,8 +39,11 @@ export interface Backplane {
    * once), in the room's order, once.
    *
    * @param frame The encoded frame; the backplane may keep it.
+   * @param id A message id of the caller's: two frames published with the same id
+   * (by any node, within the backplane's window of de-duplication) reach the room
+   * once. Without it, each frame is its own message.
    */
-  publish(frame: Uint8Array): void;
+  publish(frame: Uint8Array, id?: string): void;
   /** Stops delivering (the room's members are far behind) until {@linkcode resume}. */
   pause(): void;
   /** Delivers again after {@linkcode pause}. */

@@ -19,7 +19,8 @@ import {
   type WebOptions,
 } from "./options.ts";
 import { type Backplane, encodeRelayFrame } from "./backplane.ts";
-import { isWho, Presence } from "./presence.ts";
+import type { NatsBackplane } from "./nats_backplane.ts";
+import { type ClusterRoster, isWho, Presence } from "./presence.ts";
 import { Room } from "./room.ts";
 import { TlsDoor } from "./tls_door.ts";
 import { createWebGateway } from "./web_gateway.ts";
@@ -198,7 +199,7 @@ export class ChatServer implements AsyncDisposable {
     this.#presence = new Presence(
       this.#room,
       { announce: resolved.presence, uniqueNames: resolved.uniqueNames },
-      (sender, text) => this.#publish(sender, text),
+      (sender, text, id) => this.#publish(sender, text, id),
     );
     this.#stderrLog = options.log === undefined;
     this.#admission = new Admission<Session>({
@@ -291,9 +292,33 @@ export class ChatServer implements AsyncDisposable {
       connected: (up) => this.#backplaneUp = up,
     });
     this.#backplane = backplane;
+    const roster = this.#joinRoster(backplane, nats);
+    this.#presence.join(roster);
+    await roster;
     this.#backplaneUp = true;
     room.gate.open("backplane");
     if (this.#shutdown !== undefined) await backplane.close();
+  }
+
+  async #joinRoster(
+    backplane: NatsBackplane,
+    nats: NatsOptions,
+  ): Promise<ClusterRoster | undefined> {
+    const { NatsPresence } = await import("./nats_presence.ts");
+    const connection = backplane.connection;
+    if (connection === undefined || this.#shutdown !== undefined) return undefined;
+    try {
+      return await NatsPresence.open({
+        connection,
+        ...(nats.room === undefined ? {} : { room: nats.room }),
+        uniqueNames: this.#options.uniqueNames,
+        gone: (node, member) => this.#presence.gone(node, member),
+        log: (level, line) => this.#logger[level](line),
+      });
+    } catch (error) {
+      this.#logger.error(`presence across the cluster failed: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Counters of the server's activity. */
@@ -318,7 +343,7 @@ export class ChatServer implements AsyncDisposable {
       bytesIn: this.#traffic.bytesIn,
       bytesOut: this.#traffic.bytesOut,
       logQueueBytes: this.#stderrLog ? stderrLogSink().heldBytes : 0,
-      backplaneConnected: true, // a backplane (--nats) reports its own state here
+      backplaneConnected: this.#backplaneUp,
     };
   }
 
@@ -384,6 +409,7 @@ export class ChatServer implements AsyncDisposable {
     clearTimeout(timer);
     this.#room.close();
     await this.ready.catch(() => {});
+    await this.#presence.close();
     await this.#backplane?.close();
     const open = this.#admission.open;
     for (const session of [...this.#admission.connections()]) {
@@ -402,10 +428,10 @@ export class ChatServer implements AsyncDisposable {
   }
 
   // Accepts a message on this node: into the room at once, or through the backplane.
-  #publish(sender: Uint8Array, text: Uint8Array): void {
+  #publish(sender: Uint8Array, text: Uint8Array, id?: string): void {
     const backplane = this.#backplane;
     if (backplane === undefined) this.#room.publish(sender, text);
-    else backplane.publish(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text));
+    else backplane.publish(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text), id);
   }
 
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
@@ -511,12 +537,15 @@ export class ChatServer implements AsyncDisposable {
       room,
       traffic: this.#traffic,
       refuseLogin: (username) => {
+        const refuse = (text: string | undefined) =>
+          text === undefined ? undefined : { text, frame: presence.refusal(text) };
         const text = presence.claim(username);
-        return text === undefined ? undefined : { text, frame: presence.refusal(text) };
+        return text instanceof Promise ? text.then(refuse) : refuse(text);
       },
+      loginAbandoned: (username) => presence.unclaim(username),
       loggedIn: (session) => {
         this.#admission.loggedIn(session);
-        presence.joined(session.username!);
+        presence.joined(session);
         if (logger.enabled("info")) {
           logger.info(
             `${session.peer} logged in as ${quote(session.username!)} (${room.size} in the room)`,
@@ -542,7 +571,7 @@ export class ChatServer implements AsyncDisposable {
         this.#admission.closed(session);
         room.leave(session);
         if (session.username !== undefined) {
-          presence.left(session.username, reason.cause, this.#shutdown !== undefined);
+          presence.left(session, reason.cause, this.#shutdown !== undefined);
         }
         if (reason.cause === "evicted") this.#evicted++;
         if (reason.cause === "name taken") this.#refusedBy["name taken"]++;

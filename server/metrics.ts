@@ -183,8 +183,8 @@ export interface MetricsEndpoint {
 }
 
 /**
- * Serves `/metrics` and `/healthz` (200 while accepting, 503 otherwise) over HTTP
- * with `Deno.serve`. Requires `--allow-net`.
+ * Serves `/metrics` and `/healthz` (200 while accepting with the backplane
+ * connected, 503 otherwise) over HTTP with `Deno.serve`. Requires `--allow-net`.
  *
  * @param hostname The address to listen on.
  * @param port The port; 0 picks a free one.
@@ -207,9 +207,10 @@ export function serveMetrics(
       });
     }
     if (path === "/healthz") {
-      return source.accepting
+      if (!source.accepting) return new Response("shutting down\n", { status: 503 });
+      return source.stats.backplaneConnected
         ? new Response("ok\n")
-        : new Response("shutting down\n", { status: 503 });
+        : new Response("backplane lost\n", { status: 503 });
     }
     return new Response("not found\n", { status: 404 });
   });

@@ -262,16 +262,26 @@ export class NatsBackplane implements Backplane {
   }
 
   /**
+   * The NATS connection while the backplane runs (for the cluster's presence, which
+   * shares it), `undefined` before {@linkcode start} resolves.
+   */
+  get connection(): NatsConnection | undefined {
+    return this.#closed ? undefined : this.#nc;
+  }
+
+  /**
    * Queues a frame for publishing; it reaches the sink through the stream.
    *
    * @param frame The encoded frame, kept until acknowledged.
+   * @param id The JetStream message id; frames with one id are stored once (within
+   * two minutes, at most the stream's age limit). Without it, a fresh one.
    */
-  publish(frame: Uint8Array): void {
+  publish(frame: Uint8Array, id?: string): void {
     if (this.#closed) {
       this.#log("warn", "NATS backplane closed: a message was not published");
       return;
     }
-    this.#pending.push({ frame, id: `${this.#nodeId}-${++this.#counter}` });
+    this.#pending.push({ frame, id: id ?? `${this.#nodeId}-${++this.#counter}` });
     if (!this.#congested && this.pending >= this.#maxPending) {
       this.#congested = true;
       this.#log("warn", `NATS backplane holds ${this.pending} unpublished messages: congested`);

@@ -3,11 +3,11 @@
  * of unique names. It reads the room (its members and their names) and speaks
  * through it; it never reaches into a session.
  *
- * In a cluster, this is where the backplane would plug in: the roster behind
- * `/who` and the name claims would come from every node (a JetStream key-value
- * bucket with `create` for atomic claims), and notices would carry a message id so
- * that a leave noticed by several nodes is announced once. Here, on one node, the
- * room is the whole truth.
+ * On one node, the room is the whole truth. In a cluster, a {@linkcode ClusterRoster}
+ * (the NATS one is in `nats_presence.ts`) adds the members of the other nodes to
+ * `/who`, makes name claims atomic across nodes, and reports the members of a node
+ * that died; every leave notice carries the message id `leave-<node>-<member id>`,
+ * so a leave noticed by several nodes is announced once.
  *
  * @module
  */
@@ -15,6 +15,39 @@
 import { encodeChatMessage, encodeString } from "../protocol/encode.ts";
 import type { Room } from "./room.ts";
 import type { SessionEnd } from "./session.ts";
+
+/** A member of one node, as the cluster's roster holds it. */
+export interface RosterMember {
+  /** Its id on its node, unique for the node's lifetime. */
+  readonly id: number;
+  /** Its user name. */
+  readonly name: string;
+}
+
+/**
+ * The cluster's side of presence: the other nodes' members and the name claims of
+ * every node. {@linkcode Presence} works without one (a single node).
+ */
+export interface ClusterRoster {
+  /** This node's id in the cluster, part of the message ids of its leave notices. */
+  readonly node: string;
+  /**
+   * Claims a name key for this node, atomically across the cluster.
+   *
+   * @param key The name's {@linkcode nameKey}.
+   * @returns `true` when claimed, `false` when another node holds it.
+   * @throws {Error} When the claim cannot be decided now (the cluster is unreachable).
+   */
+  claim(key: string): Promise<boolean>;
+  /** Releases a claim of this node; never throws. */
+  release(key: string): void;
+  /** This node's members changed: the cluster hears the new list. */
+  update(members: readonly RosterMember[]): void;
+  /** The names of the members of the other live nodes. */
+  others(): Iterable<string>;
+  /** Stops; removes this node's roster entry and claims (bounded in time). */
+  close(): Promise<void>;
+}
 
 /** The user name of the server's voice; no client may log in with it. */
 export const SERVER_NAME = "*";
@@ -114,66 +147,149 @@ export interface PresenceOptions {
 }
 
 /**
- * The operator's part of the room on one node: notices from `*`, `/who`, and the
- * name claims of `--unique-names`.
+ * Accepts a notice into the room's order (through the backplane, in a cluster);
+ * notices with the same `id` reach the room once.
+ */
+export type PublishNotice = (sender: Uint8Array, text: Uint8Array, id?: string) => void;
+
+/** A logged-in member, as presence knows it: by identity, with its name. */
+export interface PresenceMember {
+  /** The user name. */
+  readonly username: string | undefined;
+}
+
+/**
+ * The operator's part of the room: notices from `*`, `/who`, and the name claims
+ * of `--unique-names`; on one node by itself, or across a cluster once
+ * {@linkcode Presence.join} gives it a {@linkcode ClusterRoster}.
  */
 export class Presence {
   readonly #room: Room;
   readonly #options: PresenceOptions;
-  readonly #publish: (sender: Uint8Array, text: Uint8Array) => void;
-  // Name keys claimed by members, when names must be unique.
+  readonly #publish: PublishNotice;
+  // Name keys claimed by members of this node, when names must be unique.
   readonly #claims = new Set<string>();
+  // This node's members and their roster ids.
+  readonly #members = new Map<PresenceMember, RosterMember>();
+  #nextId = 0;
+  // The cluster's roster: being set up (a promise), ready, or none.
+  #cluster: ClusterRoster | Promise<ClusterRoster | undefined> | undefined;
+  #closed = false;
 
   /**
    * @param room The room it speaks to.
    * @param options What it does.
-   * @param publish Accepts a notice into the room's order (through the backplane,
-   * in a cluster).
+   * @param publish Accepts a notice into the room's order.
    */
-  constructor(
-    room: Room,
-    options: PresenceOptions,
-    publish: (sender: Uint8Array, text: Uint8Array) => void,
-  ) {
+  constructor(room: Room, options: PresenceOptions, publish: PublishNotice) {
     this.#room = room;
     this.#options = options;
     this.#publish = publish;
   }
 
   /**
+   * Joins a cluster: claims wait for `roster` and then go through it; `/who`
+   * includes its other nodes' members.
+   *
+   * @param roster The cluster's roster once set up, or `undefined` when that failed
+   * (the server is stopping).
+   */
+  join(roster: Promise<ClusterRoster | undefined>): void {
+    this.#cluster = roster.then((ready) => {
+      this.#cluster = ready;
+      ready?.update([...this.#members.values()]);
+      return ready;
+    });
+  }
+
+  /**
+   * The members of a node that died (or shut down) left: the room hears it, once
+   * however many nodes report it, when announcing.
+   *
+   * @param node The node's id.
+   * @param member The member.
+   */
+  gone(node: string, member: RosterMember): void {
+    if (this.#options.announce) {
+      this.#say(leaveText(member.name, "left"), `leave-${node}-${member.id}`);
+    }
+  }
+
+  /**
    * Claims `name` for a login, when names must be unique.
    *
    * @returns Why the login is refused (the text for the newcomer), or `undefined`
-   * when the name is free (and now claimed).
+   * when the name is free (and now claimed); a promise of either in a cluster.
    */
-  claim(name: string): string | undefined {
+  claim(name: string): string | undefined | Promise<string | undefined> {
     if (!this.#options.uniqueNames) return undefined;
     const key = nameKey(name);
-    if (this.#claims.has(key)) return `the name "${name}" is taken`;
+    if (this.#claims.has(key)) return taken(name);
     this.#claims.add(key);
-    return undefined;
+    const cluster = this.#cluster;
+    if (cluster === undefined) return undefined;
+    return Promise.resolve(cluster).then((ready) => ready?.claim(key) ?? true).then(
+      (claimed) => {
+        if (claimed) return undefined;
+        this.#claims.delete(key);
+        return taken(name);
+      },
+      () => {
+        this.#claims.delete(key);
+        return `names cannot be checked now: try again later`;
+      },
+    );
   }
 
-  /** A member logged in as `name`: the room hears it, when announcing. */
-  joined(name: string): void {
+  /**
+   * Releases a claim granted to a login that went away before it could join.
+   *
+   * @param name The name claimed.
+   */
+  unclaim(name: string): void {
+    if (!this.#options.uniqueNames) return;
+    const key = nameKey(name);
+    if (!this.#claims.delete(key)) return;
+    if (this.#cluster !== undefined && !(this.#cluster instanceof Promise)) {
+      this.#cluster.release(key);
+    }
+  }
+
+  /** A member logged in: the room hears it, when announcing. */
+  joined(member: PresenceMember): void {
+    const name = member.username!;
+    this.#members.set(member, { id: ++this.#nextId, name });
+    this.#rosterChanged();
     if (this.#options.announce) this.#say(`${name} joined`);
   }
 
   /**
-   * A member logged in as `name` left: its claim is released and the room hears
-   * it, when announcing.
+   * A logged-in member left: its claim is released and the room hears it, when
+   * announcing.
    *
-   * @param name The member's name.
+   * @param member The member.
    * @param cause Why its session ended.
    * @param quiet Release the claim but say nothing (the server is shutting down).
    */
-  left(name: string, cause: SessionEnd["cause"], quiet: boolean): void {
-    if (this.#options.uniqueNames) this.#claims.delete(nameKey(name));
-    if (this.#options.announce && !quiet) this.#say(leaveText(name, cause));
+  left(member: PresenceMember, cause: SessionEnd["cause"], quiet: boolean): void {
+    const entry = this.#members.get(member);
+    if (entry === undefined) return;
+    this.#members.delete(member);
+    this.unclaim(entry.name);
+    this.#rosterChanged();
+    if (this.#options.announce && !quiet) {
+      const cluster = this.#cluster;
+      const id = cluster === undefined || cluster instanceof Promise
+        ? undefined
+        : `leave-${cluster.node}-${entry.id}`;
+      this.#say(leaveText(entry.name, cause), id);
+    }
   }
 
   /**
-   * The frame that answers `/who` now: from `*`, for one member only.
+   * The frame that answers `/who` now: from `*`, for one member only. In a
+   * cluster, the names of the other nodes' members come from the roster as this
+   * node last read it (a second old at most, by default).
    *
    * @returns The encoded chat frame.
    */
@@ -182,6 +298,8 @@ export class Presence {
     for (const member of this.#room.members()) {
       if (member.username !== undefined) names.push(member.username);
     }
+    const cluster = this.#cluster;
+    if (cluster !== undefined && !(cluster instanceof Promise)) names.push(...cluster.others());
     return encodeChatMessage({
       timestamp: Math.floor(Date.now() / 1000),
       username: SERVER_NAME,
@@ -203,7 +321,30 @@ export class Presence {
     });
   }
 
-  #say(text: string): void {
-    this.#publish(SERVER_FIELD, encoder.encode(text));
+  /**
+   * Leaves the cluster: its roster entry and claims go (the other nodes announce
+   * the leaves of this node's members). Nothing more goes through the cluster.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const cluster = await this.#cluster;
+    this.#cluster = undefined;
+    await cluster?.close();
   }
+
+  #rosterChanged(): void {
+    const cluster = this.#cluster;
+    if (cluster !== undefined && !(cluster instanceof Promise)) {
+      cluster.update([...this.#members.values()]);
+    }
+  }
+
+  #say(text: string, id?: string): void {
+    this.#publish(SERVER_FIELD, encoder.encode(text), id);
+  }
+}
+
+function taken(name: string): string {
+  return `the name "${name}" is taken`;
 }

@@ -47,9 +47,14 @@ export interface SessionHost {
    * Decides whether a login may proceed.
    *
    * @returns `undefined` to let it in, or why not: the text for the log and the
-   * frame the newcomer receives before it is closed.
+   * frame the newcomer receives before it is closed; or a promise of either (a
+   * claim across a cluster), during which the session reads nothing more.
    */
-  refuseLogin(username: string): { readonly text: string; readonly frame: Uint8Array } | undefined;
+  refuseLogin(
+    username: string,
+  ): LoginRefusal | undefined | Promise<LoginRefusal | undefined>;
+  /** A login let in by {@linkcode refuseLogin} was closed before it could join. */
+  loginAbandoned(username: string): void;
   /** The session logged in (it is in the room already). */
   loggedIn(session: Session): void;
   /** The session received a message (its bytes are valid during the call only). */
@@ -60,6 +65,14 @@ export interface SessionHost {
   ended(session: Session): void;
   /** The bytes the session holds for reads grew (or shrank, when negative). */
   readBuffer(delta: number): void;
+}
+
+/** Why a login is refused: the text for the log and the frame for the newcomer. */
+export interface LoginRefusal {
+  /** The reason, for the log. */
+  readonly text: string;
+  /** The frame the newcomer receives before it is closed. */
+  readonly frame: Uint8Array;
 }
 
 // Idle connections dominate a chat server's memory: each keeps one read pending, and
@@ -139,6 +152,8 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   #rateTimer: ReturnType<typeof setTimeout> | undefined;
   // Messages read past the rate, copied, waiting for their tokens (one read's worth).
   #held: Uint8Array[] | undefined;
+  // Messages read while the login's claim is decided; undefined otherwise.
+  #early: Uint8Array[] | undefined;
   #writeStartedAt = 0;
   #lastWritePartial = false;
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
@@ -229,10 +244,39 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   /** Decoder sink: the client logged in. */
   login(username: string): void {
     const refusal = this.#host.refuseLogin(username);
+    if (refusal instanceof Promise) {
+      // Nothing more is read, and what was read already waits, until it is decided.
+      this.#early = [];
+      (this.#gate ??= new ReadGate()).close("claim");
+      refusal.then((decided) => {
+        const early = this.#early!;
+        this.#early = undefined;
+        if (this.#closed) {
+          if (decided === undefined) this.#host.loginAbandoned(username);
+          return;
+        }
+        if (decided !== undefined) {
+          this.#refuse(decided.text, decided.frame);
+          return;
+        }
+        this.#enter(username);
+        for (const text of early) {
+          this.message(text);
+          if (this.#closed) return;
+        }
+        this.#gate!.open("claim");
+        if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
+      });
+      return;
+    }
     if (refusal !== undefined) {
       this.#refuse(refusal.text, refusal.frame);
       return;
     }
+    this.#enter(username);
+  }
+
+  #enter(username: string): void {
     this.username = username;
     this.#sender = encodeString(username);
     this.#cursor = this.#host.room.join(this);
@@ -242,6 +286,10 @@ export class Session implements ServerDecoderSink, Member, Admitted {
 
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
+    if (this.#early !== undefined) {
+      this.#early.push(text.slice()); // the login's claim is being decided
+      return;
+    }
     if (this.#sender === undefined) return; // a refused login, being closed
     const { rate, burst } = this.#host.rate;
     // The bucket is made with the first message: an idle client costs nothing here.

@@ -355,3 +355,29 @@ Deno.test("NatsBackplane refuses a bad room name or limits", () => {
   assert.throws(() => new NatsBackplane({ servers: ["nats://h:1"], history: -1 }), RangeError);
   assert.throws(() => new NatsBackplane({ servers: ["nats://h:1"], maxPending: 0 }), RangeError);
 });
+
+natsTest(
+  "NatsBackplane stores frames published with one message id once, from any node",
+  async () => {
+    await using server = await NatsServer.start();
+    const a = backplane(server);
+    const b = backplane(server);
+    const seenA = new Recorder();
+    const seenB = new Recorder();
+    await a.start(seenA);
+    await b.start(seenB);
+    try {
+      a.publish(frame("bob left"), "leave-n1-7");
+      b.publish(frame("bob left"), "leave-n1-7");
+      a.publish(frame("after"));
+      b.publish(frame("after"));
+      await seenA.received(3);
+      await seenB.received(3);
+      assert.deepEqual(seenA.texts.filter((text) => text === "bob left"), ["bob left"]);
+      assert.deepEqual(seenB.texts.toSorted(), ["after", "after", "bob left"]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  },
+);

@@ -1,0 +1,393 @@
+/**
+ * Presence across a cluster, over two JetStream key-value buckets on the
+ * backplane's NATS connection:
+ *
+ * - `wirechat_<room>_roster`: one entry per node (key: the node's id), the node's
+ *   members as JSON, put again every `refreshMs`. Every node reads the bucket at
+ *   the same pace: the union of the other entries is what `/who` adds to the local
+ *   members. An entry deleted (a node shut down) or not refreshed for `staleMs`
+ *   (a node died) means its node is gone: its members are reported once to the
+ *   caller, which announces their leaves with a message id of their own, so that
+ *   several nodes noticing store one notice.
+ * - `wirechat_<room>_names` (`--unique-names`): one entry per claimed name (key: the
+ *   hex of the name's UTF-8 `nameKey`, value: the node's id), made with `create`,
+ *   which fails when the key exists: claims are atomic. nats-server 2.9 has no
+ *   per-key TTL, so the bucket's age limit (`maxAgeSeconds`) expires the claims of
+ *   a dead node, and each node refreshes its own every `claimRefreshMs` with a
+ *   compare-and-set `update`. A node that sees another one gone also deletes that
+ *   node's claims at once.
+ *
+ * The server imports this module only for `--nats`. Requires `--allow-net` to the
+ * NATS servers.
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type KV, Kvm } from "@nats-io/kv";
+import { type ClusterRoster, nameKey, type RosterMember } from "./presence.ts";
+import type { LogLevel } from "./options.ts";
+
+/** Options of {@linkcode NatsPresence.open}. */
+export interface NatsPresenceOptions {
+  /** The NATS connection (the backplane's); it stays open on close. */
+  readonly connection: NatsConnection;
+  /**
+   * The chat's name, as for the backplane: letters, digits, `-` and `_`.
+   *
+   * @default {"wirechat"}
+   */
+  readonly room?: string;
+  /**
+   * Whether names are claimed (`--unique-names`); without it, no names bucket is
+   * made.
+   *
+   * @default {false}
+   */
+  readonly uniqueNames?: boolean;
+  /** Receives each member of a node that is gone, once per node. */
+  readonly gone: (node: string, member: RosterMember) => void;
+  /**
+   * How often this node puts its roster entry and reads the others', in
+   * milliseconds.
+   *
+   * @default {1000}
+   */
+  readonly refreshMs?: number;
+  /**
+   * How long another node's entry may go unrefreshed before the node counts as
+   * dead, in milliseconds.
+   *
+   * @default {5000}
+   */
+  readonly staleMs?: number;
+  /**
+   * How often this node refreshes its name claims, in milliseconds.
+   *
+   * @default {5000}
+   */
+  readonly claimRefreshMs?: number;
+  /**
+   * The buckets' age limit in seconds: an entry not refreshed for this long goes.
+   *
+   * @default {15}
+   */
+  readonly maxAgeSeconds?: number;
+  /**
+   * Receives one line per event (a claim lost, a node gone).
+   *
+   * @default {() => {}}
+   */
+  readonly log?: (level: LogLevel, line: string) => void;
+}
+
+// How long a key-value call waits for its answer.
+const CALL_TIMEOUT_MS = 2_000;
+// How long close waits for its deletes.
+const CLOSE_TIMEOUT_MS = 1_000;
+
+interface Peer {
+  revision: number;
+  seenAt: number; // when its revision last changed (local clock)
+  members: RosterMember[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The key of a name key in the names bucket: the hex of its UTF-8 bytes (a valid
+ * key whatever the name holds).
+ *
+ * @example
+ * ```ts
+ * import { claimKey } from "./nats_presence.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(claimKey("alice"), "616c696365");
+ * ```
+ *
+ * @param key A name's `nameKey`.
+ * @returns The bucket key.
+ */
+export function claimKey(key: string): string {
+  let hex = "";
+  for (const byte of encoder.encode(key)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/**
+ * A {@linkcode ClusterRoster} over JetStream key-value buckets.
+ *
+ * @example Two nodes' rosters on one NATS
+ * ```ts ignore
+ * import { connect } from "@nats-io/transport-node";
+ * import { NatsPresence } from "./nats_presence.ts";
+ *
+ * const connection = await connect({ servers: ["nats://127.0.0.1:4222"] });
+ * const roster = await NatsPresence.open({ connection, gone: () => {}, uniqueNames: true });
+ * console.log(await roster.claim("alice"));
+ * roster.update([{ id: 1, name: "alice" }]);
+ * await roster.close();
+ * await connection.close();
+ * ```
+ */
+export class NatsPresence implements ClusterRoster {
+  /** This node's id: the key of its roster entry and the value of its claims. */
+  readonly node: string = crypto.randomUUID().slice(0, 13);
+  readonly #roster: KV;
+  readonly #names: KV | undefined;
+  readonly #options: NatsPresenceOptions;
+  readonly #refreshMs: number;
+  readonly #staleMs: number;
+  readonly #claimRefreshMs: number;
+  readonly #log: (level: LogLevel, line: string) => void;
+  readonly #peers = new Map<string, Peer>();
+  // Claims of this node: bucket key to the revision of our last write.
+  readonly #claims = new Map<string, number>();
+  #members: readonly RosterMember[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #tick: Promise<void> | undefined;
+  #lastReadAt = 0;
+  #lastClaimRefresh = Date.now();
+  #dirty = true;
+  #closed = false;
+
+  private constructor(options: NatsPresenceOptions, roster: KV, names: KV | undefined) {
+    this.#options = options;
+    this.#roster = roster;
+    this.#names = names;
+    this.#refreshMs = options.refreshMs ?? 1_000;
+    this.#staleMs = options.staleMs ?? 5_000;
+    this.#claimRefreshMs = options.claimRefreshMs ?? 5_000;
+    this.#log = options.log ?? (() => {});
+  }
+
+  /**
+   * Opens (or creates) the buckets, reads the other nodes' entries and puts this
+   * node's (empty) one.
+   *
+   * @param options The connection, room, pace and callbacks.
+   * @returns The roster, refreshing itself until {@linkcode NatsPresence.close}.
+   * @throws {Error} When the buckets cannot be opened.
+   */
+  static async open(options: NatsPresenceOptions): Promise<NatsPresence> {
+    const room = options.room ?? "wirechat";
+    const ttl = (options.maxAgeSeconds ?? 15) * 1000;
+    const kvm = new Kvm(options.connection);
+    const roster = await kvm.create(`wirechat_${room}_roster`, { history: 1, ttl });
+    const names = options.uniqueNames === true
+      ? await kvm.create(`wirechat_${room}_names`, { history: 1, ttl })
+      : undefined;
+    const presence = new NatsPresence(options, roster, names);
+    await presence.#refresh();
+    presence.#schedule();
+    return presence;
+  }
+
+  /**
+   * Claims a name key: `create` in the names bucket, which fails if another node
+   * holds it.
+   *
+   * @param key The name's `nameKey`.
+   * @returns `true` when claimed, `false` when taken.
+   * @throws {Error} When NATS does not answer.
+   */
+  async claim(key: string): Promise<boolean> {
+    const names = this.#names;
+    if (names === undefined || this.#closed) return true;
+    const bucketKey = claimKey(key);
+    try {
+      this.#claims.set(bucketKey, await names.create(bucketKey, this.node));
+      return true;
+    } catch (error) {
+      if (isTaken(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Releases a claim of this node (a delete that only applies while the claim is
+   * still ours).
+   *
+   * @param key The name's `nameKey`.
+   */
+  release(key: string): void {
+    const bucketKey = claimKey(key);
+    const revision = this.#claims.get(bucketKey);
+    if (revision === undefined || this.#names === undefined || this.#closed) return;
+    this.#claims.delete(bucketKey);
+    this.#names.delete(bucketKey, { previousSeq: revision }).catch(() => {});
+  }
+
+  /**
+   * This node's members changed: its roster entry is put at once.
+   *
+   * @param members This node's members.
+   */
+  update(members: readonly RosterMember[]): void {
+    this.#members = members;
+    this.#dirty = true;
+    if (this.#closed) return;
+    if (this.#tick === undefined) {
+      clearTimeout(this.#timer);
+      this.#run();
+    }
+  }
+
+  /** The names of the members of the other live nodes, as last read. */
+  *others(): Iterable<string> {
+    for (const peer of this.#peers.values()) {
+      for (const member of peer.members) yield member.name;
+    }
+  }
+
+  /**
+   * Stops refreshing and deletes this node's roster entry and claims (waiting one
+   * second at most); the connection stays open.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#tick;
+    const deletes = [this.#roster.delete(this.node)];
+    for (const [key, revision] of this.#claims) {
+      deletes.push(this.#names!.delete(key, { previousSeq: revision }));
+    }
+    this.#claims.clear();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled(deletes),
+      new Promise((resolve) => timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => this.#run(), this.#dirty ? 0 : this.#refreshMs);
+  }
+
+  #run(): void {
+    this.#tick = this.#refresh().catch((error) => {
+      this.#log("warn", `presence: NATS roster not refreshed: ${oneLine(error)}`);
+    }).finally(() => {
+      this.#tick = undefined;
+      this.#schedule();
+    });
+  }
+
+  // Puts this node's entry, reads the others', and refreshes the claims when due.
+  async #refresh(): Promise<void> {
+    this.#dirty = false;
+    const members = this.#members;
+    await this.#roster.put(this.node, encoder.encode(JSON.stringify(members)), {
+      timeout: CALL_TIMEOUT_MS,
+    });
+    await this.#read();
+    if (Date.now() - this.#lastClaimRefresh >= this.#claimRefreshMs) {
+      this.#lastClaimRefresh = Date.now();
+      await this.#refreshClaims();
+    }
+  }
+
+  async #read(): Promise<void> {
+    const now = Date.now();
+    // After a blind spot of ours (NATS lost), nobody is judged by it.
+    const blind = this.#lastReadAt !== 0 && now - this.#lastReadAt > this.#staleMs;
+    const seen = new Set<string>();
+    for await (const node of await this.#roster.keys()) {
+      if (node === this.node || this.#closed) continue;
+      const entry = await this.#roster.get(node);
+      if (entry === null || entry.operation !== "PUT") continue;
+      seen.add(node);
+      const peer = this.#peers.get(node);
+      if (peer === undefined || peer.revision !== entry.revision) {
+        this.#peers.set(node, {
+          revision: entry.revision,
+          seenAt: now,
+          members: parseMembers(entry.value),
+        });
+      } else if (blind) {
+        peer.seenAt = now;
+      }
+    }
+    this.#lastReadAt = Date.now();
+    for (const [node, peer] of this.#peers) {
+      if (this.#closed) return;
+      if (seen.has(node) && now - peer.seenAt < this.#staleMs) continue;
+      this.#peers.delete(node);
+      await this.#gone(node, peer, seen.has(node));
+    }
+  }
+
+  // A node is gone: its members are reported; a dead one's entry and claims go.
+  async #gone(node: string, peer: Peer, dead: boolean): Promise<void> {
+    this.#log(
+      "info",
+      `presence: node ${node} ${
+        dead ? "stopped refreshing" : "left"
+      } with ${peer.members.length} members`,
+    );
+    for (const member of peer.members) this.#options.gone(node, member);
+    if (!dead) return;
+    await this.#roster.delete(node, { previousSeq: peer.revision }).catch(() => {});
+    const names = this.#names;
+    if (names === undefined) return;
+    for (const member of peer.members) {
+      const key = claimKey(nameKey(member.name));
+      const entry = await names.get(key).catch(() => null);
+      if (entry?.operation === "PUT" && decoder.decode(entry.value) === node) {
+        await names.delete(key, { previousSeq: entry.revision }).catch(() => {});
+      }
+    }
+  }
+
+  // Writes each claim again (compare-and-set on our last revision), so that the
+  // bucket's age limit never takes it while this node lives.
+  async #refreshClaims(): Promise<void> {
+    const names = this.#names;
+    if (names === undefined) return;
+    for (const [key, revision] of this.#claims) {
+      let next: number;
+      try {
+        next = await names.update(key, this.node, revision, CALL_TIMEOUT_MS);
+      } catch (error) {
+        if (!isTaken(error)) throw error;
+        // Expired while NATS was away: claim it again, unless someone else has.
+        try {
+          next = await names.create(key, this.node);
+        } catch (again) {
+          if (!isTaken(again)) throw again;
+          this.#claims.delete(key);
+          this.#log("warn", `presence: a name claim of this node was lost while NATS was away`);
+          continue;
+        }
+      }
+      if (this.#claims.has(key)) this.#claims.set(key, next);
+    }
+  }
+}
+
+function parseMembers(value: Uint8Array): RosterMember[] {
+  try {
+    const parsed: unknown = JSON.parse(decoder.decode(value));
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((member): member is RosterMember =>
+      typeof member?.id === "number" && typeof member?.name === "string"
+    );
+  } catch {
+    return [];
+  }
+}
+
+// A create or compare-and-set refused because the key holds another revision.
+function isTaken(error: unknown): boolean {
+  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").trim() || "unknown error";
+}
