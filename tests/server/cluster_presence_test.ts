@@ -144,8 +144,8 @@ natsTest(
       await whoUntil(alice, "3 here: alice, bob, dave");
       await dying.stop("SIGKILL"); // no goodbye: its roster entry just stops being refreshed
       await alice.waitForText("dave left", 15_000);
-      await bob.waitForText("dave left", 5_000);
-      await whoUntil(alice, "2 here: alice, bob", 5_000);
+      await bob.waitForText("dave left", 15_000);
+      await whoUntil(alice, "2 here: alice, bob", 15_000);
       const daveNow = await join(a, "DAVE"); // the dead node's claim went with it
       await bob.waitForText("DAVE joined");
       await alice.sendString("end");
@@ -209,8 +209,8 @@ natsTest(
       await carol.waitForText("bob joined");
       await b.server.shutdown();
       await bob.waitForEnd();
-      await alice.waitForText("bob left", 5_000);
-      await whoUntil(carol, "2 here: alice, carol", 5_000);
+      await alice.waitForText("bob left", 15_000);
+      await whoUntil(carol, "2 here: alice, carol", 15_000);
       await alice.sendString("end");
       await carol.waitForText("end");
       for (const peer of [alice, carol]) {
