@@ -223,3 +223,30 @@ Deno.test({
     await assertExitAndRestored(terminal, 0);
   },
 });
+
+Deno.test({
+  name: "terminal mode wraps a long message at spaces, its continuation rows indented",
+  ignore,
+  async fn() {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    await using bob = await observer(server.addr.port, "bob");
+    await using terminal = startClient(server.addr.port);
+    await promptIs(terminal, "> ", 2);
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(" ");
+    await bob.send(words);
+    await terminal.waitFor(
+      "the message's last word",
+      (screen) => screen.lines.some((line) => line.endsWith("word29")),
+    );
+    const start = terminal.screen.lines.findIndex((line) => line.includes("[bob] word0 "));
+    const rows = terminal.screen.lines.slice(start, start + 3);
+    assert.match(rows[0]!, /^<\d\d:\d\d> \[bob\] word0 .* word10$/);
+    assert.equal(
+      rows[1],
+      "        word11 word12 word13 word14 word15 word16 word17 word18 word19 word20",
+    );
+    assert.equal(rows[2], "        word21 word22 word23 word24 word25 word26 word27 word28 word29");
+    await terminal.type("\x04");
+    await assertExitAndRestored(terminal, 0);
+  },
+});
