@@ -45,6 +45,8 @@ export interface ClientOptions {
   writeTimeout: number;
   /** How many received messages terminal mode holds while the terminal catches up. */
   maxBacklog: number;
+  /** Whether terminal mode reconnects after losing the connection (not `--no-reconnect`). */
+  reconnect: boolean;
 }
 
 /** What the command line asks for. */
@@ -66,7 +68,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: client.ts [--host localhost] [--port 9000] [--tls] [--ca <file>]
                  [--max-username-size ${DEFAULT_MAX_USERNAME_SIZE}]
                  [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--max-incoming-size ${DEFAULT_MAX_INCOMING_SIZE}]
-                 [--write-timeout ${DEFAULT_WRITE_TIMEOUT}] [--max-backlog ${DEFAULT_MAX_BACKLOG}]
+                 [--write-timeout ${DEFAULT_WRITE_TIMEOUT}] [--max-backlog ${DEFAULT_MAX_BACKLOG}] [--no-reconnect]
                  [--help] [--version] <username>`;
 
 /** What `--help` prints. */
@@ -109,6 +111,8 @@ OPTIONS:
   --max-backlog <messages>     In a terminal, how many received messages wait while the
                                terminal catches up; past it they are skipped, and a line
                                says how many (default: ${DEFAULT_MAX_BACKLOG})
+  --no-reconnect               In a terminal, exit 1 when the connection is lost
+                               instead of reconnecting (0.5 s, doubling to 30 s)
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
@@ -132,6 +136,7 @@ const FLAGS = {
   "max-incoming-size": { type: "string" },
   "write-timeout": { type: "string" },
   "max-backlog": { type: "string" },
+  "no-reconnect": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -213,6 +218,7 @@ export function parseCommand(args: readonly string[]): Command {
     maxIncomingSize,
     writeTimeout,
     maxBacklog,
+    reconnect: values["no-reconnect"] !== true,
   };
   if (tls) options.tls = true;
   if (caFile !== undefined) options.caFile = caFile;
