@@ -106,8 +106,8 @@ OPTIONS:
                                ones are refused here (default: ${DEFAULT_MAX_MESSAGE_SIZE})
   --max-incoming-size <bytes>  The largest user name or text accepted from the server
                                (default: ${DEFAULT_MAX_INCOMING_SIZE})
-  --write-timeout <seconds>    Give up, exit 1, when the server takes no data for this
-                               long; 0 waits for ever (default: ${DEFAULT_WRITE_TIMEOUT})
+  --write-timeout <seconds>    Drop the connection when the server takes no data for
+                               this long; 0 waits for ever (default: ${DEFAULT_WRITE_TIMEOUT})
   --max-backlog <messages>     In a terminal, how many received messages wait while the
                                terminal catches up; past it they are skipped, and a line
                                says how many (default: ${DEFAULT_MAX_BACKLOG})
@@ -124,7 +124,8 @@ ENVIRONMENT:
 EXIT STATUS:
   0 at the end of input or when you quit, 1 on a usage error, when the client
   cannot connect (the server's certificate does not verify, the CA file cannot
-  be read), or when the connection is lost`;
+  be read), or when the connection is lost (in a terminal, where the client
+  reconnects, only with --no-reconnect)`;
 
 const FLAGS = {
   host: { type: "string" },

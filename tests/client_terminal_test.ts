@@ -383,3 +383,24 @@ Deno.test({
     await assertExitAndRestored(terminal, 0);
   },
 });
+
+Deno.test({
+  name: "terminal mode exits 1 when its first login is refused: the name belongs to someone else",
+  ignore,
+  async fn() {
+    await using server = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      logLevel: "error",
+      uniqueNames: true,
+    });
+    await using _other = await observer(server.addr.port, "alice");
+    await using terminal = startClient(server.addr.port);
+    await terminal.waitFor(
+      "the error line",
+      (screen) => screen.history.includes('Login refused: the name "alice" is taken'),
+    );
+    assert.ok(terminal.screen.history.some((line) => / \* the name "alice" is taken$/.test(line)));
+    await assertExitAndRestored(terminal, 1);
+  },
+});
