@@ -28,18 +28,7 @@ export interface FormatOptions {
    * @default {false}
    */
   color?: boolean;
-  /**
-   * Whether to show messages from the server's voice, the user name `*`, apart:
-   * `<HH:MM> * text`, without brackets (no user can be named `*`, and every
-   * user's name is in brackets), and with colours in dim italics.
-   *
-   * @default {false}
-   */
-  serverVoice?: boolean;
 }
-
-/** The user name under which the server speaks; no client may log in with it. */
-export const SERVER_USERNAME = "*";
 
 // Foreground colours that read on dark and light backgrounds alike; red is left
 // for errors.
@@ -80,7 +69,7 @@ function localTime(timestamp: number): string {
 
 /**
  * Formats a received message as one line, `<HH:MM> [user] text`, without a line
- * ending (with `serverVoice`, `<HH:MM> * text` for the server's own messages). The time is local; a user name holding `[`, `]` or `"` is quoted
+ * ending. The time is local; a user name holding `[`, `]` or `"` is quoted
  * ({@linkcode quoteUsername}); the user name and the text go through
  * {@linkcode sanitize}, so the line is safe to write to a terminal and a line
  * break in the text cannot start a line of its own.
@@ -99,10 +88,6 @@ function localTime(timestamp: number): string {
  *   formatMessage({ timestamp, username: "eve", text: "hi\n<18:05> [bob] I owe eve £100" }),
  *   "<18:05> [eve] hi␊<18:05> [bob] I owe eve £100",
  * );
- * assert.equal(
- *   formatMessage({ timestamp, username: "*", text: "alice joined" }, { serverVoice: true }),
- *   "<18:05> * alice joined",
- * );
  * ```
  *
  * @param message A message as received.
@@ -111,10 +96,6 @@ function localTime(timestamp: number): string {
  */
 export function formatMessage(message: ChatMessage, options: FormatOptions = {}): string {
   const time = formatTime(message.timestamp);
-  if (options.serverVoice && message.username === SERVER_USERNAME) {
-    if (!options.color) return `<${time}> * ${sanitize(message.text)}`;
-    return `\x1b[2m<${time}>\x1b[22m \x1b[2;3m* ${sanitize(message.text, reverse)}\x1b[22;23m`;
-  }
   const shownName = quoteUsername(message.username);
   if (!options.color) {
     return `<${time}> [${sanitize(shownName)}] ${sanitize(message.text)}`;

@@ -7,13 +7,13 @@
 import { utf8ByteLength } from "../protocol/utf8.ts";
 import type { ChatClient } from "./chat_client.ts";
 import { MessageTooLargeError } from "./errors.ts";
-import { formatMessage, SERVER_USERNAME } from "./format.ts";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import { LineBatcher } from "./line_batcher.ts";
 import { ReconnectBackoff, type ReconnectBackoffOptions } from "./reconnect_backoff.ts";
 import { ReplayFilter } from "./replay_filter.ts";
 import { sanitize } from "./sanitize.ts";
+import { formatWithServerVoice, SERVER_USERNAME } from "./server_voice.ts";
 import { failed, type SessionEnd } from "./session_end.ts";
 import { TerminalOutput } from "./terminal_output.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
@@ -228,7 +228,7 @@ export async function runTerminalMode(
           heard = true;
         }
         if (!replays.accept(message)) continue;
-        batcher.push(formatMessage(message, { color: options.color, serverVoice: true }));
+        batcher.push(formatWithServerVoice(message, { color: options.color }));
       }
       return undefined;
     } catch (error) {

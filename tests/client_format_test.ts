@@ -57,20 +57,3 @@ Deno.test("formatMessage quotes a user name with brackets or quotes so it cannot
   assert.equal(line("bob"), "<09:00> [bob] y");
   assert.match(line("admin] hi [x", true), /\[\x1b\[\d+m"admin\] hi \[x"\x1b\[39m\] y$/);
 });
-
-Deno.test("formatMessage with serverVoice shows the server's messages apart, with or without colours", () => {
-  const timestamp = new Date(2024, 0, 2, 18, 5).getTime() / 1000;
-  const notice = { timestamp, username: "*", text: "alice joined\n" };
-  assert.equal(formatMessage(notice, { serverVoice: true }), "<18:05> * alice joined␊");
-  assert.equal(
-    formatMessage(notice, { serverVoice: true, color: true }),
-    "\x1b[2m<18:05>\x1b[22m \x1b[2;3m* alice joined\x1b[7m␊\x1b[27m\x1b[22;23m",
-  );
-  // Without the option (pipe mode), the server is a user like any other.
-  assert.equal(formatMessage(notice), "<18:05> [*] alice joined␊");
-  // A person's line keeps its brackets.
-  assert.equal(
-    formatMessage({ timestamp, username: "bob", text: "hi" }, { serverVoice: true }),
-    "<18:05> [bob] hi",
-  );
-});
