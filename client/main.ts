@@ -6,8 +6,8 @@
  */
 
 import { ProtocolError } from "../protocol/errors.ts";
-import { connect } from "./chat_client.ts";
-import { ConnectError, describeNetworkError } from "./errors.ts";
+import { type ChatClient, connect, type ConnectOptions } from "./chat_client.ts";
+import { ConnectError, describeNetworkError, formatAddress } from "./errors.ts";
 import { HELP, parseCommand, USAGE, UsageError, VERSION } from "./options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
@@ -74,9 +74,10 @@ async function run(args: readonly string[]): Promise<number> {
       return 1;
     }
   }
+  const connectOptions = caCerts === undefined ? options : { ...options, caCerts };
   let client;
   try {
-    client = await connect(caCerts === undefined ? options : { ...options, caCerts });
+    client = await connect(connectOptions);
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     warn(error.message);
@@ -86,9 +87,22 @@ async function run(args: readonly string[]): Promise<number> {
     ? await runTerminalMode(client, {
       color: !Deno.noColor,
       maxBacklog: command.options.maxBacklog,
+      address: formatAddress(options.hostname, options.port),
+      ...options.reconnect ? { reconnect: (signal) => reconnect(connectOptions, signal) } : {},
     })
     : await runPipeMode(client, { input: Deno.stdin.readable, print: printLines, warn });
   return report(end);
+}
+
+// Connects again for terminal mode; a client that connects after the session
+// ended is closed at once.
+async function reconnect(options: ConnectOptions, signal: AbortSignal): Promise<ChatClient> {
+  const client = await connect({ ...options, signal });
+  if (signal.aborted) {
+    await client.close();
+    throw signal.reason;
+  }
+  return client;
 }
 
 // The CA file of --ca cannot be used: the message says why, in one line.

@@ -45,6 +45,8 @@ export interface ClientOptions {
   writeTimeout: number;
   /** How many received messages terminal mode holds while the terminal catches up. */
   maxBacklog: number;
+  /** Whether terminal mode reconnects after losing the connection (not `--no-reconnect`). */
+  reconnect: boolean;
 }
 
 /** What the command line asks for. */
@@ -66,7 +68,7 @@ export class UsageError extends Error {
 export const USAGE = `Usage: client.ts [--host localhost] [--port 9000] [--tls] [--ca <file>]
                  [--max-username-size ${DEFAULT_MAX_USERNAME_SIZE}]
                  [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--max-incoming-size ${DEFAULT_MAX_INCOMING_SIZE}]
-                 [--write-timeout ${DEFAULT_WRITE_TIMEOUT}] [--max-backlog ${DEFAULT_MAX_BACKLOG}]
+                 [--write-timeout ${DEFAULT_WRITE_TIMEOUT}] [--max-backlog ${DEFAULT_MAX_BACKLOG}] [--no-reconnect]
                  [--help] [--version] <username>`;
 
 /** What `--help` prints. */
@@ -104,11 +106,13 @@ OPTIONS:
                                ones are refused here (default: ${DEFAULT_MAX_MESSAGE_SIZE})
   --max-incoming-size <bytes>  The largest user name or text accepted from the server
                                (default: ${DEFAULT_MAX_INCOMING_SIZE})
-  --write-timeout <seconds>    Give up, exit 1, when the server takes no data for this
-                               long; 0 waits for ever (default: ${DEFAULT_WRITE_TIMEOUT})
+  --write-timeout <seconds>    Drop the connection when the server takes no data for
+                               this long; 0 waits for ever (default: ${DEFAULT_WRITE_TIMEOUT})
   --max-backlog <messages>     In a terminal, how many received messages wait while the
                                terminal catches up; past it they are skipped, and a line
                                says how many (default: ${DEFAULT_MAX_BACKLOG})
+  --no-reconnect               In a terminal, exit 1 when the connection is lost
+                               instead of reconnecting (0.5 s, doubling to 30 s)
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
@@ -120,7 +124,8 @@ ENVIRONMENT:
 EXIT STATUS:
   0 at the end of input or when you quit, 1 on a usage error, when the client
   cannot connect (the server's certificate does not verify, the CA file cannot
-  be read), or when the connection is lost`;
+  be read), or when the connection is lost (in a terminal, where the client
+  reconnects, only with --no-reconnect)`;
 
 const FLAGS = {
   host: { type: "string" },
@@ -132,6 +137,7 @@ const FLAGS = {
   "max-incoming-size": { type: "string" },
   "write-timeout": { type: "string" },
   "max-backlog": { type: "string" },
+  "no-reconnect": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -213,6 +219,7 @@ export function parseCommand(args: readonly string[]): Command {
     maxIncomingSize,
     writeTimeout,
     maxBacklog,
+    reconnect: values["no-reconnect"] !== true,
   };
   if (tls) options.tls = true;
   if (caFile !== undefined) options.caFile = caFile;

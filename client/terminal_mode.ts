@@ -7,10 +7,13 @@
 import { utf8ByteLength } from "../protocol/utf8.ts";
 import type { ChatClient } from "./chat_client.ts";
 import { MessageTooLargeError } from "./errors.ts";
-import { formatMessage } from "./format.ts";
 import { type Key, KeyDecoder } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import { LineBatcher } from "./line_batcher.ts";
+import { ReconnectBackoff, type ReconnectBackoffOptions } from "./reconnect_backoff.ts";
+import { ReplayFilter } from "./replay_filter.ts";
+import { sanitize } from "./sanitize.ts";
+import { formatWithServerVoice, SERVER_USERNAME } from "./server_voice.ts";
 import { failed, type SessionEnd } from "./session_end.ts";
 import { TerminalOutput } from "./terminal_output.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
@@ -26,6 +29,16 @@ export interface TerminalModeOptions {
    * @default {100000}
    */
   maxBacklog?: number;
+  /** The server's `host:port`, for the line that says where the client is connected. */
+  address: string;
+  /**
+   * Connects and logs in again, after the connection ended without the user
+   * asking; it rejects when it cannot, and gives up when `signal` aborts. When
+   * absent, a lost connection ends the session.
+   */
+  reconnect?: (signal: AbortSignal) => Promise<ChatClient>;
+  /** The delays between attempts to reconnect. */
+  backoff?: ReconnectBackoffOptions;
 }
 
 // Signals that end the session: Ctrl-C, Ctrl-\, a closed terminal, `kill`.
@@ -33,6 +46,19 @@ const QUIT_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT", "SIGHUP", "SI
 const DEFAULT_COLUMNS = 80;
 const QUIT: SessionEnd = { kind: "quit" };
 const DEFAULT_MAX_BACKLOG = 100_000;
+// What the server (`--unique-names`) says before closing a login whose name is in use.
+const NAME_TAKEN = /^the name ".*" is taken$/s;
+// A connection that held this long starts the delays between attempts afresh.
+const HELD = 10_000;
+
+// How one connection ended, when it was not by the user's choice.
+interface Lost {
+  readonly error: Error;
+  // What the server said when it refused the login.
+  readonly refused: string | undefined;
+  // Whether it delivered a message (other than a refusal).
+  readonly heard: boolean;
+}
 
 /**
  * Runs the client in a terminal. Standard input is put in raw mode (Ctrl-C still
@@ -49,12 +75,20 @@ const DEFAULT_MAX_BACKLOG = 100_000;
  * past that they are skipped with one line saying how many, rather than let the
  * server drop a client that has stopped reading.
  *
- * @param client A logged-in client; terminal mode closes it.
- * @param options Colours and the backlog.
+ * The first line says where the client is connected and as whom; messages from
+ * the server's voice (`*`) are shown apart. With `reconnect`, a connection that
+ * ends without the user asking is made again, with growing delays, a note for
+ * each attempt and the typed line kept; a history replay is not shown twice, and
+ * a login refused because the name is still taken (the old session has not gone
+ * yet) is tried again.
+ *
+ * @param first A logged-in client; terminal mode closes it (and those it
+ * reconnects with).
+ * @param options Colours, the backlog, the address and how to reconnect.
  * @returns How the session ended.
  */
 export async function runTerminalMode(
-  client: ChatClient,
+  first: ChatClient,
   options: TerminalModeOptions,
 ): Promise<SessionEnd> {
   const editor = new LineEditor();
@@ -74,6 +108,15 @@ export async function runTerminalMode(
     .then((error) => failed("write output", error));
   const quit = Promise.withResolvers<SessionEnd>();
   let leaving = false;
+  // Aborted when the session ends: stops waiting to reconnect.
+  const stopping = new AbortController();
+  let client = first;
+  let connected = true;
+  const replays = new ReplayFilter();
+  const backoff = new ReconnectBackoff(options.backoff);
+  const note = (line: string) => batcher.note(screen.noteLine(line));
+  const connectedNote = () =>
+    note(`connected to ${sanitize(options.address)} as ${sanitize(client.username)}`);
 
   // What each signal does. A handler that fails (the terminal is gone) ends the
   // session rather than the process.
@@ -97,6 +140,10 @@ export async function runTerminalMode(
   const send = () => {
     const line = editor.text;
     if (line === "") return;
+    if (!connected) {
+      note("not connected: the line is kept; send it again once reconnected");
+      return;
+    }
     const size = utf8ByteLength(line);
     if (size > client.maxMessageSize) {
       batcher.note(screen.noteLine(new MessageTooLargeError(size, client.maxMessageSize).message));
@@ -163,15 +210,69 @@ export async function runTerminalMode(
     return false;
   };
 
-  const receive = async (): Promise<SessionEnd> => {
+  // Receives on one connection until it ends; undefined when the user left.
+  const receiveFrom = async (current: ChatClient, again: boolean): Promise<Lost | undefined> => {
+    let refused: string | undefined;
+    let heard = false;
     try {
-      for await (const message of client) {
-        if (leaving) break;
-        batcher.push(formatMessage(message, { color: options.color }));
+      for await (const message of current) {
+        if (leaving) return undefined;
+        if (
+          !heard && refused === undefined && message.username === SERVER_USERNAME &&
+          NAME_TAKEN.test(message.text)
+        ) {
+          refused = message.text;
+          // On a reconnection, the notes say it.
+          if (again) continue;
+        } else {
+          heard = true;
+        }
+        if (!replays.accept(message)) continue;
+        batcher.push(formatWithServerVoice(message, { color: options.color }));
       }
-      return QUIT;
+      return undefined;
     } catch (error) {
-      return { kind: "disconnected", error: error as Error };
+      return { error: error as Error, refused, heard };
+    }
+  };
+
+  const receive = async (): Promise<SessionEnd> => {
+    let again = false;
+    while (true) {
+      const since = Date.now();
+      const lost = await receiveFrom(client, again);
+      if (lost === undefined || leaving) return QUIT;
+      // The first login refused: the name belongs to someone else.
+      if (options.reconnect === undefined || (!again && lost.refused !== undefined)) {
+        const error = lost.refused === undefined
+          ? lost.error
+          : new Error(`Login refused: ${sanitize(lost.refused)}`);
+        return { kind: "disconnected", error };
+      }
+      connected = false;
+      if (lost.refused === undefined && (lost.heard || Date.now() - since >= HELD)) {
+        backoff.reset();
+      }
+      let why = lost.refused === undefined
+        ? `connection lost: ${describeLoss(lost.error)}`
+        : `login refused: ${sanitize(lost.refused)}`;
+      while (true) {
+        const delay = backoff.next();
+        note(`${why}; reconnecting in ${Number((delay / 1000).toFixed(1))} s`);
+        await sleep(delay, stopping.signal);
+        if (leaving) return QUIT;
+        try {
+          client = await options.reconnect(stopping.signal);
+          break;
+        } catch (error) {
+          if (leaving) return QUIT;
+          why = lowerFirst(sanitize(error instanceof Error ? error.message : String(error)));
+        }
+      }
+      again = true;
+      connected = true;
+      replays.reconnected();
+      connectedNote();
     }
   };
 
@@ -191,9 +292,11 @@ export async function runTerminalMode(
   Deno.stdin.setRaw(true, { cbreak: true });
   for (const [signal, handler] of handlers) addSignalListener(signal, handler);
   try {
+    connectedNote();
     screen.drawPrompt(editor);
     const end = await Promise.race([receive(), type(), quit.promise, outputFailed]);
     leaving = true;
+    stopping.abort();
     // Leaving by choice skips what is still waiting; a lost connection shows
     // everything received first.
     if (end.kind === "quit") batcher.discard();
@@ -207,6 +310,7 @@ export async function runTerminalMode(
   } catch (error) {
     // The terminal itself failed (it was closed under us).
     leaving = true;
+    stopping.abort();
     await client.close();
     return failed("write output", error);
   } finally {
@@ -214,6 +318,29 @@ export async function runTerminalMode(
     restoreTerminal();
     await keyboard.cancel().catch(() => {});
   }
+}
+
+// Why a connection ended, to go after "connection lost: ".
+function describeLoss(error: Error): string {
+  return lowerFirst(sanitize(error.message)).replace(/; giving up$/, "");
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+// Waits `ms` milliseconds, or less when `signal` aborts; it never rejects.
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function restoreTerminal(): void {

@@ -163,7 +163,9 @@ export class TerminalScreen {
 
 /**
  * Wraps a line to the terminal's width by display width, continuation rows
- * indented. Styles (SGR sequences) take no room.
+ * indented. Rows break at spaces: a word that does not fit the rest of a row
+ * starts the next one, and a space where a row ends goes. A word wider than a
+ * row of its own breaks where the row ends. Styles (SGR sequences) take no room.
  *
  * @param line A line, safe to display, perhaps with styles.
  * @param columns The terminal's width.
@@ -173,39 +175,69 @@ export function wrap(line: string, columns: number): string {
   if (columns <= INDENT.length * 2) return line;
   // The common case at once: a plain line of printable ASCII that fits.
   if (line.length <= columns && PRINTABLE_ASCII.test(line)) return line;
+  const cells = layoutCells(line);
   let wrapped = "";
   let column = 0;
-  let at = 0;
-  const place = (text: string) => {
+  let afterSpace = true;
+  const newRow = () => {
+    wrapped += `\r\n${INDENT}`;
+    column = INDENT.length;
+  };
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    if (cell.style) {
+      wrapped += cell.shown;
+      continue;
+    }
+    const space = cell.shown === " ";
+    // A word that fits a row of its own but not the rest of this one starts the next.
+    if (!space && afterSpace && column > INDENT.length) {
+      const width = wordWidth(cells, i);
+      if (column + width > columns && width <= columns - INDENT.length) newRow();
+    }
+    afterSpace = space;
+    if (column + cell.width > columns) {
+      newRow();
+      // A space where the row breaks goes: no row starts with one.
+      if (space) continue;
+    }
+    wrapped += cell.shown;
+    column += cell.width;
+  }
+  return wrapped;
+}
+
+interface LayoutCell extends Cell {
+  // An SGR sequence: it takes no room.
+  readonly style: boolean;
+}
+
+// A line as the graphemes and styles it is drawn from.
+function layoutCells(line: string): LayoutCell[] {
+  const cells: LayoutCell[] = [];
+  const text = (part: string) => {
     // The common case at once: printable ASCII is one column a character.
-    if (PRINTABLE_ASCII.test(text)) {
-      for (let at = 0; at < text.length;) {
-        if (column >= columns) {
-          wrapped += `\r\n${INDENT}`;
-          column = INDENT.length;
-        }
-        const piece = text.slice(at, at + columns - column);
-        wrapped += piece;
-        column += piece.length;
-        at += piece.length;
-      }
+    if (PRINTABLE_ASCII.test(part)) {
+      for (const character of part) cells.push({ shown: character, width: 1, style: false });
       return;
     }
-    for (const grapheme of graphemes(text)) {
-      const width = textWidth(grapheme);
-      if (column + width > columns) {
-        wrapped += `\r\n${INDENT}`;
-        column = INDENT.length;
-      }
-      wrapped += grapheme;
-      column += width;
+    for (const grapheme of graphemes(part)) {
+      cells.push({ shown: grapheme, width: textWidth(grapheme), style: false });
     }
   };
+  let at = 0;
   for (const style of line.matchAll(STYLE)) {
-    place(line.slice(at, style.index));
-    wrapped += style[0];
+    text(line.slice(at, style.index));
+    cells.push({ shown: style[0], width: 0, style: true });
     at = style.index + style[0].length;
   }
-  place(line.slice(at));
-  return wrapped;
+  text(line.slice(at));
+  return cells;
+}
+
+// The width of the word that starts at cells[from], up to the next space.
+function wordWidth(cells: readonly LayoutCell[], from: number): number {
+  let width = 0;
+  for (let i = from; i < cells.length && cells[i]!.shown !== " "; i++) width += cells[i]!.width;
+  return width;
 }

@@ -23,6 +23,7 @@ Deno.test("parseCommand takes the defaults of the original", () => {
       maxIncomingSize: 16 * 1024 * 1024,
       writeTimeout: 30_000,
       maxBacklog: 100_000,
+      reconnect: true,
     },
   });
 });
@@ -40,6 +41,7 @@ Deno.test("parseCommand reads every flag, with separate or inline values", () =>
     "--write-timeout=2",
     "--max-backlog",
     "50",
+    "--no-reconnect",
     "alice",
   ]);
   assert.deepEqual(command, {
@@ -53,6 +55,7 @@ Deno.test("parseCommand reads every flag, with separate or inline values", () =>
       maxIncomingSize: 1000,
       writeTimeout: 2000,
       maxBacklog: 50,
+      reconnect: false,
     },
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { LineEditor } from "../client/line_editor.ts";
-import { TerminalScreen } from "../client/terminal_screen.ts";
+import { TerminalScreen, wrap } from "../client/terminal_screen.ts";
 import { formatMessage } from "../client/format.ts";
 import { VirtualTerminal } from "./support/virtual_terminal.ts";
 
@@ -123,6 +123,36 @@ Deno.test("TerminalScreen wraps a long message with indented continuation rows",
     "        ijabcdefghij",
     "> typing",
   ]);
+});
+
+Deno.test("TerminalScreen wraps at spaces, not in the middle of a word", () => {
+  const { terminal, screen, editor } = setUp(24);
+  screen.printAbove(["<12:00> [bob] the quick brown fox jumps over the lazy dog"], editor);
+  assert.deepEqual(terminal.lines.slice(0, 4), [
+    "<12:00> [bob] the quick",
+    "        brown fox jumps",
+    "        over the lazy",
+    "        dog",
+  ]);
+});
+
+Deno.test("wrap drops the space where a full row breaks and keeps styles in place", () => {
+  // The row is full exactly before a space: the next row starts with the word; a
+  // space left at the end of a row is blank.
+  assert.equal(wrap("<12:00> [bob] abcdefghij klm", 24), "<12:00> [bob] abcdefghij\r\n        klm");
+  assert.equal(
+    wrap("\x1b[2m<12:00>\x1b[22m [bob] \x1b[3mone two three four\x1b[23m", 24),
+    "\x1b[2m<12:00>\x1b[22m [bob] \x1b[3mone two \r\n        three four\x1b[23m",
+  );
+  // Two-column characters count twice in the words they belong to.
+  assert.equal(wrap("<12:00> [li] ab 中文字中文", 24), "<12:00> [li] ab \r\n        中文字中文");
+});
+
+Deno.test("wrap breaks a word wider than a row where the row ends", () => {
+  assert.equal(
+    wrap("<12:00> [bob] hi " + "x".repeat(30), 24),
+    "<12:00> [bob] hi xxxxxxx\r\n        " + "x".repeat(16) + "\r\n        " + "x".repeat(7),
+  );
 });
 
 Deno.test("TerminalScreen: a long message cannot start a row with a forged line", () => {

@@ -4,6 +4,7 @@ import { serve } from "../server.ts";
 import { encodeChatMessage } from "../mod.ts";
 import { concat } from "./support/chunks.ts";
 import { FakeServer } from "./support/fake_server.ts";
+import { TcpProxy } from "./support/tcp_proxy.ts";
 import { CLIENT } from "./support/client_process.ts";
 import { PseudoTerminal, PTY_UNAVAILABLE, shellQuote } from "./support/pseudo_terminal.ts";
 import type { VirtualTerminal } from "./support/virtual_terminal.ts";
@@ -145,11 +146,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "terminal mode says the server closed the connection, exits 1 and restores the terminal",
+  name: "terminal mode with --no-reconnect says the server closed the connection and exits 1",
   ignore,
   async fn() {
     const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
-    await using terminal = startClient(server.addr.port);
+    await using terminal = startClient(server.addr.port, ["--no-reconnect"]);
     await promptIs(terminal, "> ", 2);
     await terminal.type("half");
     await promptIs(terminal, "> half", 6);
@@ -221,5 +222,185 @@ Deno.test({
     );
     await terminal.type("\x04");
     await assertExitAndRestored(terminal, 0);
+  },
+});
+
+Deno.test({
+  name: "terminal mode wraps a long message at spaces, its continuation rows indented",
+  ignore,
+  async fn() {
+    await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    await using bob = await observer(server.addr.port, "bob");
+    await using terminal = startClient(server.addr.port);
+    await promptIs(terminal, "> ", 2);
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(" ");
+    await bob.send(words);
+    await terminal.waitFor(
+      "the message's last word",
+      (screen) => screen.lines.some((line) => line.endsWith("word29")),
+    );
+    const start = terminal.screen.lines.findIndex((line) => line.includes("[bob] word0 "));
+    const rows = terminal.screen.lines.slice(start, start + 3);
+    assert.match(rows[0]!, /^<\d\d:\d\d> \[bob\] word0 .* word10$/);
+    assert.equal(
+      rows[1],
+      "        word11 word12 word13 word14 word15 word16 word17 word18 word19 word20",
+    );
+    assert.equal(rows[2], "        word21 word22 word23 word24 word25 word26 word27 word28 word29");
+    await terminal.type("\x04");
+    await assertExitAndRestored(terminal, 0);
+  },
+});
+
+/** Waits until `count` lines of the terminal's history satisfy `test`. */
+function linesShown(
+  terminal: PseudoTerminal,
+  what: string,
+  test: (line: string) => boolean,
+  count = 1,
+): Promise<void> {
+  return terminal.waitFor(what, (screen) => screen.history.filter(test).length >= count);
+}
+
+Deno.test({
+  name: "terminal mode says where it is connected and shows the server's voice apart",
+  ignore,
+  async fn() {
+    await using server = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      logLevel: "error",
+      presence: true,
+    });
+    const { port } = server.addr;
+    for (const color of [false, true]) {
+      await using terminal = startClient(port, [], { color });
+      await promptIs(terminal, "> ", 2);
+      await linesShown(terminal, "the first line", (line) => line.startsWith("-- connected"));
+      assert.equal(terminal.screen.history[0], `-- connected to 127.0.0.1:${port} as alice`);
+      await using bob = await observer(port, "bob");
+      await linesShown(terminal, "bob's join", (line) => /^<\d\d:\d\d> \* bob joined$/.test(line));
+      await bob.send("hi");
+      await linesShown(terminal, "bob's message", (line) => /^<\d\d:\d\d> \[bob\] hi$/.test(line));
+      // With colours, the server speaks in dim italics.
+      assert.equal(terminal.output.includes("\x1b[2;3m* bob joined\x1b[22;23m"), color);
+      await terminal.type("\x04");
+      await assertExitAndRestored(terminal, 0);
+    }
+  },
+});
+
+Deno.test({
+  name: "terminal mode reconnects when the server restarts on its port, the half line kept",
+  ignore,
+  async fn() {
+    let server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
+    const { port } = server.addr;
+    const connectedLine = `-- connected to 127.0.0.1:${port} as alice`;
+    try {
+      await using terminal = startClient(port);
+      await promptIs(terminal, "> ", 2);
+      await terminal.type("half");
+      await promptIs(terminal, "> half", 6);
+
+      await server.shutdown();
+      await linesShown(
+        terminal,
+        "the note of the lost connection",
+        (line) =>
+          /^-- connection lost: connection closed by the server; reconnecting in [\d.]+ s$/
+            .test(line),
+      );
+      await promptIs(terminal, "> half", 6);
+      // Enter while the connection is down keeps the line.
+      await terminal.type("\r");
+      await linesShown(terminal, "the note", (line) => line.startsWith("-- not connected"));
+      await promptIs(terminal, "> half", 6);
+
+      server = serve({ hostname: "127.0.0.1", port, logLevel: "error" });
+      await linesShown(terminal, "the second login", (line) => line === connectedLine, 2);
+      await using bob = await observer(port, "bob");
+      await promptIs(terminal, "> half", 6);
+      await terminal.type(" line\r");
+      assert.equal((await next(bob)).text, "half line");
+      await terminal.type("\x04");
+      await assertExitAndRestored(terminal, 0);
+    } finally {
+      await server.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "terminal mode after a reconnection: the name still taken is retried, history not doubled",
+  ignore,
+  async fn() {
+    await using server = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      logLevel: "error",
+      history: 50,
+      uniqueNames: true,
+    });
+    await using proxy = new TcpProxy(server.addr.port);
+    await using bob = await observer(server.addr.port, "bob");
+    await using terminal = startClient(proxy.port);
+    await promptIs(terminal, "> ", 2);
+    await bob.send("one");
+    await bob.send("two");
+    await linesShown(terminal, "two", (line) => line.endsWith("[bob] two"));
+    await terminal.type("half");
+    await promptIs(terminal, "> half", 6);
+
+    // The client's connection is gone, but the server still has alice in the room.
+    proxy.cut();
+    await linesShown(
+      terminal,
+      "the refused login",
+      (line) =>
+        /^-- login refused: the name "alice" is taken; reconnecting in [\d.]+ s$/.test(line),
+    );
+    await bob.send("three"); // missed while away: history brings it
+    assert.equal((await next(bob)).text, "one");
+    assert.equal((await next(bob)).text, "two");
+    assert.equal((await next(bob)).text, "three");
+    proxy.release();
+
+    await linesShown(terminal, "three", (line) => line.endsWith("[bob] three"));
+    await promptIs(terminal, "> half", 6);
+    const shown = terminal.screen.history.filter((line) => / \[bob\] /.test(line));
+    assert.deepEqual(shown.map((line) => line.slice(8)), [
+      "[bob] watching",
+      "[bob] one",
+      "[bob] two",
+      "[bob] three",
+    ]);
+    assert.ok(!terminal.screen.history.some((line) => line.includes("* the name")));
+
+    await terminal.type(" line\r");
+    await linesShown(terminal, "alice's message", (line) => line.endsWith("[alice] half line"));
+    await terminal.type("\x04");
+    await assertExitAndRestored(terminal, 0);
+  },
+});
+
+Deno.test({
+  name: "terminal mode exits 1 when its first login is refused: the name belongs to someone else",
+  ignore,
+  async fn() {
+    await using server = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      logLevel: "error",
+      uniqueNames: true,
+    });
+    await using _other = await observer(server.addr.port, "alice");
+    await using terminal = startClient(server.addr.port);
+    await terminal.waitFor(
+      "the error line",
+      (screen) => screen.history.includes('Login refused: the name "alice" is taken'),
+    );
+    assert.ok(terminal.screen.history.some((line) => / \* the name "alice" is taken$/.test(line)));
+    await assertExitAndRestored(terminal, 1);
   },
 });

@@ -226,6 +226,7 @@ Deno.test("parseCommand: --tls and --ca connect with TLS, on port 9443 unless --
     maxIncomingSize: 16 * 1024 * 1024,
     writeTimeout: 30_000,
     maxBacklog: 100_000,
+    reconnect: true,
   };
   assert.deepEqual(parseCommand(["bob"]), { kind: "chat", options: { ...base, port: 9000 } });
   assert.deepEqual(parseCommand(["--tls", "bob"]), {
