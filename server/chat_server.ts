@@ -9,7 +9,7 @@ import { addressKey, Admission } from "./admission.ts";
 import { type Door, formatHostPort, openTcpDoor } from "./door.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { stderrLogSink } from "./log_sink.ts";
-import { Logger, quote } from "./logger.ts";
+import { counted, Logger, quote } from "./logger.ts";
 import { type MetricsEndpoint, serveMetrics, statsLine } from "./metrics.ts";
 import {
   type NatsOptions,
@@ -396,8 +396,8 @@ export class ChatServer implements AsyncDisposable {
     await this.#metrics?.close(); // /healthz said 503 until now
     const { connections, messages, deliveries } = this.stats;
     this.#logger.info(
-      `shut down: closed ${open} connections; ${connections} served, ` +
-        `${messages} messages relayed, ${deliveries} deliveries`,
+      `shut down: closed ${counted(open, "connection")}; ${connections} served, ` +
+        `${counted(messages, "message")} relayed, ${counted(deliveries, "delivery")}`,
     );
     this.#logger.close();
   }

@@ -389,8 +389,11 @@ export async function main(args: string[]): Promise<number> {
   const logger = new Logger(options.logLevel ?? "info", stderrLogSink().write);
   let stopping: Promise<void> | undefined;
   const stop = (signal: Deno.Signal) => {
+    // Ctrl-C under `deno task start` arrives twice: the terminal signals the whole
+    // process group, and deno task forwards it to its child too. One line.
+    if (stopping !== undefined) return;
     logger.info(`received ${signal}, shutting down`);
-    stopping ??= server.shutdown();
+    stopping = server.shutdown();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {

@@ -101,7 +101,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert.equal(status.code, 0);
     assert.equal(await alice.waitForEnd(), "closed");
     await server.stderr.waitFor(new RegExp(`received ${signal}, shutting down`));
-    await server.stderr.waitFor(/shut down: closed 1 connections; 1 served, 1 messages relayed/);
+    // One connection, one message: singular nouns.
+    await server.stderr.waitFor(/shut down: closed 1 connection; 1 served, 1 message relayed, /);
     await alice.close();
   });
 }
@@ -164,4 +165,21 @@ Deno.test("deno task start and deno task client take flags with or without -- be
       assert.equal(stdout, `${name} ${version}\n`);
     }
   }
+});
+
+Deno.test("server logs SIGINT once when a second one comes while it shuts down", async () => {
+  await using server = await ServerProcess.start();
+  // bob never reads: the shutdown waits (up to its grace) for his queue to drain,
+  // long enough for an impatient second Ctrl-C.
+  const bob = await ChatPeer.login(server.port, "bob");
+  const alice = await ChatPeer.login(server.port, "alice");
+  await server.stderr.waitFor(/logged in as "alice"/);
+  for (let i = 0; i < 200; i++) await alice.sendString("x".repeat(2900));
+  server.child.kill("SIGINT");
+  await server.stderr.waitFor(/received SIGINT/);
+  server.child.kill("SIGINT");
+  assert.equal((await server.status()).code, 0);
+  assert.equal(server.stderr.matching(/received SIGINT/).length, 1, server.stderr.lines.join("\n"));
+  await alice.close();
+  await bob.close();
 });
