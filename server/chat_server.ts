@@ -23,7 +23,7 @@ import { isWho, Presence } from "./presence.ts";
 import { Room } from "./room.ts";
 import { TlsDoor } from "./tls_door.ts";
 import { createWebGateway } from "./web_gateway.ts";
-import { Session, type SessionEnd, type SessionHost } from "./session.ts";
+import { type DisconnectReason, Session, type SessionHost } from "./session.ts";
 
 /**
  * Counters of a running server, from {@linkcode ChatServer.stats}.
@@ -540,7 +540,7 @@ export class ChatServer implements AsyncDisposable {
           );
         }
       },
-      closed: (session, reason: SessionEnd) => {
+      closed: (session, reason: DisconnectReason) => {
         this.#sessions.delete(session);
         this.#admission.closed(session);
         room.leave(session);

@@ -17,21 +17,31 @@ import { closeForProtocolError } from "./websocket_link.ts";
 import { ReadGate } from "./read_gate.ts";
 import type { Member, Room } from "./room.ts";
 
-/** Why a session ended, and how loudly to log it. */
-export interface SessionEnd {
+/**
+ * Why the server ended a connection, and how loudly to log it. (The client's
+ * `SessionEnd`, in client/session_end.ts, is how a client command's session
+ * ended: another thing, hence another name.)
+ */
+export interface DisconnectReason {
   /** What happened, for the log: "left", "login timeout", ... */
   readonly text: string;
   /** `warn` for a peer's misbehaviour, `info` for ordinary departures. */
   readonly level: "info" | "warn" | "debug";
   /** What ended it, for those who count or announce departures. */
-  readonly cause?:
-    | "left"
-    | "evicted"
-    | "login timeout"
-    | "slow consumer"
-    | "protocol error"
-    | "name taken";
+  readonly cause?: DisconnectCause;
 }
+
+/** What ended a connection, for those who count or announce departures. */
+export type DisconnectCause =
+  | "left"
+  | "evicted"
+  | "login timeout"
+  | "slow consumer"
+  | "protocol error"
+  | "name taken";
+
+/** @deprecated Use {@linkcode DisconnectReason}: the old name, kept for the modules that import it. */
+export type SessionEnd = DisconnectReason;
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -55,7 +65,7 @@ export interface SessionHost {
   /** The session received a message (its bytes are valid during the call only). */
   received(session: Session, sender: Uint8Array, text: Uint8Array): void;
   /** The session closed its connection. */
-  closed(session: Session, reason: SessionEnd): void;
+  closed(session: Session, reason: DisconnectReason): void;
   /** The session is closed and nothing of it runs any more: no read, no write. */
   ended(session: Session): void;
   /** The bytes the session holds for reads grew (or shrank, when negative). */
@@ -86,7 +96,7 @@ const HTTP_START = /^(GET |HEAD|POST|PUT |DELE|CONN|OPTI|TRAC|PATC|PRI )/;
 const NO_BYTES = new Uint8Array(0);
 
 /** The end of a connection that spoke HTTP to the chat port. */
-export const LOOKS_LIKE_HTTP: SessionEnd = {
+export const LOOKS_LIKE_HTTP: DisconnectReason = {
   text: "looks like HTTP (a browser or curl pointed at the chat port; " +
     "the web page is served by --web)",
   level: "info",
@@ -103,7 +113,7 @@ export function looksLikeHttp(head: Uint8Array): boolean {
   return head.length >= 4 && HTTP_START.test(String.fromCharCode(...head.subarray(0, 4)));
 }
 
-function describe(error: unknown): SessionEnd {
+function describe(error: unknown): DisconnectReason {
   const tls = describeTlsError(error);
   if (tls !== undefined) return { text: tls, level: "info", cause: "protocol error" };
   if (error instanceof ProtocolError) {
@@ -371,7 +381,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
    *
    * @param reason Why, for the log.
    */
-  close(reason: SessionEnd): void {
+  close(reason: DisconnectReason): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#rateTimer);
