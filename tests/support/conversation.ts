@@ -131,7 +131,7 @@ export async function assertConversation(server: Command, client: Command): Prom
 
   assert.equal((await running.stop("SIGINT")).code, 0);
   assert.equal(
-    running.stderr.matching(/shut down: closed 0 connections; 2 served, 1 messages relayed/)
+    running.stderr.matching(/shut down: closed 0 connections; 2 served, 1 message relayed/)
       .length,
     1,
     running.stderr.lines.join("\n"),
