@@ -25,6 +25,13 @@
  * deno install -g -N -n wirechat-client jsr:@wirechat/wirechat/client
  * ```
  *
+ * Names say which side: a codec class is named for the side that **uses** it (a
+ * client encodes with `ClientEncoderStream` and decodes with `ClientDecoder` /
+ * `ClientDecoderStream`; a server decodes with `ServerDecoder` /
+ * `ServerDecoderStream`), and a frame type for the side that **sends** it
+ * (`ClientFrame`: a client's login or message, which a server decodes;
+ * `ChatMessage`: what a server relays, which a client decodes).
+ *
  * @example Round trip of what a server sends
  * ```ts
  * import { ClientDecoderStream, encodeChatMessage } from "@wirechat/wirechat";

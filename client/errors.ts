@@ -172,7 +172,7 @@ const NETWORK_ERRORS: Record<string, string> = {
   NetworkUnreachable: "network unreachable",
   NotConnected: "not connected",
   PermissionDenied: "permission denied",
-  NotCapable: "permission denied",
+  NotCapable: "no network permission (run with --allow-net)",
   TimedOut: "timed out",
 };
 

@@ -8,7 +8,8 @@
 import { ProtocolError } from "../protocol/errors.ts";
 import { type ChatClient, connect, type ConnectOptions } from "./chat_client.ts";
 import { ConnectError, describeNetworkError, formatAddress } from "./errors.ts";
-import { HELP, parseCommand, USAGE, UsageError, VERSION } from "./options.ts";
+import { versionLine } from "../cli/flags.ts";
+import { EXIT_NOT_SENT, HELP, NAME, parseCommand, USAGE, UsageError } from "./cli_options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
 import { runTerminalMode } from "./terminal_mode.ts";
@@ -23,7 +24,8 @@ const encoder = new TextEncoder();
  * Requires `--allow-net`, and `--allow-read` for the file of `--ca`.
  *
  * @param args The arguments, without the program's name.
- * @returns The exit status: 0 when the input ended or the user quit, 1 otherwise.
+ * @returns The exit status: 0 when the input ended or the user quit, 3 when a line
+ * of input was not sent (pipe mode), 1 otherwise.
  */
 export async function main(args: readonly string[]): Promise<number> {
   // An error nobody caught must not end the process with a stack trace either.
@@ -51,7 +53,7 @@ async function run(args: readonly string[]): Promise<number> {
     command = parseCommand(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    warn(`${error.message}\n${USAGE}`);
+    warn(`${NAME}: ${error.message}\n${USAGE}`);
     return 1;
   }
   if (command.kind === "help") {
@@ -59,7 +61,7 @@ async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
   if (command.kind === "version") {
-    print(`wirechat client ${VERSION}`);
+    print(versionLine(NAME));
     return 0;
   }
 
@@ -80,7 +82,7 @@ async function run(args: readonly string[]): Promise<number> {
     client = await connect(connectOptions);
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
-    warn(error.message);
+    warn(describeConnectError(error));
     return 1;
   }
   const end = Deno.stdin.isTerminal() && Deno.stdout.isTerminal()
@@ -90,7 +92,12 @@ async function run(args: readonly string[]): Promise<number> {
       address: formatAddress(options.hostname, options.port),
       ...options.reconnect ? { reconnect: (signal) => reconnect(connectOptions, signal) } : {},
     })
-    : await runPipeMode(client, { input: Deno.stdin.readable, print: printLines, warn });
+    : await runPipeMode(client, {
+      input: Deno.stdin.readable,
+      print: printLines,
+      warn,
+      ...(command.options.wait === undefined ? {} : { wait: command.options.wait }),
+    });
   return report(end);
 }
 
@@ -103,6 +110,15 @@ async function reconnect(options: ConnectOptions, signal: AbortSignal): Promise<
     throw signal.reason;
   }
   return client;
+}
+
+// Without --allow-net, Deno's "NotCapable" would read like a firewall: say which
+// permission is missing and the ways to grant it.
+function describeConnectError(error: ConnectError): string {
+  if (!(error.cause instanceof Deno.errors.NotCapable)) return error.message;
+  return `Cannot connect to ${formatAddress(error.hostname, error.port)}: ` +
+    "no network permission: add --allow-net (deno run --allow-net client.ts <username>, " +
+    "or deno task client <username>)";
 }
 
 // The CA file of --ca cannot be used: the message says why, in one line.
@@ -134,7 +150,7 @@ async function readCaFile(path: string): Promise<string> {
 function report(end: SessionEnd): number {
   switch (end.kind) {
     case "quit":
-      return 0;
+      return end.notSent ? EXIT_NOT_SENT : 0;
     case "disconnected":
       warn(describeDisconnection(end.error));
       return 1;

@@ -5,7 +5,6 @@
  */
 
 import type { ChatClient } from "./chat_client.ts";
-import { MessageTooLargeError } from "./errors.ts";
 import { formatMessage } from "./format.ts";
 import { LineBatcher } from "./line_batcher.ts";
 import { type InputLine, LineSplitter } from "./line_splitter.ts";
@@ -35,16 +34,24 @@ export interface PipeModeOptions {
    * @default {2000}
    */
   echoTimeout?: number;
+  /**
+   * When set, how long to keep reading after the end of input, in milliseconds,
+   * whether or not the messages sent are echoed: replies to them (a bot's answer)
+   * arrive meanwhile. It replaces `echoTimeout`.
+   */
+  wait?: number;
 }
 
 /**
  * Runs the client with pipes: every line of input (without its `\n` or `\r\n`)
  * is sent as one message, an empty line as an empty message, and a line over the
- * limit is refused with a warning. Every received message is printed as
+ * limit is refused with a warning that names its number (`line 3: message of
+ * 3012 bytes exceeds the limit of 3000; not sent`) and counted in the session's
+ * end, `notSent`. Every received message is printed as
  * `<HH:MM> [user] text` as soon as it arrives: the messages received in one turn
  * of the event loop are printed in one go, and none is ever skipped. At the end of input, every line
  * read is sent, the client waits (a bounded moment) for the server to echo them,
- * then closes the connection gracefully.
+ * or for `wait` milliseconds, then closes the connection gracefully.
  *
  * @param client A logged-in client; pipe mode closes it.
  * @param options The input and the output.
@@ -54,7 +61,7 @@ export async function runPipeMode(
   client: ChatClient,
   options: PipeModeOptions,
 ): Promise<SessionEnd> {
-  const { input, print, warn, echoTimeout = 2000 } = options;
+  const { input, print, warn, echoTimeout = 2000, wait } = options;
   const echoes = new EchoTracker(client.username);
   const reader = input.getReader();
   const batcher = new LineBatcher({ draw: print });
@@ -90,11 +97,17 @@ export async function runPipeMode(
   })();
 
   const splitter = new LineSplitter(client.maxMessageSize);
+  let lineNumber = 0;
+  let notSent = 0;
   const sendLines = async (lines: Iterable<InputLine>) => {
     const sending = [];
     for (const { text, size } of lines) {
+      lineNumber++;
       if (text === undefined) {
-        warn(new MessageTooLargeError(size, client.maxMessageSize).message);
+        notSent++;
+        warn(
+          `line ${lineNumber}: message of ${size} bytes exceeds the limit of ${client.maxMessageSize}; not sent`,
+        );
         continue;
       }
       echoes.sent(text);
@@ -121,7 +134,8 @@ export async function runPipeMode(
     if (!inputCancelled && failure === undefined) {
       inputComplete = true;
       await sendLines(splitter.end());
-      await echoes.allEchoed(echoTimeout);
+      if (wait === undefined) await echoes.allEchoed(echoTimeout);
+      else await untilEndOr(receiving, wait);
     }
   } catch (error) {
     // Sending failed, so the connection is broken even if the server has not
@@ -134,10 +148,18 @@ export async function runPipeMode(
     return end.kind === "quit" ? failure : end;
   }
   await client.close();
-  const end = await receiving;
+  let end = await receiving;
   // The server may close the connection once it has echoed everything: the
   // session did its work.
-  return end.kind === "disconnected" && inputComplete && echoes.done ? { kind: "quit" } : end;
+  if (end.kind === "disconnected" && inputComplete && echoes.done) end = { kind: "quit" };
+  return end.kind === "quit" && notSent > 0 ? { kind: "quit", notSent } : end;
+}
+
+// Waits `ms` milliseconds, or less if the session ends first.
+async function untilEndOr(session: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([session, new Promise((resolve) => timer = setTimeout(resolve, ms))]);
+  clearTimeout(timer);
 }
 
 /**

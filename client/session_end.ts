@@ -9,14 +9,15 @@ import { describeNetworkError } from "./errors.ts";
 /**
  * How a session ended:
  *
- * - `quit`: the input ended or the user quit (exit status 0);
+ * - `quit`: the input ended or the user quit (exit status 0); `notSent` counts
+ *   the lines of input that were refused and not sent (exit status 3);
  * - `disconnected`: the connection ended first: the server closed it, broke the
  *   protocol, or the network failed (exit status 1);
  * - `failed`: the client could not read its input or write its output (exit
  *   status 1); the error's message says so, in one line.
  */
 export type SessionEnd =
-  | { readonly kind: "quit" }
+  | { readonly kind: "quit"; readonly notSent?: number }
   | { readonly kind: "disconnected"; readonly error: Error }
   | { readonly kind: "failed"; readonly error: Error };
 

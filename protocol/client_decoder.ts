@@ -1,6 +1,8 @@
 /**
  * The decoder a client uses: it reads what a server sends, chat messages made of
- * a timestamp, a user name and a text.
+ * a timestamp, a user name and a text. ("Client" names the side that uses it, as
+ * in `ClientEncoderStream`; it decodes `ChatMessage`s, not `ClientFrame`s, which
+ * are what a client sends.)
  *
  * @module
  */

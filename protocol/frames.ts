@@ -6,7 +6,9 @@
 
 /**
  * A frame a client sends: its login (exactly once, first), then any number of
- * messages. On the wire both are one string: `size` (u32, big-endian), then `size`
+ * messages. Frame types are named for the side that sends them: the server's
+ * decoder, `ServerDecoder`, reads `ClientFrame`s (codec classes are named for the
+ * side that uses them). On the wire both are one string: `size` (u32, big-endian), then `size`
  * bytes of UTF-8.
  *
  * @example What a server decodes from a client

@@ -94,29 +94,61 @@ export function compileArgs(program: Program, output: string, target?: Target): 
   ];
 }
 
+/** `deno compile` failed: the message says why, in one line, without Deno's backtrace. */
+export class CompileError extends Error {
+  /** @param message What failed, and the way out when there is one. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CompileError";
+  }
+}
+
 /**
- * Compiles one program with the `deno` that runs this script; what `deno compile`
- * prints goes to this process's standard output and error.
+ * What `deno compile` printed on failure, in one line: the runtime it could not
+ * get (offline: "set DENORT_BIN"), or its first error line and the root cause.
+ *
+ * @param stderr What `deno compile` wrote to standard error.
+ * @returns One line, without colours.
+ */
+export function describeCompileFailure(stderr: string): string {
+  // deno-lint-ignore no-control-regex
+  const text = stderr.replace(/\x1b\[[0-9;]*m/g, "").split("Stack backtrace:")[0]!;
+  const lines = text.split("\n").map((line) => line.trim());
+  const first = lines.find((line) => line.startsWith("error: "))?.slice(7) ??
+    lines.find((line) => line !== "") ?? "no error message";
+  const causes = lines.filter((line) => /^\d+: /.test(line)).map((line) =>
+    line.replace(/^\d+: /, "")
+  );
+  const root = causes.at(-1);
+  if (causes.some((cause) => /denort|dl\.deno\.land|base binary/i.test(cause))) {
+    const what = causes.find((cause) => /Could not find denort/.test(cause)) ??
+      `cannot get its runtime, denort${root === undefined ? "" : ` (${root})`}`;
+    return `deno compile failed: ${what}; offline, set DENORT_BIN to a denort binary for the ` +
+      "target (see --help)";
+  }
+  return `deno compile failed: ${first}${root === undefined ? "" : ` (${root})`}`;
+}
+
+/**
+ * Compiles one program with the `deno` that runs this script.
  *
  * @param program The program.
  * @param outDir The output folder; created if missing.
  * @param target The target, or undefined for this machine.
- * @returns The path of the binary, or undefined when `deno compile` failed.
+ * @returns The path of the binary.
+ * @throws {CompileError} When `deno compile` fails, with its reason in one line.
  */
-export async function compile(
-  program: Program,
-  outDir: string,
-  target?: Target,
-): Promise<string | undefined> {
+export async function compile(program: Program, outDir: string, target?: Target): Promise<string> {
   await Deno.mkdir(outDir, { recursive: true });
   const output = outputPath(program, outDir, target);
-  const { success } = await new Deno.Command(Deno.execPath(), {
+  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
     args: compileArgs(program, output, target),
     stdin: "null",
     stdout: "inherit",
-    stderr: "inherit",
+    stderr: "piped",
   }).output();
-  return success ? output : undefined;
+  if (!success) throw new CompileError(describeCompileFailure(new TextDecoder().decode(stderr)));
+  return output;
 }
 
 const HELP = `Builds wirechat's standalone binaries with deno compile.
@@ -130,7 +162,15 @@ OPTIONS:
                      ${TARGETS.join("\n                     ")}
   --all              Build for every target
   --out-dir <dir>    Where the binaries go (default: dist)
-  -h, --help         Print this help and exit`;
+  -h, --help         Print this help and exit
+
+ENVIRONMENT:
+  DENORT_BIN         A denort binary for the target: deno compile builds on it
+                     instead of downloading its runtime (the way to build offline;
+                     once online, the download is cached for next time)
+
+On a failure, the one line that says why, exit status 1; an output folder made for
+this run is removed again.`;
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -163,18 +203,34 @@ async function main(args: string[]): Promise<number> {
     ? [...TARGETS]
     : (values.target as Target[] | undefined) ?? [undefined];
   const outDir = values["out-dir"];
+  const madeOutDir = !(await exists(outDir));
   for (const target of targets) {
     for (const program of PROGRAMS) {
-      const output = await compile(program, outDir, target);
-      if (output === undefined) {
+      let output;
+      try {
+        output = await compile(program, outDir, target);
+      } catch (error) {
+        if (!(error instanceof CompileError)) throw error;
         const what = `${program.name} for ${target ?? "this machine"}`;
-        console.error(`compile: cannot build ${what}: deno compile failed (its error is above)`);
+        console.error(`compile: cannot build ${what}: ${error.message}`);
+        // Not an empty dist/ left behind; a folder with binaries in it stays.
+        if (madeOutDir) await Deno.remove(outDir).catch(() => {});
         return 1;
       }
       console.log(`built ${output}`);
     }
   }
   return 0;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 if (import.meta.main) {

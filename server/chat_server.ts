@@ -9,7 +9,7 @@ import { addressKey, Admission } from "./admission.ts";
 import { type Door, openTcpDoor } from "./door.ts";
 import { formatHostPort, type Link, type LinkOrigin } from "./link.ts";
 import { stderrLogSink } from "./log_sink.ts";
-import { Logger, quote } from "./logger.ts";
+import { counted, Logger, quote } from "./logger.ts";
 import { type MetricsEndpoint, serveMetrics, statsLine } from "./metrics.ts";
 import {
   type NatsOptions,
@@ -24,7 +24,7 @@ import { type ClusterRoster, isWho, Presence } from "./presence.ts";
 import { Room } from "./room.ts";
 import { TlsDoor } from "./tls_door.ts";
 import { createWebGateway } from "./web_gateway.ts";
-import { Session, type SessionEnd, type SessionHost } from "./session.ts";
+import { type DisconnectReason, Session, type SessionHost } from "./session.ts";
 
 /**
  * Counters of a running server, from {@linkcode ChatServer.stats}.
@@ -421,8 +421,8 @@ export class ChatServer implements AsyncDisposable {
     await this.#metrics?.close(); // /healthz said 503 until now
     const { connections, messages, deliveries } = this.stats;
     this.#logger.info(
-      `shut down: closed ${open} connections; ${connections} served, ` +
-        `${messages} messages relayed, ${deliveries} deliveries`,
+      `shut down: closed ${counted(open, "connection")}; ${connections} served, ` +
+        `${counted(messages, "message")} relayed, ${counted(deliveries, "delivery")}`,
     );
     this.#logger.close();
   }
@@ -567,7 +567,7 @@ export class ChatServer implements AsyncDisposable {
           );
         }
       },
-      closed: (session, reason: SessionEnd) => {
+      closed: (session, reason: DisconnectReason) => {
         this.#admission.closed(session);
         room.leave(session);
         if (session.username !== undefined) {

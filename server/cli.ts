@@ -4,8 +4,15 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import denoJson from "../deno.json" with { type: "json" };
+import {
+  integerValue as integer,
+  nonEmptyValue,
+  parseFlags,
+  secondsValue,
+  UsageError,
+  VERSION,
+  versionLine,
+} from "../cli/flags.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
 import { errorMessage } from "./door.ts";
@@ -22,7 +29,7 @@ const NAME = "wirechat-server";
 const LOG_FLUSH_MS = 250;
 
 /** The text of `--help`. */
-export const HELP = `${NAME} ${denoJson.version}: the wirechat chat server.
+export const HELP = `${NAME} ${VERSION}: the wirechat chat server.
 Relays every message to every logged-in client, the sender included.
 
 INSTALL:
@@ -103,18 +110,38 @@ export interface CliOptions extends ServerOptions {
   tlsFiles?: { cert: string; key: string; port: number };
 }
 
-/** A misuse of the command line: the message is printed with a hint to `--help`. */
-class UsageError extends Error {}
-
-function integer(flag: string, value: string, min: number, max: number): number {
-  const number = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(number >= min && number <= max)) {
-    throw new UsageError(
-      `invalid value for --${flag}: "${value}" (expected an integer from ${min} to ${max})`,
-    );
-  }
-  return number;
-}
+const FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "max-username-size": { type: "string" },
+  "max-message-size": { type: "string" },
+  "max-clients": { type: "string" },
+  "max-queue-bytes": { type: "string" },
+  "max-pending-logins": { type: "string" },
+  "max-connections-per-ip": { type: "string" },
+  "max-message-rate": { type: "string" },
+  "max-message-burst": { type: "string" },
+  history: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-port": { type: "string" },
+  "tls-only": { type: "boolean" },
+  web: { type: "string" },
+  "web-origin": { type: "string", multiple: true },
+  "web-plain": { type: "boolean" },
+  nats: { type: "string" },
+  room: { type: "string" },
+  "nats-max-age": { type: "string" },
+  "nats-max-pending": { type: "string" },
+  "login-timeout": { type: "string" },
+  "log-level": { type: "string" },
+  presence: { type: "boolean" },
+  "unique-names": { type: "boolean" },
+  metrics: { type: "string" },
+  "stats-interval": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
 
 /**
  * Turns command-line arguments into server options.
@@ -123,56 +150,12 @@ function integer(flag: string, value: string, min: number, max: number): number 
  * @throws {UsageError} When an argument is unknown or malformed.
  */
 export function parseServerArgs(args: string[]): CliOptions | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        "max-username-size": { type: "string" },
-        "max-message-size": { type: "string" },
-        "max-clients": { type: "string" },
-        "max-queue-bytes": { type: "string" },
-        "max-pending-logins": { type: "string" },
-        "max-connections-per-ip": { type: "string" },
-        "max-message-rate": { type: "string" },
-        "max-message-burst": { type: "string" },
-        history: { type: "string" },
-        "tls-cert": { type: "string" },
-        "tls-key": { type: "string" },
-        "tls-port": { type: "string" },
-        "tls-only": { type: "boolean" },
-        web: { type: "string" },
-        "web-origin": { type: "string", multiple: true },
-        "web-plain": { type: "boolean" },
-        nats: { type: "string" },
-        room: { type: "string" },
-        "nats-max-age": { type: "string" },
-        "nats-max-pending": { type: "string" },
-        "login-timeout": { type: "string" },
-        "log-level": { type: "string" },
-        presence: { type: "boolean" },
-        "unique-names": { type: "boolean" },
-        metrics: { type: "string" },
-        "stats-interval": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(parseArgsProblem(error));
-  }
-  const { values } = parsed;
+  const { values, positionals } = parseFlags(args, FLAGS);
   if (values.help) return "help";
   if (values.version) return "version";
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
   const options: CliOptions = {};
-  if (values.host !== undefined) {
-    if (values.host === "") throw new UsageError("invalid value for --host: it is empty");
-    options.hostname = values.host;
-  }
+  if (values.host !== undefined) options.hostname = nonEmptyValue("host", values.host);
   if (values.port !== undefined) options.port = integer("port", values.port, 0, 65535);
   const size = values["max-username-size"];
   if (size !== undefined) {
@@ -315,13 +298,7 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   if (values.metrics !== undefined) options.metrics = hostPort("metrics", values.metrics);
   const interval = values["stats-interval"];
   if (interval !== undefined) {
-    const seconds = /^\d+(\.\d+)?$/.test(interval) ? Number(interval) : NaN;
-    if (!(seconds >= 0 && seconds <= 86400)) {
-      throw new UsageError(
-        `invalid value for --stats-interval: "${interval}" (expected seconds from 0 to 86400)`,
-      );
-    }
-    options.statsInterval = seconds;
+    options.statsInterval = secondsValue("stats-interval", interval, 0, 86400);
   }
   return options;
 }
@@ -336,29 +313,6 @@ function hostPort(flag: string, value: string): { hostname: string; port: number
     );
   }
   return { hostname: match[1] ?? match[2]!, port };
-}
-
-function parseArgsProblem(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const option = /'(-[^']*)'/.exec(message)?.[1];
-  switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `unknown option ${option ?? message}`;
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
-      const name = /'(?:-\w, )?(--?[\w-]+)/.exec(message)?.[1] ?? option ?? "";
-      if (/ambiguous/.test(message)) {
-        return `option ${name} needs a value (write ${name}=-1 for a value that starts with "-")`;
-      }
-      return /argument missing/.test(message)
-        ? `option ${name} needs a value`
-        : `option ${name} takes no value`;
-    }
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? message}`;
-    default:
-      return message;
-  }
 }
 
 function describeListenError(error: unknown, options: ServerOptions): string {
@@ -403,7 +357,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (options === "version") {
-    console.log(`${NAME} ${denoJson.version}`);
+    console.log(versionLine(NAME));
     return 0;
   }
   const { tlsFiles, ...serverOptions } = options;
@@ -435,8 +389,11 @@ export async function main(args: string[]): Promise<number> {
   const logger = new Logger(options.logLevel ?? "info", stderrLogSink().write);
   let stopping: Promise<void> | undefined;
   const stop = (signal: Deno.Signal) => {
+    // Ctrl-C under `deno task start` arrives twice: the terminal signals the whole
+    // process group, and deno task forwards it to its child too. One line.
+    if (stopping !== undefined) return;
     logger.info(`received ${signal}, shutting down`);
-    stopping ??= server.shutdown();
+    stopping = server.shutdown();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {

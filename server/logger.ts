@@ -215,3 +215,26 @@ export function quote(text: string): string {
   );
   return `"${escaped}"`;
 }
+
+/**
+ * A count and its noun, singular for one: `1 connection`, `2 connections`,
+ * `1 delivery`, `3 deliveries`.
+ *
+ * @example Counts in a log line
+ * ```ts
+ * import { counted } from "./logger.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(counted(1, "connection"), "1 connection");
+ * assert.equal(counted(14, "message"), "14 messages");
+ * assert.equal(counted(0, "delivery"), "0 deliveries");
+ * ```
+ *
+ * @param count How many.
+ * @param noun The noun, singular; one ending in a consonant and `y` takes `ies`.
+ * @returns The count, a space and the noun.
+ */
+export function counted(count: number, noun: string): string {
+  if (count === 1) return `${count} ${noun}`;
+  return `${count} ${/[^aeiou]y$/.test(noun) ? `${noun.slice(0, -1)}ies` : `${noun}s`}`;
+}

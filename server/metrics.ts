@@ -7,6 +7,7 @@
  */
 
 import type { ServerStats } from "./chat_server.ts";
+import { counted } from "./logger.ts";
 
 interface Metric {
   readonly name: string;
@@ -159,10 +160,12 @@ export function renderMetrics(stats: ServerStats): string {
  */
 export function statsLine(stats: ServerStats): string {
   return `stats: ${stats.clients} open, ${stats.loggedIn} logged in, ` +
-    `${stats.pendingLogins} pending, ${stats.refused} refused, ${stats.messages} messages, ` +
-    `${stats.deliveries} deliveries, ${stats.bytesIn} bytes in, ${stats.bytesOut} bytes out, ` +
-    `${stats.slowConsumerDrops} slow consumers dropped, ${stats.logBytes} log bytes, ` +
-    `${stats.logQueueBytes} log queue bytes, history ${stats.historySize}, ` +
+    `${stats.pendingLogins} pending, ${stats.refused} refused, ` +
+    `${counted(stats.messages, "message")}, ${counted(stats.deliveries, "delivery")}, ` +
+    `${counted(stats.bytesIn, "byte")} in, ${counted(stats.bytesOut, "byte")} out, ` +
+    `${counted(stats.slowConsumerDrops, "slow consumer")} dropped, ` +
+    `${counted(stats.logBytes, "log byte")}, ${counted(stats.logQueueBytes, "log queue byte")}, ` +
+    `history ${stats.historySize}, ` +
     `backplane ${stats.backplaneConnected ? "connected" : "lost"}`;
 }
 

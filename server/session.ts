@@ -17,21 +17,31 @@ import { closeForProtocolError } from "./websocket_link.ts";
 import { ReadGate } from "./read_gate.ts";
 import type { Member, Room } from "./room.ts";
 
-/** Why a session ended, and how loudly to log it. */
-export interface SessionEnd {
+/**
+ * Why the server ended a connection, and how loudly to log it. (The client's
+ * `SessionEnd`, in client/session_end.ts, is how a client command's session
+ * ended: another thing, hence another name.)
+ */
+export interface DisconnectReason {
   /** What happened, for the log: "left", "login timeout", ... */
   readonly text: string;
   /** `warn` for a peer's misbehaviour, `info` for ordinary departures. */
   readonly level: "info" | "warn" | "debug";
   /** What ended it, for those who count or announce departures. */
-  readonly cause?:
-    | "left"
-    | "evicted"
-    | "login timeout"
-    | "slow consumer"
-    | "protocol error"
-    | "name taken";
+  readonly cause?: DisconnectCause;
 }
+
+/** What ended a connection, for those who count or announce departures. */
+export type DisconnectCause =
+  | "left"
+  | "evicted"
+  | "login timeout"
+  | "slow consumer"
+  | "protocol error"
+  | "name taken";
+
+/** @deprecated Use {@linkcode DisconnectReason}: the old name, kept for the modules that import it. */
+export type SessionEnd = DisconnectReason;
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -60,7 +70,7 @@ export interface SessionHost {
   /** The session received a message (its bytes are valid during the call only). */
   received(session: Session, sender: Uint8Array, text: Uint8Array): void;
   /** The session closed its connection. */
-  closed(session: Session, reason: SessionEnd): void;
+  closed(session: Session, reason: DisconnectReason): void;
   /** The session is closed and nothing of it runs any more: no read, no write. */
   ended(session: Session): void;
   /** The bytes the session holds for reads grew (or shrank, when negative). */
@@ -92,7 +102,31 @@ const MAX_PRIVATE_FRAMES = 4;
  */
 export const STALL_MS = 250;
 
-function describe(error: unknown): SessionEnd {
+// The first four bytes of an HTTP request (RFC 9110 methods, and HTTP/2's "PRI *"):
+// read as a login's size they are over a gigabyte, so no client sends them.
+const HTTP_START = /^(GET |HEAD|POST|PUT |DELE|CONN|OPTI|TRAC|PATC|PRI )/;
+
+const NO_BYTES = new Uint8Array(0);
+
+/** The end of a connection that spoke HTTP to the chat port. */
+export const LOOKS_LIKE_HTTP: DisconnectReason = {
+  text: "looks like HTTP (a browser or curl pointed at the chat port; " +
+    "the web page is served by --web)",
+  level: "info",
+  cause: "protocol error",
+};
+
+/**
+ * Whether the first bytes of a connection are the start of an HTTP request.
+ *
+ * @param head The first bytes read, at least four for a yes.
+ * @returns `true` for `GET `, `POST`, `HEAD` and the other methods.
+ */
+export function looksLikeHttp(head: Uint8Array): boolean {
+  return head.length >= 4 && HTTP_START.test(String.fromCharCode(...head.subarray(0, 4)));
+}
+
+function describe(error: unknown): DisconnectReason {
   const tls = describeTlsError(error);
   if (tls !== undefined) return { text: tls, level: "info", cause: "protocol error" };
   if (error instanceof ProtocolError) {
@@ -146,6 +180,9 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   #sender: Uint8Array | undefined;
   #cursor = 0;
   #closed = false;
+  // The connection's first bytes, kept until there are four: an HTTP request's
+  // method tells a browser from a chat client when the login fails.
+  #head: Uint8Array | undefined = NO_BYTES;
   #running = 1; // the read loop, and a write while one is in flight
   #gate: ReadGate | undefined; // made when the rate limit first pauses reads
   #bucket: TokenBucket | undefined;
@@ -219,6 +256,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
           this.close({ text: "left", level: "info", cause: "left" });
           return;
         }
+        if (this.#head !== undefined) this.#keepHead(buffer.subarray(0, read));
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
         if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
@@ -234,11 +272,26 @@ export class Session implements ServerDecoderSink, Member, Admitted {
         const { code, reason } = closeForProtocolError(error);
         this.#link.closeWith(code, reason);
       }
-      if (!this.#closed) this.close(describe(error));
+      if (!this.#closed) {
+        // (A WebSocket's first message cannot be an HTTP request: it came after one.)
+        const http = error instanceof ProtocolError && this.#head !== undefined &&
+          this.#link.closeWith === undefined && looksLikeHttp(this.#head);
+        this.close(http ? LOOKS_LIKE_HTTP : describe(error));
+      }
     } finally {
       this.#host.readBuffer(-buffer.length);
       this.#stopped();
     }
+  }
+
+  #keepHead(bytes: Uint8Array): void {
+    const head = this.#head!;
+    const kept = new Uint8Array(Math.min(4, head.length + bytes.length));
+    kept.set(head);
+    kept.set(bytes.subarray(0, kept.length - head.length), head.length);
+    this.#head = kept;
+    // Four bytes decide; a logged-in session never needs them.
+    if (kept.length === 4 && !looksLikeHttp(kept)) this.#head = undefined;
   }
 
   /** Decoder sink: the client logged in. */
@@ -378,7 +431,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
    *
    * @param reason Why, for the log.
    */
-  close(reason: SessionEnd): void {
+  close(reason: DisconnectReason): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#rateTimer);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ChatClient, type ChatMessage, sanitize } from "../client.ts";
 import { serve } from "../server.ts";
 import { encodeChatMessage } from "../mod.ts";
-import { USAGE } from "../client/options.ts";
+import { EXIT_NOT_SENT, USAGE, VERSION } from "../client/cli_options.ts";
 import { FakeServer } from "./support/fake_server.ts";
 import { hasStackTrace, LineReader, runClient, spawnClient } from "./support/client_process.ts";
 import { within } from "./support/deadline.ts";
@@ -44,37 +44,41 @@ function assertNoStackTrace(stderr: string): void {
 Deno.test("client --help prints the help and exits 0; --version the version", async () => {
   const help = await runClient(["--help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /^wirechat client \d+\.\d+\.\d+: /);
+  assert.match(help.stdout, /^wirechat-client \d+\.\d+\.\d+: /);
   assert.match(help.stdout, /--max-incoming-size <bytes>/);
   assert.equal(help.stderr, "");
   const version = await runClient(["--version"]);
-  assert.deepEqual(version, { code: 0, stdout: "wirechat client 0.1.0\n", stderr: "" });
+  assert.deepEqual(version, { code: 0, stdout: `wirechat-client ${VERSION}\n`, stderr: "" });
 });
 
 Deno.test("client misuse: one line on standard error, then the usage, exit 1, before connecting", async () => {
   const port = String(closedPort()); // connecting would say "Cannot connect"
   const cases: [string[], string][] = [
-    [["--port", port], "Missing user name"],
-    [["--port", port, "--nick", "x", "bob"], "Unknown option '--nick'"],
+    [["--port", port], "missing user name"],
+    [["--port", port, "--nick", "x", "bob"], "unknown option --nick"],
     [
       ["--port", port, "b".repeat(26)],
-      "Invalid user name: its size 26 exceeds the limit of 25 bytes",
+      "invalid user name: its size 26 exceeds the limit of 25 bytes",
     ],
     [
       ["--port", port, "--max-username-size", "3", "bobby"],
-      "Invalid user name: its size 5 exceeds the limit of 3 bytes",
+      "invalid user name: its size 5 exceeds the limit of 3 bytes",
     ],
     [
       ["--port", "70000", "bob"],
-      "Invalid value '70000' for option '--port': expected an integer from 1 to 65535",
+      'invalid value for --port: "70000" (expected an integer from 1 to 65535)',
     ],
-    [["--port", port, "bob", "alice"], "Unexpected argument 'alice': give one user name"],
+    [["--port", port, "bob", "alice"], "unexpected argument alice (give one user name)"],
+    [
+      ["--", "--port", port, "--wait", "x", "bob"],
+      'invalid value for --wait: "x" (expected seconds from 0 to 86400)',
+    ],
   ];
   for (const [args, message] of cases) {
     const result = await runClient(args);
     assert.equal(result.code, 1, args.join(" "));
     assert.equal(result.stdout, "");
-    assert.equal(result.stderr, `${message}\n${USAGE}\n`);
+    assert.equal(result.stderr, `wirechat-client: ${message}\n${USAGE}\n`);
   }
 });
 
@@ -156,7 +160,7 @@ Deno.test("client in a pipe prints other users' messages as they arrive, unbuffe
   assert.equal(await new Response(child.stderr).text(), "");
 });
 
-Deno.test("client in a pipe refuses a line over the limit, keeps the connection, exits 0", async () => {
+Deno.test("client in a pipe refuses a line over the limit by its number, keeps the connection, exits 3", async () => {
   await using server = startServer();
   const { port } = server.addr;
   await using watcher = await observer(port);
@@ -164,11 +168,11 @@ Deno.test("client in a pipe refuses a line over the limit, keeps the connection,
     ["--host", "127.0.0.1", "--port", String(port), "--max-message-size", "6", "alice"],
     "before\nжжжж\n1234567\nafter\n",
   );
-  assert.equal(result.code, 0);
+  assert.equal(result.code, EXIT_NOT_SENT);
   assert.equal(
     result.stderr,
-    "Message not sent: its size of 8 bytes exceeds the limit of 6 bytes\n" +
-      "Message not sent: its size of 7 bytes exceeds the limit of 6 bytes\n",
+    "line 2: message of 8 bytes exceeds the limit of 6; not sent\n" +
+      "line 3: message of 7 bytes exceeds the limit of 6; not sent\n",
   );
   assert.deepEqual((await take(watcher, 2)).map(({ text }) => text), ["before", "after"]);
   assert.match(result.stdout, /\[alice\] before\n.*\[alice\] after\n$/);
@@ -212,4 +216,37 @@ Deno.test("client says so in one line and exits 1 when the server breaks the pro
   );
   assertNoStackTrace(text);
   await child.stdin.close().catch(() => {});
+});
+
+Deno.test("client without network permission says which permission is missing and how to grant it", async () => {
+  // --allow-net=127.0.0.1 only: connecting to localhost is not allowed.
+  const result = await runClient(["--port", String(closedPort()), "bob"]);
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    /^Cannot connect to localhost:\d+: no network permission: add --allow-net \(deno run --allow-net client\.ts <username>, or deno task client <username>\)\n$/,
+  );
+});
+
+Deno.test("client in a pipe with --wait prints a bot's answer that comes after the echo", async () => {
+  await using server = startServer();
+  const { port } = server.addr;
+  await using bot = await observer(port);
+  const answering = (async () => {
+    for await (const message of bot) {
+      if (message.text !== "!time") continue;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // after alice's echo
+      await bot.send("it is tea time");
+      return;
+    }
+  })();
+  // A leading "--", as `deno task client -- ...` passes it, means nothing.
+  const result = await runClient(
+    ["--", "--host", "127.0.0.1", "--port", String(port), "--wait", "1.5", "alice"],
+    "!time\n",
+  );
+  await answering;
+  assert.equal(result.stderr, "");
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /\[alice\] !time\n.*it is tea time\n$/);
 });

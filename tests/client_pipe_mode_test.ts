@@ -117,16 +117,30 @@ Deno.test("runPipeMode waits for its echoes a bounded time only", async () => {
   assert.deepEqual(printed, []);
 });
 
-Deno.test("runPipeMode refuses a line over the limit with a warning and sends the others", async () => {
+Deno.test("runPipeMode refuses a line over the limit by its number, sends the others, counts it", async () => {
   const { server, client, peer, warned, print, warn } = await setUp({ maxMessageSize: 4 });
   await using _ = server;
   const session = runPipeMode(client, { input: input(["1234\n12345\nжжж\nok\n"]), print, warn });
   await echo(peer, ["1234", "ok"]);
-  assert.deepEqual(await session, { kind: "quit" });
+  assert.deepEqual(await session, { kind: "quit", notSent: 2 });
   assert.deepEqual(warned, [
-    "Message not sent: its size of 5 bytes exceeds the limit of 4 bytes",
-    "Message not sent: its size of 6 bytes exceeds the limit of 4 bytes",
+    "line 2: message of 5 bytes exceeds the limit of 4; not sent",
+    "line 3: message of 6 bytes exceeds the limit of 4; not sent",
   ]);
+});
+
+Deno.test("runPipeMode with wait keeps reading after its echoes, then quits", async () => {
+  const { server, client, peer, printed, print, warn } = await setUp();
+  await using _ = server;
+  const started = performance.now();
+  const session = runPipeMode(client, { input: input(["!time\n"]), print, warn, wait: 300 });
+  await echo(peer, ["!time"]);
+  await new Promise((resolve) => setTimeout(resolve, 100)); // after the echo
+  await peer.send(encodeChatMessage({ timestamp: 0, username: "bot", text: "tea time" }));
+  assert.deepEqual(await session, { kind: "quit" });
+  assert.ok(performance.now() - started >= 300);
+  assert.equal(printed.length, 2);
+  assert.ok(printed[1]!.endsWith("[bot] tea time"), printed[1]);
 });
 
 Deno.test("runPipeMode ends when the server closes the connection, without waiting for input", async () => {

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { compile, compileArgs, outputPath, PROGRAMS } from "../scripts/compile.ts";
+import {
+  compile,
+  compileArgs,
+  describeCompileFailure,
+  outputPath,
+  PROGRAMS,
+} from "../scripts/compile.ts";
 import { assertConversation, assertHelpAndVersion } from "./support/conversation.ts";
 import { projectFile, runDeno } from "./support/process.ts";
 
@@ -42,7 +48,6 @@ Deno.test({
     try {
       const serverBinary = await compile(server!, dir);
       const clientBinary = await compile(client!, dir);
-      assert.ok(serverBinary && clientBinary, "deno compile failed: its error is above");
       await assertHelpAndVersion([serverBinary], [clientBinary]);
       await assertConversation([serverBinary], [clientBinary]);
     } finally {
@@ -96,4 +101,57 @@ Deno.test("scripts/compile.ts refuses an unknown target in one line, exit 1", as
   const help = await runDeno([...args, "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--all +Build for every target/);
+});
+
+Deno.test("scripts/compile.ts without a runtime says so in one line, names DENORT_BIN, leaves no dist/", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wirechat_compile_" });
+  try {
+    const outDir = `${dir}/dist`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", projectFile("scripts/compile.ts"), "--out-dir", outDir],
+      env: { DENORT_BIN: `${dir}/no-denort`, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const { code, stdout, stderr } = await child.output();
+    const text = new TextDecoder().decode(stderr);
+    assert.equal(code, 1);
+    assert.equal(new TextDecoder().decode(stdout), "");
+    assert.match(
+      text,
+      /^compile: cannot build wirechat-server for this machine: deno compile failed: Could not find denort at '[^']+'; offline, set DENORT_BIN to a denort binary for the target \(see --help\)\n$/,
+    );
+    await assert.rejects(Deno.stat(outDir), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("describeCompileFailure turns a failed download into one line with the way out", () => {
+  const stderr =
+    "\x1b[1m\x1b[31merror\x1b[0m: Writing deno compile executable to temporary file 'dist/x'\n\n" +
+    "Caused by:\n    0: Setting up base binary.\n    1: error sending request for url " +
+    "(https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip)\n" +
+    "    2: dns error\n    3: failed to lookup address information\n\nStack backtrace:\n   0: <unknown>\n";
+  assert.equal(
+    describeCompileFailure(stderr),
+    "deno compile failed: cannot get its runtime, denort (failed to lookup address information); " +
+      "offline, set DENORT_BIN to a denort binary for the target (see --help)",
+  );
+  assert.equal(
+    describeCompileFailure('error: Module not found "file:///x.ts".\n'),
+    'deno compile failed: Module not found "file:///x.ts".',
+  );
+});
+
+Deno.test("scripts/compile.ts --help names DENORT_BIN", async () => {
+  const { code, stdout } = await runDeno([
+    "run",
+    "-A",
+    projectFile("scripts/compile.ts"),
+    "--help",
+  ]);
+  assert.equal(code, 0);
+  assert.match(stdout, /DENORT_BIN/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HELP as CLIENT_HELP } from "../client/options.ts";
+import { HELP as CLIENT_HELP } from "../client/cli_options.ts";
 import { HELP as SERVER_HELP } from "../server/cli.ts";
 import { projectFile } from "./support/process.ts";
 
@@ -40,7 +40,7 @@ Deno.test("README.md's layout names every file of the project, and no other", as
   }
 
   // Top-level entries; the files of the folders the layout lists file by file; tests/ by folder.
-  const byFile = ["bench", "client", "docs", "examples", "protocol", "scripts", "server"];
+  const byFile = ["bench", "cli", "client", "docs", "examples", "protocol", "scripts", "server"];
   const ignored = ["dist", "node_modules", "coverage", "deno.lock"];
   const expected = [".ci/run", "tests/support/"];
   for await (const entry of Deno.readDir(projectFile(""))) {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { ChatPeer } from "./support/chat_peer.ts";
 import { projectFile, runDeno, ServerProcess } from "./support/process.ts";
+import { parseServerArgs } from "../server/cli.ts";
+import { UsageError } from "../cli/flags.ts";
 
 const SERVER = projectFile("server.ts");
 
@@ -45,7 +47,9 @@ Deno.test("server rejects bad flags with one line and the usage, exit 1", async 
     [["--port", "abc"], /invalid value for --port: "abc" \(expected an integer from 0 to 65535\)/],
     [["--port", "70000"], /invalid value for --port/],
     [["--max-message-size=-1"], /invalid value for --max-message-size: "-1"/],
-    [["--max-message-size", "-1"], /option --max-message-size needs a value/],
+    [["--max-message-size", "-1"], /invalid value for --max-message-size: "-1"/],
+    [["--port", "--host", "x"], /option --port needs a value \(write --port=--host/],
+    [["--", "extra"], /unexpected argument extra/],
     [["--max-username-size", "0"], /invalid value for --max-username-size/],
     [["--login-timeout", "0"], /invalid value for --login-timeout/],
     [["--log-level", "loud"], /invalid value for --log-level: "loud"/],
@@ -97,7 +101,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert.equal(status.code, 0);
     assert.equal(await alice.waitForEnd(), "closed");
     await server.stderr.waitFor(new RegExp(`received ${signal}, shutting down`));
-    await server.stderr.waitFor(/shut down: closed 1 connections; 1 served, 1 messages relayed/);
+    // One connection, one message: singular nouns.
+    await server.stderr.waitFor(/shut down: closed 1 connection; 1 served, 1 message relayed, /);
     await alice.close();
   });
 }
@@ -138,4 +143,43 @@ Deno.test("server keeps serving after its standard error is closed", async () =>
   await alice.close();
   child.kill("SIGTERM");
   assert.equal((await child.status).code, 0);
+});
+
+Deno.test("parseServerArgs skips the leading -- that deno task start -- passes through", () => {
+  assert.deepEqual(parseServerArgs(["--", "--port", "9001"]), { port: 9001 });
+  assert.deepEqual(parseServerArgs(["--port", "9001"]), { port: 9001 });
+  assert.throws(() => parseServerArgs(["--port", "1", "--", "--host"]), (error) => {
+    assert.ok(error instanceof UsageError);
+    assert.equal(error.message, "unexpected argument --host");
+    return true;
+  });
+});
+
+Deno.test("deno task start and deno task client take flags with or without -- before them", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(projectFile("deno.json")));
+  const config = projectFile("deno.json");
+  for (const [task, name] of [["start", "wirechat-server"], ["client", "wirechat-client"]]) {
+    for (const args of [["--", "--version"], ["--version"]]) {
+      const { code, stdout } = await runDeno(["task", "-q", "--config", config, task!, ...args]);
+      assert.equal(code, 0, `deno task ${task} ${args.join(" ")}`);
+      assert.equal(stdout, `${name} ${version}\n`);
+    }
+  }
+});
+
+Deno.test("server logs SIGINT once when a second one comes while it shuts down", async () => {
+  await using server = await ServerProcess.start();
+  // bob never reads: the shutdown waits (up to its grace) for his queue to drain,
+  // long enough for an impatient second Ctrl-C.
+  const bob = await ChatPeer.login(server.port, "bob");
+  const alice = await ChatPeer.login(server.port, "alice");
+  await server.stderr.waitFor(/logged in as "alice"/);
+  for (let i = 0; i < 200; i++) await alice.sendString("x".repeat(2900));
+  server.child.kill("SIGINT");
+  await server.stderr.waitFor(/received SIGINT/);
+  server.child.kill("SIGINT");
+  assert.equal((await server.status()).code, 0);
+  assert.equal(server.stderr.matching(/received SIGINT/).length, 1, server.stderr.lines.join("\n"));
+  await alice.close();
+  await bob.close();
 });

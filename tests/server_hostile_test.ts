@@ -186,3 +186,33 @@ Deno.test("server survives clients that send random bytes, while others chat", a
   );
   for (const peer of [alice, bob]) await peer.close();
 });
+
+Deno.test("server says a connection looks like HTTP when its first bytes are a request", async () => {
+  await using test = startServer();
+  const requests = [
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "POST /chat HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+    "HEAD / HTTP/1.1\r\n\r\n",
+  ];
+  for (const request of requests) {
+    const browser = await ChatPeer.connect(test.port);
+    // In pieces: the method is told from the first four bytes, however they arrive.
+    await browser.sendRaw(new TextEncoder().encode(request.slice(0, 2)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await browser.sendRaw(new TextEncoder().encode(request.slice(2)));
+    await browser.waitForEnd();
+    await browser.close();
+  }
+  const lines = await test.logs.waitFor(
+    /^.*127\.0\.0\.1:\d+ disconnected: looks like HTTP \(a browser or curl pointed at the chat port; the web page is served by --web\)$/,
+    3,
+  );
+  assert.equal(lines.length, 3);
+  assert.deepEqual(test.logs.matching(/SIZE_LIMIT/), []);
+  // A size that is not a method is still a protocol error.
+  const mallory = await ChatPeer.connect(test.port);
+  await mallory.sendRaw(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+  await mallory.waitForEnd();
+  await test.logs.waitFor(/disconnected: protocol error: .*\(SIZE_LIMIT\)/);
+  await mallory.close();
+});

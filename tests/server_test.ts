@@ -167,7 +167,7 @@ Deno.test("server shutdown delivers what was accepted, then closes every connect
   assert.equal((await bob.waitForMessages(1))[0]!.text, "last words");
   assert.equal(await bob.waitForEnd(), "closed");
   assert.equal(await alice.waitForEnd(), "closed");
-  await test.logs.waitFor(/shut down: closed 2 connections; 2 served, 1 messages relayed/);
+  await test.logs.waitFor(/shut down: closed 2 connections; 2 served, 1 message relayed/);
   await assert.rejects(ChatPeer.connect(test.port), Deno.errors.ConnectionRefused);
   await alice.close();
   await bob.close();

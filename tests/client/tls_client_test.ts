@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect, ConnectError } from "../../client.ts";
-import { parseCommand, UsageError } from "../../client/options.ts";
+import { parseCommand, UsageError } from "../../client/cli_options.ts";
 import { encodeChatMessage } from "../../mod.ts";
 import { encodeString } from "../../protocol/encode.ts";
 import { CLIENT, CLIENT_ENV, hasStackTrace } from "../support/client_process.ts";
@@ -242,9 +242,9 @@ Deno.test("parseCommand: --tls and --ca connect with TLS, on port 9443 unless --
     options: { ...base, port: 9000, tls: true, caFile: "ca.pem" },
   });
   const misuse: [string[], string][] = [
-    [["--ca", "", "bob"], "Invalid value '' for option '--ca': it is empty"],
-    [["--tls=yes", "bob"], "Option '--tls' takes no value"],
-    [["bob", "--ca"], "Missing value for option '--ca'"],
+    [["--ca", "", "bob"], "invalid value for --ca: it is empty"],
+    [["--tls=yes", "bob"], "option --tls takes no value"],
+    [["bob", "--ca"], "option --ca needs a value"],
   ];
   for (const [args, message] of misuse) {
     assert.throws(() => parseCommand(args), (error) => {

@@ -63,7 +63,7 @@ export async function assertHelpAndVersion(server: Command, client: Command): Pr
   assert.match(serverHelp.stdout, /--max-queue-bytes <bytes>/);
   const clientHelp = await runProgram(client, ["--help"]);
   assert.equal(clientHelp.code, 0, clientHelp.stderr);
-  assert.match(clientHelp.stdout, /^wirechat client \S+: chat over the wirechat protocol/);
+  assert.match(clientHelp.stdout, /^wirechat-client \S+: chat over the wirechat protocol/);
   assert.match(clientHelp.stdout, /--max-incoming-size <bytes>/);
 
   assert.deepEqual(await runProgram(server, ["--version"]), {
@@ -73,7 +73,7 @@ export async function assertHelpAndVersion(server: Command, client: Command): Pr
   });
   assert.deepEqual(await runProgram(client, ["--version"]), {
     code: 0,
-    stdout: `wirechat client ${version}\n`,
+    stdout: `wirechat-client ${version}\n`,
     stderr: "",
   });
 
@@ -82,7 +82,7 @@ export async function assertHelpAndVersion(server: Command, client: Command): Pr
   assert.match(badServer.stderr, /^wirechat-server: unknown option --bogus\n/);
   const badClient = await runProgram(client, ["--bogus", "bob"]);
   assert.equal(badClient.code, 1);
-  assert.match(badClient.stderr, /^Unknown option '--bogus'\n/);
+  assert.match(badClient.stderr, /^wirechat-client: unknown option --bogus\n/);
 }
 
 /**
@@ -131,7 +131,7 @@ export async function assertConversation(server: Command, client: Command): Prom
 
   assert.equal((await running.stop("SIGINT")).code, 0);
   assert.equal(
-    running.stderr.matching(/shut down: closed 0 connections; 2 served, 1 messages relayed/)
+    running.stderr.matching(/shut down: closed 0 connections; 2 served, 1 message relayed/)
       .length,
     1,
     running.stderr.lines.join("\n"),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import denoConfig from "../deno.json" with { type: "json" };
-import { HELP, parseCommand, USAGE, UsageError, VERSION } from "../client/options.ts";
+import { HELP, parseCommand, USAGE, UsageError, VERSION } from "../client/cli_options.ts";
 
 function usageError(message: string | RegExp): (error: unknown) => boolean {
   return (error) => {
@@ -65,6 +65,23 @@ Deno.test("parseCommand takes a user name that starts with a dash after --", () 
   assert.equal(command.kind === "chat" && command.options.username, "-bob-");
 });
 
+Deno.test("parseCommand skips a leading -- before a flag, as deno task passes it through", () => {
+  const command = parseCommand(["--", "--port", "9001", "bob"]);
+  assert.equal(command.kind === "chat" && command.options.port, 9001);
+  assert.deepEqual(parseCommand(["--", "-V"]), { kind: "version" });
+});
+
+Deno.test("parseCommand takes --wait in seconds, for pipe mode", () => {
+  const command = parseCommand(["--wait", "2.5", "bob"]);
+  assert.equal(command.kind === "chat" && command.options.wait, 2500);
+  const plain = parseCommand(["bob"]);
+  assert.ok(plain.kind === "chat" && plain.options.wait === undefined); // wait for the echo
+  assert.throws(
+    () => parseCommand(["--wait", "soon", "bob"]),
+    usageError('invalid value for --wait: "soon" (expected seconds from 0 to 86400)'),
+  );
+});
+
 Deno.test("parseCommand gives --help and --version precedence over a missing user name", () => {
   assert.deepEqual(parseCommand(["--help"]), { kind: "help" });
   assert.deepEqual(parseCommand(["-h"]), { kind: "help" });
@@ -73,22 +90,22 @@ Deno.test("parseCommand gives --help and --version precedence over a missing use
 });
 
 Deno.test("parseCommand refuses a missing or extra user name", () => {
-  assert.throws(() => parseCommand([]), usageError("Missing user name"));
-  assert.throws(() => parseCommand(["--port", "9000"]), usageError("Missing user name"));
+  assert.throws(() => parseCommand([]), usageError("missing user name"));
+  assert.throws(() => parseCommand(["--port", "9000"]), usageError("missing user name"));
   assert.throws(
     () => parseCommand(["bob", "alice"]),
-    usageError("Unexpected argument 'alice': give one user name"),
+    usageError("unexpected argument alice (give one user name)"),
   );
 });
 
 Deno.test("parseCommand refuses unknown flags and flags without their value", () => {
-  assert.throws(() => parseCommand(["--nick", "bob"]), usageError("Unknown option '--nick'"));
-  assert.throws(() => parseCommand(["-x", "bob"]), usageError("Unknown option '-x'"));
+  assert.throws(() => parseCommand(["--nick", "bob"]), usageError("unknown option --nick"));
+  assert.throws(() => parseCommand(["-x", "bob"]), usageError("unknown option -x"));
   assert.throws(
     () => parseCommand(["bob", "--port"]),
-    usageError("Missing value for option '--port'"),
+    usageError("option --port needs a value"),
   );
-  assert.throws(() => parseCommand(["--help=yes"]), usageError("Option '--help' takes no value"));
+  assert.throws(() => parseCommand(["--help=yes"]), usageError("option --help takes no value"));
 });
 
 Deno.test("parseCommand refuses a port or size that is not an integer in range", () => {
@@ -96,27 +113,30 @@ Deno.test("parseCommand refuses a port or size that is not an integer in range",
     assert.throws(
       () => parseCommand(["--port", port, "bob"]),
       usageError(
-        `Invalid value '${port}' for option '--port': expected an integer from 1 to 65535`,
+        `invalid value for --port: "${port}" (expected an integer from 1 to 65535)`,
       ),
     );
   }
   assert.throws(
     () => parseCommand(["--max-message-size", "4294967296", "bob"]),
     usageError(
-      /^Invalid value '4294967296' for option '--max-message-size': expected an integer from 0 to 4294967295$/,
+      /^invalid value for --max-message-size: "4294967296" \(expected an integer from 0 to 4294967295\)$/,
     ),
   );
   assert.throws(
     () => parseCommand(["--max-username-size", "0", "bob"]),
     usageError(/expected an integer from 1 to/),
   );
-  assert.throws(() => parseCommand(["--host=", "bob"]), usageError(/'--host': it is empty/));
+  assert.throws(
+    () => parseCommand(["--host=", "bob"]),
+    usageError("invalid value for --host: it is empty"),
+  );
 });
 
 Deno.test("parseCommand refuses a user name over the limit, counted in UTF-8 bytes", () => {
   assert.throws(
     () => parseCommand(["b".repeat(26)]),
-    usageError("Invalid user name: its size 26 exceeds the limit of 25 bytes"),
+    usageError("invalid user name: its size 26 exceeds the limit of 25 bytes"),
   );
   // 13 Cyrillic letters are 13 characters but 26 bytes.
   assert.throws(
@@ -132,10 +152,10 @@ Deno.test("parseCommand refuses a user name over the limit, counted in UTF-8 byt
 });
 
 Deno.test("parseCommand refuses an empty user name or one with a control character", () => {
-  assert.throws(() => parseCommand([""]), usageError("Invalid user name: it is empty"));
+  assert.throws(() => parseCommand([""]), usageError("invalid user name: it is empty"));
   assert.throws(
     () => parseCommand(["bob\x1b[31m"]),
-    usageError("Invalid user name: it contains the control character U+001B"),
+    usageError("invalid user name: it contains the control character U+001B"),
   );
 });
 
@@ -147,6 +167,7 @@ Deno.test("the help and the usage name every flag; the version is deno.json's", 
       "--max-username-size",
       "--max-message-size",
       "--max-incoming-size",
+      "--wait",
       "--help",
       "--version",
     ]
@@ -155,5 +176,8 @@ Deno.test("the help and the usage name every flag; the version is deno.json's", 
     assert.ok(USAGE.includes(flag), `usage names ${flag}`);
   }
   assert.equal(VERSION, denoConfig.version);
+  assert.match(HELP, /^wirechat-client \d/);
+  assert.match(USAGE, /^usage: wirechat-client /);
+  assert.ok(!HELP.includes("Usage: client.ts"));
   assert.match(HELP, /deno install -g -N -n wirechat-client jsr:@wirechat\/wirechat\/client/);
 });

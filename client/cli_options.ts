@@ -4,8 +4,14 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import denoConfig from "../deno.json" with { type: "json" };
+import {
+  integerValue,
+  nonEmptyValue,
+  parseFlags,
+  secondsValue,
+  UsageError,
+  VERSION,
+} from "../cli/flags.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import {
   DEFAULT_MAX_INCOMING_SIZE,
@@ -20,8 +26,17 @@ export const DEFAULT_WRITE_TIMEOUT = 30;
 /** The default of `--max-backlog`, in messages. */
 export const DEFAULT_MAX_BACKLOG = 100_000;
 
-/** The version of the package, from `deno.json`. */
-export const VERSION: string = denoConfig.version;
+/**
+ * Without `--wait`, the longest pipe mode waits at the end of input for the server
+ * to echo the lines sent, in seconds; it quits as soon as they are all back.
+ */
+export const DEFAULT_ECHO_WAIT = 2;
+/** The exit status when something was not sent (a line over the size limit, in pipe mode). */
+export const EXIT_NOT_SENT = 3;
+/** The installed command's name, which its messages and usage lines start with. */
+export const NAME = "wirechat-client";
+
+export { UsageError, VERSION };
 
 /** What the client needs to run, from the command line. */
 export interface ClientOptions {
@@ -47,6 +62,12 @@ export interface ClientOptions {
   maxBacklog: number;
   /** Whether terminal mode reconnects after losing the connection (not `--no-reconnect`). */
   reconnect: boolean;
+  /**
+   * In pipe mode, how long to keep reading after the input ends, in milliseconds
+   * (`--wait`); without it, until the lines sent are echoed, at most
+   * {@linkcode DEFAULT_ECHO_WAIT} seconds.
+   */
+  wait?: number;
 }
 
 /** What the command line asks for. */
@@ -55,25 +76,14 @@ export type Command =
   | { readonly kind: "version" }
   | { readonly kind: "chat"; readonly options: ClientOptions };
 
-/** A command line the client cannot run: the message says why, in one line. */
-export class UsageError extends Error {
-  /** @param message What is wrong, for a person. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 /** The synopsis, printed after a usage error. */
-export const USAGE = `Usage: client.ts [--host localhost] [--port 9000] [--tls] [--ca <file>]
-                 [--max-username-size ${DEFAULT_MAX_USERNAME_SIZE}]
-                 [--max-message-size ${DEFAULT_MAX_MESSAGE_SIZE}] [--max-incoming-size ${DEFAULT_MAX_INCOMING_SIZE}]
-                 [--write-timeout ${DEFAULT_WRITE_TIMEOUT}] [--max-backlog ${DEFAULT_MAX_BACKLOG}] [--no-reconnect]
-                 [--help] [--version] <username>`;
+export const USAGE = `usage: ${NAME} [--host <name>] [--port <port>] [--tls] [--ca <file>]
+       [--max-username-size <bytes>] [--max-message-size <bytes>]
+       [--max-incoming-size <bytes>] [--write-timeout <seconds>] [--max-backlog <messages>]
+       [--no-reconnect] [--wait <seconds>] [--help] [--version] <username>`;
 
 /** What `--help` prints. */
-export const HELP =
-  `wirechat client ${VERSION}: chat over the wirechat protocol, in a terminal or a pipe
+export const HELP = `${NAME} ${VERSION}: chat over the wirechat protocol, in a terminal or a pipe
 
 INSTALL:
   deno install -g -N -n wirechat-client jsr:@wirechat/wirechat/client
@@ -88,7 +98,10 @@ USAGE:
   arrive above it: Enter sends, Up and Down recall earlier lines, Ctrl-D on an
   empty line or Ctrl-C quits. With pipes, each line of input is sent as one
   message and each message received is printed as one line, <HH:MM> [user] text;
-  at the end of input the client sends everything read, then quits.
+  at the end of input the client sends everything read, waits for the server
+  to echo it (or keeps reading for --wait seconds, for replies such as a bot's
+  answer), then quits.
+  A leading -- is ignored (deno task client -- bob); a later one ends the flags.
 
 OPTIONS:
   --host <name>                Server host name or IP address (default: localhost)
@@ -113,6 +126,9 @@ OPTIONS:
                                says how many (default: ${DEFAULT_MAX_BACKLOG})
   --no-reconnect               In a terminal, exit 1 when the connection is lost
                                instead of reconnecting (0.5 s, doubling to 30 s)
+  --wait <seconds>             With pipes, keep reading and printing this long after
+                               the input ends, for replies (default: until the server
+                               has echoed the lines sent, at most ${DEFAULT_ECHO_WAIT} s)
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
@@ -123,9 +139,11 @@ ENVIRONMENT:
 
 EXIT STATUS:
   0 at the end of input or when you quit, 1 on a usage error, when the client
-  cannot connect (the server's certificate does not verify, the CA file cannot
-  be read), or when the connection is lost (in a terminal, where the client
-  reconnects, only with --no-reconnect)`;
+  cannot connect (no network permission, the server's certificate does not
+  verify, the CA file cannot be read), or when the connection is lost (in a
+  terminal, where the client reconnects, only with --no-reconnect);
+  ${EXIT_NOT_SENT} with pipes when a line was not sent (over --max-message-size), each
+  such line named on standard error by its number`;
 
 const FLAGS = {
   host: { type: "string" },
@@ -138,6 +156,7 @@ const FLAGS = {
   "write-timeout": { type: "string" },
   "max-backlog": { type: "string" },
   "no-reconnect": { type: "boolean" },
+  wait: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -155,48 +174,17 @@ type Flag = keyof typeof FLAGS;
  * @throws {UsageError} When the command line is wrong.
  */
 export function parseCommand(args: readonly string[]): Command {
-  // The tokens, checked here, give messages in the house style where `strict`
-  // would throw Node's.
-  const { tokens } = parseArgs({
-    args: [...args],
-    options: FLAGS,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const values: Partial<Record<Flag, string | true>> = {};
-  const positionals: string[] = [];
-  for (const token of tokens) {
-    if (token.kind === "positional") positionals.push(token.value);
-    if (token.kind !== "option") continue;
-    if (!Object.hasOwn(FLAGS, token.name)) {
-      throw new UsageError(`Unknown option '${token.rawName}'`);
-    }
-    const flag = token.name as Flag;
-    if (FLAGS[flag].type === "boolean") {
-      if (token.value !== undefined) {
-        throw new UsageError(`Option '${token.rawName}' takes no value`);
-      }
-      values[flag] = true;
-    } else {
-      if (token.value === undefined) {
-        throw new UsageError(`Missing value for option '${token.rawName}'`);
-      }
-      values[flag] = token.value;
-    }
-  }
+  const { values, positionals } = parseFlags(args, FLAGS);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
 
   const [username, ...extra] = positionals;
-  if (username === undefined) throw new UsageError("Missing user name");
+  if (username === undefined) throw new UsageError("missing user name");
   if (extra.length > 0) {
-    throw new UsageError(`Unexpected argument '${extra[0]}': give one user name`);
+    throw new UsageError(`unexpected argument ${extra[0]} (give one user name)`);
   }
-  const hostname = (values.host as string | undefined) ?? "localhost";
-  if (hostname === "") throw new UsageError("Invalid value '' for option '--host': it is empty");
-  const caFile = values.ca as string | undefined;
-  if (caFile === "") throw new UsageError("Invalid value '' for option '--ca': it is empty");
+  const hostname = nonEmptyValue("host", values.host ?? "localhost");
+  const caFile = values.ca === undefined ? undefined : nonEmptyValue("ca", values.ca);
   const tls = values.tls === true || caFile !== undefined;
   const port = integer(values, "port", tls ? 9443 : 9000, 1, 65535);
   const maxUsernameSize = size(values, "max-username-size", DEFAULT_MAX_USERNAME_SIZE, 1);
@@ -204,10 +192,14 @@ export function parseCommand(args: readonly string[]): Command {
   const maxIncomingSize = size(values, "max-incoming-size", DEFAULT_MAX_INCOMING_SIZE, 0);
   const writeTimeout = integer(values, "write-timeout", DEFAULT_WRITE_TIMEOUT, 0, 86_400) * 1000;
   const maxBacklog = integer(values, "max-backlog", DEFAULT_MAX_BACKLOG, 1, 100_000_000);
+  const wait = values.wait === undefined ? undefined : secondsValue("wait", values.wait, 0, 86_400);
   try {
     validateUsername(username, maxUsernameSize);
   } catch (error) {
-    if (error instanceof ProtocolError) throw new UsageError(error.message);
+    if (error instanceof ProtocolError) {
+      // "Invalid user name: ...": lower case first, as every usage error.
+      throw new UsageError(error.message[0]!.toLowerCase() + error.message.slice(1));
+    }
     throw error;
   }
   const options: ClientOptions = {
@@ -221,34 +213,19 @@ export function parseCommand(args: readonly string[]): Command {
     maxBacklog,
     reconnect: values["no-reconnect"] !== true,
   };
+  if (wait !== undefined) options.wait = Math.round(wait * 1000);
   if (tls) options.tls = true;
   if (caFile !== undefined) options.caFile = caFile;
   return { kind: "chat", options };
 }
 
-function size(
-  values: Partial<Record<Flag, string | true>>,
-  flag: Flag,
-  fallback: number,
-  min: number,
-): number {
+type Values = { readonly [K in Flag]?: string | true };
+
+function size(values: Values, flag: Flag, fallback: number, min: number): number {
   return integer(values, flag, fallback, min, MAX_WIRE_SIZE);
 }
 
-function integer(
-  values: Partial<Record<Flag, string | true>>,
-  flag: Flag,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
+function integer(values: Values, flag: Flag, fallback: number, min: number, max: number): number {
   const value = values[flag];
-  if (value === undefined) return fallback;
-  const parsed = /^\d+$/.test(value as string) ? Number(value) : NaN;
-  if (!(parsed >= min && parsed <= max)) {
-    throw new UsageError(
-      `Invalid value '${value}' for option '--${flag}': expected an integer from ${min} to ${max}`,
-    );
-  }
-  return parsed;
+  return value === undefined ? fallback : integerValue(flag, value as string, min, max);
 }
