@@ -1,4 +1,3 @@
-// deno-lint-ignore-file no-control-regex -- these tests are about control characters
 import assert from "node:assert/strict";
 import { formatMessage } from "../client/format.ts";
 import { formatWithServerVoice } from "../client/server_voice.ts";
