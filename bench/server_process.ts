@@ -17,6 +17,11 @@ export interface ServerSpec {
   command: readonly string[];
   /** The working directory. */
   cwd?: string;
+  /**
+   * A log line that must also appear before the server counts as ready, such as
+   * a cluster node's `NATS backplane connected`.
+   */
+  readyLine?: RegExp;
 }
 
 /**
@@ -97,9 +102,13 @@ export class ServerProcess {
   #hasExited = false;
   #announcedPort = 0;
   #port = 0;
+  #readyLine: RegExp | undefined;
+  #readyLineSeen = false;
 
   private constructor(spec: ServerSpec, command: readonly string[]) {
     this.label = spec.label;
+    this.#readyLine = spec.readyLine;
+    this.#readyLineSeen = spec.readyLine === undefined;
     const [program, ...args] = command;
     this.#child = new Deno.Command(program!, {
       args,
@@ -206,11 +215,13 @@ export class ServerProcess {
     while (Date.now() < deadline) {
       if (this.#hasExited) throw new Error("it exited");
       const candidate = port > 0 ? port : this.#announcedPort;
-      if (candidate > 0 && await accepts(candidate)) return candidate;
+      if (candidate > 0 && this.#readyLineSeen && await accepts(candidate)) return candidate;
       await delay(50);
     }
     throw new Error(
-      port > 0
+      !this.#readyLineSeen
+        ? `it logged no line matching ${this.#readyLine}`
+        : port > 0
         ? `it does not accept connections on port ${port}`
         : `it logged no "listening on HOST:PORT" line`,
     );
@@ -230,6 +241,7 @@ export class ServerProcess {
   #keep(line: string): void {
     this.#log.push(line);
     if (this.#log.length > LOG_LINES_KEPT) this.#log.shift();
+    if (!this.#readyLineSeen && this.#readyLine!.test(line)) this.#readyLineSeen = true;
     if (this.#announcedPort === 0) {
       const match = LISTENING.exec(line);
       if (match !== null) this.#announcedPort = Number(match[2]);
