@@ -22,6 +22,12 @@ export interface ServerSpec {
    * a cluster node's `NATS backplane connected`.
    */
   readyLine?: RegExp;
+  /**
+   * How long to wait for it to be ready, in milliseconds.
+   *
+   * @default {15000}
+   */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -127,7 +133,7 @@ export class ServerProcess {
    *
    * @param spec How to start it.
    * @returns The running server.
-   * @throws {Error} When it exits or does not accept connections within 15 s;
+   * @throws {Error} When it exits or is not ready in time (15 s unless told);
    * the message holds the end of its log.
    */
   static async start(spec: ServerSpec): Promise<ServerProcess> {
@@ -135,7 +141,7 @@ export class ServerProcess {
     const command = spec.command.map((arg) => arg.replaceAll("{port}", String(port)));
     const server = new ServerProcess(spec, command);
     try {
-      server.#port = await server.#waitUntilReady(port);
+      server.#port = await server.#waitUntilReady(port, spec.readyTimeoutMs ?? READY_TIMEOUT_MS);
     } catch (error) {
       await server.stop();
       throw new Error(
@@ -210,8 +216,8 @@ export class ServerProcess {
     await Promise.allSettled(this.#draining);
   }
 
-  async #waitUntilReady(port: number): Promise<number> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+  async #waitUntilReady(port: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#hasExited) throw new Error("it exited");
       const candidate = port > 0 ? port : this.#announcedPort;
