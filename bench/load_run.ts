@@ -195,6 +195,12 @@ export class LoadRun {
   #nextIndex = 0;
   #cpuS = 0;
 
+  /**
+   * Checks the options and prepares the run.
+   *
+   * @param options What to run.
+   * @throws {RangeError} When an option is out of range.
+   */
   constructor(options: LoadOptions) {
     this.#hostname = options.hostname ?? "127.0.0.1";
     this.#ports = typeof options.port === "number"

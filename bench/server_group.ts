@@ -42,6 +42,8 @@ export class ServerGroup {
   readonly #cleanup: (() => Promise<void>) | undefined;
 
   /**
+   * Makes a group of processes already started.
+   *
    * @param label Its label in the tables.
    * @param nodes The servers clients connect to: at least one.
    * @param options Helpers, TLS, the scenarios it runs, cleanup.

@@ -100,6 +100,7 @@ const CLOCK_TICKS = 100;
 
 /** A server running as a child process. */
 export class ServerProcess {
+  /** Its label in the tables. */
   readonly label: string;
   readonly #child: Deno.ChildProcess;
   readonly #log: string[] = [];
