@@ -92,3 +92,11 @@ Deno.test({
     assert.equal(cluster.running, false);
   },
 });
+
+Deno.test("wirechat is measured without its message rate limit, as a relay", () => {
+  const { command } = defaultServers().wirechat;
+  const at = command.indexOf("--max-message-rate");
+  assert.ok(at > 0, command.join(" "));
+  assert.equal(command[at + 1], "0");
+  assert.ok(command.includes("server.ts"));
+});
