@@ -53,7 +53,8 @@ USAGE:
   deno run --allow-all bench/run.ts [options]
 
 OPTIONS:
-  --quick               a short run: 5x fewer messages, 1,000 idle clients held 1 s
+  --quick               a short run to check that everything works (about 50 s): 5x
+                        fewer messages, 1,000 idle clients held 1 s; its figures are noise
   --repeat N            repeat each load scenario while its runs are clean and took
                         under 5 s, up to N runs, and keep the median (3; --quick: 1)
   --server LABEL=CMD    also measure this server; CMD is run with sh -c "exec CMD";
