@@ -623,17 +623,17 @@ export class LoadRun {
   #lost(client: LoadClient, why: string): void {
     if (!client.open) return;
     client.open = false;
+    try {
+      client.conn.close(); // also after the end: #closeAll closes only the open ones
+    } catch {
+      // already closed
+    }
     if (this.#phase === Phase.Done) return;
     client.dropped = true;
     this.#counts.connected--;
     this.#counts.disconnects++;
     if (this.#counts.disconnects <= 5) {
       this.#progress(`client u${client.index} disconnected unexpectedly (${why})`);
-    }
-    try {
-      client.conn.close();
-    } catch {
-      // already closed
     }
     const s = client.index;
     if (

@@ -245,6 +245,8 @@ Deno.test("runLoad over TLS trusts the CA it is given and checks every delivery"
     });
     assert.equal(result.ok, true);
     assert.equal(result.deliveriesReceived, 6 * 2 * 40);
+    const plain = await runLoad({ port, clients: 4, durationLimit: 3 });
+    assert.equal(plain.stopReason, "disconnect during login"); // TLS bytes are no frame
     const wrongCa = await runLoad({
       port,
       tls: { caCerts: [certs.server.cert] },
