@@ -7,6 +7,8 @@
  * @module
  */
 
+import { readU32 } from "../protocol/integers.ts";
+
 /**
  * Receives one whole frame as offsets into `bytes`: `timestamp` (NaN when above
  * 2^53 − 1), user name at `[userStart, textStart - 4)`, text at
@@ -22,10 +24,6 @@ export type FrameHandler = (
 
 const TWO_32 = 0x1_0000_0000;
 const MAX_TIMESTAMP_HIGH = 0x1f_ffff;
-
-function readU32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! << 24 | bytes[at + 1]! << 16 | bytes[at + 2]! << 8 | bytes[at + 3]!) >>> 0;
-}
 
 /**
  * Hands every whole frame in `bytes[0..end)` to `onFrame`.

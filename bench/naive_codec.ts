@@ -49,7 +49,11 @@ function append(held: Uint8Array, chunk: Uint8Array): Uint8Array {
 export class NaiveStringDecoder {
   #held: Uint8Array = new Uint8Array(0);
 
-  /** @param maxSize The largest string accepted. */
+  /**
+   * Makes a decoder.
+   *
+   * @param maxSize The largest string accepted.
+   */
   constructor(readonly maxSize: number) {}
 
   /** Decodes the frames that `chunk` completes. */

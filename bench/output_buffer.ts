@@ -29,6 +29,8 @@ export class OutputBuffer {
   #closed = false;
 
   /**
+   * Makes the buffer of one connection.
+   *
    * @param writer The connection.
    * @param onError Receives a failed write; the buffer then stops writing.
    */

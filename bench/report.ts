@@ -1,6 +1,7 @@
 /**
  * The benchmark's Markdown tables: a summary with one column per server and a
- * ratio column per server against the baseline, and the details of every run.
+ * ratio column per server against the baseline, the details of every run, and
+ * the progress lines and noise notes printed on the way.
  *
  * @module
  */
@@ -74,6 +75,96 @@ export function formatBytesRate(value: number): string {
  */
 export function formatMicros(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(0)} µs`;
+}
+
+/**
+ * A duration for people: `8.2 s` below a minute, `1 min 12 s` above.
+ *
+ * @param s Seconds.
+ * @returns The duration with its unit.
+ */
+export function formatSeconds(s: number): string {
+  if (s < 59.5) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}
+
+/** Below this many seconds a run's rate is noise: timer and scheduling jitter dominate. */
+export const NOISE_RUN_S = 1;
+
+/** Below this many latency samples a p99 rests on a handful of deliveries. */
+export const NOISE_SAMPLES = 10_000;
+
+/**
+ * One progress line for a measured scenario, in readable units: for a load its
+ * deliveries/s and latency, for an idle hold its memory per connection and login
+ * time (never `0 deliveries/s`).
+ *
+ * @example A fan-out and a hold
+ * ```ts
+ * import { describeRun, type RunMeasurement } from "./report.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const base = { runs: 1, minRate: 0, maxRate: 0, serverCpuS: null, wallS: 1 };
+ * const result = {
+ *   mode: "load", ok: true, stopReason: "done", deliveriesPerS: 3_850_000, clients: 1000,
+ *   latencyUs: { p50: 11_600, p90: 30_000, p99: 48_800, max: 60_000 }, connectS: 0.2,
+ * } as RunMeasurement["result"];
+ * assert.equal(
+ *   describeRun({ ...base, name: "fanout-1000", result }),
+ *   "fanout-1000: done, 3.85M deliveries/s, p50 11.6 ms, p99 48.8 ms",
+ * );
+ * const hold = { ...result, mode: "hold", clients: 1000, connectS: 0.35 } as typeof result;
+ * assert.equal(
+ *   describeRun({ ...base, name: "idle-1000", result: hold, rssStartKiB: 50_000, rssHoldKiB: 58_000 }),
+ *   "idle-1000: done, 1000 clients logged in in 0.35 s, 8.00 KiB per idle connection",
+ * );
+ * ```
+ *
+ * @param run The scenario's measurement.
+ * @returns The line, without the server's label.
+ */
+export function describeRun(run: RunMeasurement): string {
+  const r = run.result;
+  const stop = `${r.stopReason}${r.ok ? "" : ` (${flaw(r)})`}`;
+  if (r.mode === "hold") {
+    const perConnection = run.rssStartKiB == null || run.rssHoldKiB == null
+      ? ""
+      : `, ${((run.rssHoldKiB - run.rssStartKiB) / r.clients).toFixed(2)} KiB per idle connection`;
+    return `${run.name}: ${stop}, ${r.clients} clients logged in in ${
+      r.connectS.toFixed(2)
+    } s${perConnection}`;
+  }
+  return `${run.name}: ${stop}, ${formatRate(r.deliveriesPerS)} deliveries/s, p50 ${
+    formatMicros(r.latencyUs.p50)
+  }, p99 ${formatMicros(r.latencyUs.p99)}${run.runs > 1 ? ` (median of ${run.runs} runs)` : ""}`;
+}
+
+/**
+ * Notes on the figures too short-lived to trust: a load whose median run lasted
+ * under {@linkcode NOISE_RUN_S} (its deliveries/s), or with fewer than
+ * {@linkcode NOISE_SAMPLES} latency samples (its p99). A quick run has many.
+ *
+ * @param servers The measurements.
+ * @returns One line per doubtful figure, empty when none is.
+ */
+export function noiseNotes(servers: readonly ServerMeasurements[]): string[] {
+  const notes: string[] = [];
+  for (const server of servers) {
+    for (const run of Object.values(server.runs)) {
+      const r = run.result;
+      if (r.mode === "hold" || !r.completed) continue;
+      const doubts: string[] = [];
+      if (r.elapsedS < NOISE_RUN_S) doubts.push(`ran ${formatSeconds(r.elapsedS)}`);
+      if (r.latencySamples < NOISE_SAMPLES) doubts.push(`${r.latencySamples} latency samples`);
+      if (doubts.length > 0) {
+        notes.push(
+          `${server.label} ${run.name}: ${doubts.join(", ")}; noise, not a measurement`,
+        );
+      }
+    }
+  }
+  return notes;
 }
 
 /**
@@ -184,7 +275,8 @@ function metrics(idleName: string): Metric[] {
  * Renders the summary: one row per metric, one column per server, then a column
  * `server / baseline` for every other server. Ratios are plain quotients: above 1
  * is better for deliveries/s, worse for latency, memory and login time. A cell of
- * a run that was cut short or not clean says so.
+ * a run that was cut short or not clean says so. A metric no server measured (the
+ * idle rows when only the transports ran) has no row.
  *
  * @param servers The measurements, in column order.
  * @param baseline The label of the server the ratios divide by.
@@ -199,7 +291,9 @@ export function renderSummary(servers: readonly ServerMeasurements[], baseline: 
     ...servers.map((server) => server.label),
     ...others.map((server) => `${server.label} / ${baseline}`),
   ];
-  const rows = metrics(idleName).map((metric) => {
+  const measured = (metric: Metric) =>
+    servers.some((server) => server.failure !== undefined || metric.value(server) !== null);
+  const rows = metrics(idleName).filter(measured).map((metric) => {
     const cells = servers.map((server) => {
       if (server.failure !== undefined) return `failed: ${server.failure}`;
       const value = metric.value(server);

@@ -5,7 +5,10 @@
  * printed as Markdown tables.
  *
  * Each server runs as a child process on 127.0.0.1; the load generator
- * (`load.ts`) runs in this process. Requires `--allow-all`: it runs programs, and
+ * (`load.ts`) runs in this process. Beside one wirechat node and the baseline, the
+ * same run measures wirechat over TLS and a cluster of two nodes joined by
+ * `nats-server -js` (skipped, with the reason, when nats-server is missing) at both
+ * fan-outs and ping-pong (see `targets.ts`). Requires `--allow-all`: it runs programs, and
  * Deno lets only a fully trusted program read another process's `/proc` files,
  * where the server's memory and CPU time are sampled. Scenarios, in order, on one server instance:
  *
@@ -18,7 +21,7 @@
  *
  * ```sh
  * deno task bench                     # everything
- * deno task bench --quick             # 5x fewer messages, 1,000 idle clients
+ * deno task bench --quick             # 5x fewer messages, 1,000 idle clients, 1 run each
  * deno task bench:load --server 'cchat=/path/to/cchat --host 127.0.0.1 --port {port}' --baseline cchat
  * ```
  *
@@ -29,13 +32,20 @@ import { parseArgs } from "node:util";
 import { type CodecThroughput, renderCodecTable, runCodecBenchmarks } from "./codec_report.ts";
 import { type LoadResult, runLoad } from "./load.ts";
 import {
+  describeRun,
+  formatSeconds,
+  noiseNotes,
   renderDetails,
   renderSummary,
   type RunMeasurement,
   type ServerMeasurements,
 } from "./report.ts";
 import { type Scenario, scenarioSet } from "./scenarios.ts";
+import { ServerGroup } from "./server_group.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
+import { defaultServers, findNatsServer, startCluster, startTlsServer } from "./targets.ts";
+
+export { defaultServers } from "./targets.ts";
 
 const USAGE = `Runs wirechat's benchmarks and prints Markdown tables.
 
@@ -43,7 +53,8 @@ USAGE:
   deno run --allow-all bench/run.ts [options]
 
 OPTIONS:
-  --quick               a short run: 5x fewer messages, 1,000 idle clients held 1 s
+  --quick               a short run to check that everything works (about 50 s): 5x
+                        fewer messages, 1,000 idle clients held 1 s; its figures are noise
   --repeat N            repeat each load scenario while its runs are clean and took
                         under 5 s, up to N runs, and keep the median (3; --quick: 1)
   --server LABEL=CMD    also measure this server; CMD is run with sh -c "exec CMD";
@@ -52,6 +63,8 @@ OPTIONS:
                         wirechat replaces the default wirechat command)
   --baseline LABEL      the server the ratio columns divide by (naive)
   --no-codec            skip the codec micro-benchmarks
+  --no-tls              skip wirechat over TLS
+  --no-cluster          skip the two-node cluster (skipped anyway without nats-server)
   --no-load             skip the load scenarios
   --json                print the raw measurements as JSON instead of tables
   -h, --help            print this help
@@ -59,10 +72,10 @@ OPTIONS:
 Exit status: 0, 1 for a misuse, 2 when a server lost, reordered, garbled or
 dropped anything, stalled, or did not start.
 
-Servers measured by default: wirechat (server.ts, as deno task start runs it) and naive
-(bench/naive_server.ts, the baseline).`;
+Servers measured by default: wirechat (server.ts, as deno task start runs it), naive
+(bench/naive_server.ts, the baseline), wirechat-tls (server.ts with a TLS door only, a
+throwaway certificate) and wirechat-cluster-2 (two server.ts nodes and nats-server -js).`;
 
-const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const SETTLE_MS = 300;
 const REPEAT_WINDOW_MS = 5000;
 const RSS_SAMPLE_MS = 250;
@@ -75,35 +88,9 @@ function progress(line: string): void {
   console.error(`bench: ${line}`);
 }
 
-/** The servers measured unless told otherwise: wirechat's and the baseline. */
-export function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
-  const deno = Deno.execPath();
-  const local = ["--host", "127.0.0.1", "--port", "0"];
-  return {
-    wirechat: {
-      label: "wirechat",
-      // As `deno task start` runs it.
-      command: [
-        deno,
-        "run",
-        "--allow-net",
-        "--v8-flags=--max-semi-space-size=1",
-        "server.ts",
-        ...local,
-      ],
-      cwd: ROOT,
-    },
-    naive: {
-      label: "naive",
-      command: [deno, "run", "--allow-net", "bench/naive_server.ts", ...local],
-      cwd: ROOT,
-    },
-  };
-}
-
 /** Runs a load scenario up to `repeat` times and keeps the median run. */
 async function measureLoad(
-  server: ServerProcess,
+  server: ServerGroup,
   scenario: Scenario,
   repeat: number,
 ): Promise<RunMeasurement> {
@@ -112,7 +99,11 @@ async function measureLoad(
   const start = performance.now();
   for (let i = 0; i < repeat; i++) {
     if (i > 0) await delay(200);
-    const result = await runLoad({ ...scenario.options, port: server.port });
+    const result = await runLoad({
+      ...scenario.options,
+      port: server.port,
+      ...(server.tls === undefined ? {} : { tls: server.tls }),
+    });
     results.push(result);
     if (!result.ok || performance.now() - start > REPEAT_WINDOW_MS) break;
   }
@@ -131,7 +122,7 @@ async function measureLoad(
 }
 
 /** Holds idle clients and samples the server's memory while they idle. */
-async function measureIdle(server: ServerProcess, scenario: Scenario): Promise<RunMeasurement> {
+async function measureIdle(server: ServerGroup, scenario: Scenario): Promise<RunMeasurement> {
   const rssStartKiB = server.rssKiB();
   let rssHoldKiB: number | null = null;
   const sample = () => {
@@ -167,37 +158,47 @@ async function measureIdle(server: ServerProcess, scenario: Scenario): Promise<R
   }
 }
 
+/** A chat to measure: its label and how to start it. */
+interface Target {
+  label: string;
+  start(): Promise<ServerGroup>;
+}
+
+function single(spec: ServerSpec): Target {
+  return {
+    label: spec.label,
+    start: async () => new ServerGroup(spec.label, [await ServerProcess.start(spec)]),
+  };
+}
+
 async function measureServer(
-  spec: ServerSpec,
+  target: Target,
   scenarios: readonly Scenario[],
   repeat: number,
 ): Promise<ServerMeasurements> {
-  progress(`[${spec.label}] starting: ${spec.command.join(" ")}`);
-  let server: ServerProcess;
+  const { label } = target;
+  progress(`[${label}] starting`);
+  let server: ServerGroup;
   try {
-    server = await ServerProcess.start(spec);
+    server = await target.start();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     progress(message);
-    return { label: spec.label, failure: "did not start", runs: {}, peakRssKiB: null };
+    return { label, failure: "did not start", runs: {}, peakRssKiB: null };
   }
-  const measurements: ServerMeasurements = { label: spec.label, runs: {}, peakRssKiB: null };
+  const measurements: ServerMeasurements = { label, runs: {}, peakRssKiB: null };
+  const chosen = scenarios.filter((scenario) =>
+    server.scenarios === undefined || server.scenarios.includes(scenario.key)
+  );
   try {
     await delay(SETTLE_MS);
-    for (const scenario of scenarios) {
-      progress(`[${spec.label}] ${scenario.name}: ${scenario.description}`);
+    for (const [i, scenario] of chosen.entries()) {
+      progress(`[${label}] ${i + 1}/${chosen.length} ${scenario.name}: ${scenario.description}`);
       const run = scenario.key === "idle"
         ? await measureIdle(server, scenario)
         : await measureLoad(server, scenario, repeat);
       measurements.runs[scenario.key] = run;
-      const r = run.result;
-      progress(
-        `[${spec.label}] ${scenario.name}: ${r.stopReason}${r.ok ? "" : " (not clean)"}, ${
-          Math.round(r.deliveriesPerS)
-        } deliveries/s, p50 ${r.latencyUs.p50} µs, p99 ${r.latencyUs.p99} µs, login ${
-          r.connectS.toFixed(3)
-        } s`,
-      );
+      progress(`[${label}] ${describeRun(run)} (${formatSeconds(run.wallS)})`);
       if (!server.running) {
         measurements.failure = `exited during ${scenario.name}`;
         break;
@@ -234,6 +235,8 @@ async function main(): Promise<number> {
         baseline: { type: "string", default: "naive" },
         "no-codec": { type: "boolean", default: false },
         "no-load": { type: "boolean", default: false },
+        "no-tls": { type: "boolean", default: false },
+        "no-cluster": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -258,6 +261,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  const started = performance.now();
   let codec: CodecThroughput[] = [];
   const servers: ServerMeasurements[] = [];
   if (!values["no-codec"]) {
@@ -267,26 +271,52 @@ async function main(): Promise<number> {
   }
   if (!values["no-load"]) {
     const defaults = defaultServers();
-    const specs: ServerSpec[] = [];
-    if (!extra.some((spec) => spec.label === "wirechat")) specs.push(defaults.wirechat);
-    specs.push(...extra);
-    if (!extra.some((spec) => spec.label === "naive")) specs.push(defaults.naive);
+    const targets: Target[] = [];
+    if (!extra.some((spec) => spec.label === "wirechat")) targets.push(single(defaults.wirechat));
+    targets.push(...extra.map(single));
+    if (!extra.some((spec) => spec.label === "naive")) targets.push(single(defaults.naive));
+    if (!values["no-tls"]) targets.push({ label: "wirechat-tls", start: startTlsServer });
+    const nats = findNatsServer();
+    if (values["no-cluster"]) {
+      // asked for
+    } else if ("reason" in nats) {
+      progress(`skipping wirechat-cluster-2: ${nats.reason}`);
+    } else {
+      targets.push({ label: "wirechat-cluster-2", start: () => startCluster(nats.path, 2) });
+    }
     const scenarios = scenarioSet(values.quick);
-    for (const spec of specs) servers.push(await measureServer(spec, scenarios, repeat));
+    for (const target of targets) servers.push(await measureServer(target, scenarios, repeat));
     if (!values.json) {
+      const transports = servers.filter((server) => server.label.startsWith("wirechat-"));
+      const others = servers.filter((server) => !transports.includes(server));
       console.log(`## Load${values.quick ? " (quick)" : ""}\n`);
-      console.log(renderSummary(servers, values.baseline));
+      console.log(renderSummary(others, values.baseline));
       console.log(
         `\nRatios are plain quotients against ${values.baseline}: above 1 is better for ` +
           "deliveries/s, worse for latency, memory and login time.\n",
       );
+      const oneNode = others.find((server) => server.label === "wirechat");
+      if (oneNode !== undefined && transports.length > 0) {
+        console.log("### One node, over TLS, and a cluster of two nodes\n");
+        console.log(renderSummary([oneNode, ...transports], "wirechat"));
+        console.log(
+          "\nRatios against one wirechat node over plain TCP. The cluster's nodes, " +
+            "nats-server and the load generator share this machine's cores.\n",
+        );
+      }
       console.log(renderDetails(servers));
+      const notes = noiseNotes(servers);
+      if (notes.length > 0) {
+        console.log(`\nFigures to distrust${values.quick ? " (a quick run)" : ""}:\n`);
+        for (const note of notes) console.log(`- ${note}`);
+      }
     }
   }
   if (values.json) console.log(JSON.stringify({ codec, servers }, null, 2));
   const broken = servers.some((server) =>
     server.failure !== undefined || Object.values(server.runs).some((run) => wrong(run.result))
   );
+  progress(`done in ${formatSeconds((performance.now() - started) / 1000)}`);
   return broken ? 2 : 0;
 }
 

@@ -17,6 +17,17 @@ export interface ServerSpec {
   command: readonly string[];
   /** The working directory. */
   cwd?: string;
+  /**
+   * A log line that must also appear before the server counts as ready, such as
+   * a cluster node's `NATS backplane connected`.
+   */
+  readyLine?: RegExp;
+  /**
+   * How long to wait for it to be ready, in milliseconds.
+   *
+   * @default {15000}
+   */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -89,6 +100,7 @@ const CLOCK_TICKS = 100;
 
 /** A server running as a child process. */
 export class ServerProcess {
+  /** Its label in the tables. */
   readonly label: string;
   readonly #child: Deno.ChildProcess;
   readonly #log: string[] = [];
@@ -97,9 +109,13 @@ export class ServerProcess {
   #hasExited = false;
   #announcedPort = 0;
   #port = 0;
+  #readyLine: RegExp | undefined;
+  #readyLineSeen = false;
 
   private constructor(spec: ServerSpec, command: readonly string[]) {
     this.label = spec.label;
+    this.#readyLine = spec.readyLine;
+    this.#readyLineSeen = spec.readyLine === undefined;
     const [program, ...args] = command;
     this.#child = new Deno.Command(program!, {
       args,
@@ -118,7 +134,7 @@ export class ServerProcess {
    *
    * @param spec How to start it.
    * @returns The running server.
-   * @throws {Error} When it exits or does not accept connections within 15 s;
+   * @throws {Error} When it exits or is not ready in time (15 s unless told);
    * the message holds the end of its log.
    */
   static async start(spec: ServerSpec): Promise<ServerProcess> {
@@ -126,7 +142,7 @@ export class ServerProcess {
     const command = spec.command.map((arg) => arg.replaceAll("{port}", String(port)));
     const server = new ServerProcess(spec, command);
     try {
-      server.#port = await server.#waitUntilReady(port);
+      server.#port = await server.#waitUntilReady(port, spec.readyTimeoutMs ?? READY_TIMEOUT_MS);
     } catch (error) {
       await server.stop();
       throw new Error(
@@ -201,16 +217,18 @@ export class ServerProcess {
     await Promise.allSettled(this.#draining);
   }
 
-  async #waitUntilReady(port: number): Promise<number> {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
+  async #waitUntilReady(port: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.#hasExited) throw new Error("it exited");
       const candidate = port > 0 ? port : this.#announcedPort;
-      if (candidate > 0 && await accepts(candidate)) return candidate;
+      if (candidate > 0 && this.#readyLineSeen && await accepts(candidate)) return candidate;
       await delay(50);
     }
     throw new Error(
-      port > 0
+      !this.#readyLineSeen
+        ? `it logged no line matching ${this.#readyLine}`
+        : port > 0
         ? `it does not accept connections on port ${port}`
         : `it logged no "listening on HOST:PORT" line`,
     );
@@ -230,6 +248,7 @@ export class ServerProcess {
   #keep(line: string): void {
     this.#log.push(line);
     if (this.#log.length > LOG_LINES_KEPT) this.#log.shift();
+    if (!this.#readyLineSeen && this.#readyLine!.test(line)) this.#readyLineSeen = true;
     if (this.#announcedPort === 0) {
       const match = LISTENING.exec(line);
       if (match !== null) this.#announcedPort = Number(match[2]);

@@ -4,6 +4,7 @@ import { startNaiveServer } from "../bench/naive_server.ts";
 import { ServerProcess } from "../bench/server_process.ts";
 import { serve } from "../server.ts";
 import { type Fault, startFaultyServer } from "./support/faulty_server.ts";
+import { testCerts } from "./support/tls_certs.ts";
 import { defaultServers } from "../bench/run.ts";
 
 async function loadNaive(options: Omit<LoadOptions, "port">): Promise<LoadResult> {
@@ -170,4 +171,90 @@ Deno.test("runLoad rejects options out of range", () => {
   assert.throws(() => runLoad({ port: 1, size: 15 }), RangeError);
   assert.throws(() => runLoad({ port: 1, window: 0 }), RangeError);
   assert.throws(() => runLoad({ port: 0 }), RangeError);
+});
+
+/** A second port onto a server: each connection is piped both ways; counts what it accepted. */
+function startRelay(
+  target: number,
+): { port: number; accepted: () => number; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const pipes: Promise<unknown>[] = [];
+  let accepted = 0;
+  const accepting = (async () => {
+    for await (const inbound of listener) {
+      accepted++;
+      const outbound = await Deno.connect({ hostname: "127.0.0.1", port: target });
+      pipes.push(
+        inbound.readable.pipeTo(outbound.writable).catch(() => {}),
+        outbound.readable.pipeTo(inbound.writable).catch(() => {}),
+      );
+    }
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    accepted: () => accepted,
+    async close() {
+      listener.close();
+      await accepting;
+      await Promise.allSettled(pipes);
+    },
+  };
+}
+
+Deno.test("runLoad with two ports connects client i to the (i mod 2)-th, as one chat", async () => {
+  const server = startNaiveServer({ hostname: "127.0.0.1", port: 0 });
+  const relay = startRelay(server.addr.port);
+  try {
+    const result = await runLoad({
+      port: [server.addr.port, relay.port],
+      clients: 7,
+      senders: 2,
+      messages: 30,
+      window: 4,
+      durationLimit: 10,
+    });
+    assert.equal(result.ok, true);
+    assert.equal(result.deliveriesReceived, 7 * 2 * 30);
+    assert.equal(relay.accepted(), 3); // u1, u3, u5
+  } finally {
+    await server.close();
+    await relay.close();
+  }
+});
+
+Deno.test("runLoad over TLS trusts the CA it is given and checks every delivery", async () => {
+  const certs = await testCerts();
+  const server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    tlsOnly: true,
+    tls: { cert: certs.server.cert, key: certs.server.key, port: 0 },
+    logLevel: "error",
+  });
+  try {
+    await server.ready;
+    const port = server.addrs.tls!.port;
+    const result = await runLoad({
+      port,
+      tls: { caCerts: [certs.ca] },
+      clients: 6,
+      senders: 2,
+      messages: 40,
+      window: 4,
+      durationLimit: 10,
+    });
+    assert.equal(result.ok, true);
+    assert.equal(result.deliveriesReceived, 6 * 2 * 40);
+    const plain = await runLoad({ port, clients: 4, durationLimit: 3 });
+    assert.equal(plain.stopReason, "disconnect during login"); // TLS bytes are no frame
+    const wrongCa = await runLoad({
+      port,
+      tls: { caCerts: [certs.server.cert] },
+      clients: 1,
+      durationLimit: 3,
+    });
+    assert.equal(wrongCa.stopReason, "connect failed");
+  } finally {
+    await server.shutdown();
+  }
 });

@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { parseCodecBenchJson, renderCodecTable } from "../bench/codec_report.ts";
 import type { LoadResult } from "../bench/load.ts";
 import {
+  describeRun,
   formatBytesRate,
   formatMicros,
   formatRate,
+  formatSeconds,
   markdownTable,
+  noiseNotes,
   renderDetails,
   renderSummary,
   type RunMeasurement,
@@ -231,4 +234,73 @@ Deno.test("parseServerSpec runs the command through sh with exec", () => {
   assert.throws(() => parseServerSpec("no label"), SyntaxError);
   assert.throws(() => parseServerSpec("=cmd"), SyntaxError);
   assert.throws(() => parseServerSpec("label="), SyntaxError);
+});
+
+Deno.test("formatSeconds says seconds below a minute, minutes and seconds above", () => {
+  assert.equal(formatSeconds(0.24), "0.2 s");
+  assert.equal(formatSeconds(41.04), "41.0 s");
+  assert.equal(formatSeconds(72.4), "1 min 12 s");
+  assert.equal(formatSeconds(59.6), "1 min 0 s");
+});
+
+Deno.test("describeRun gives a load its rate and latency in readable units", () => {
+  const line = describeRun(run("fanout-1000", {
+    deliveriesPerS: 3_850_000,
+    latencyUs: { p50: 472_063.5, p90: 0, p99: 1_500_000, max: 0 },
+  }, { runs: 3 }));
+  assert.equal(
+    line,
+    "fanout-1000: done, 3.85M deliveries/s, p50 472.1 ms, p99 1500.0 ms (median of 3 runs)",
+  );
+  assert.ok(!line.includes("µs"));
+});
+
+Deno.test("describeRun gives an idle hold its memory and login time, not 0 deliveries/s", () => {
+  const line = describeRun(
+    run("idle-1000", { mode: "hold", clients: 1000, connectS: 0.35, deliveriesPerS: 0 }, {
+      rssStartKiB: 40_000,
+      rssHoldKiB: 48_500,
+    }),
+  );
+  assert.equal(
+    line,
+    "idle-1000: done, 1000 clients logged in in 0.35 s, 8.50 KiB per idle connection",
+  );
+  assert.ok(!line.includes("deliveries/s"));
+});
+
+Deno.test("describeRun says why a run was not clean", () => {
+  const line = describeRun(run("fanout-100", {
+    completed: false,
+    ok: false,
+    stopReason: "stall",
+    deliveriesReceived: 500_000,
+  }));
+  assert.match(line, /^fanout-100: stall \(cut: stall, 25% delivered\), /);
+});
+
+Deno.test("noiseNotes names the runs too short or too thin to trust", () => {
+  const quick = server("wirechat", 1);
+  quick.runs["fanout-100"] = run("fanout-100", { elapsedS: 0.3 });
+  quick.runs.pingpong = run("pingpong", { elapsedS: 2, latencySamples: 1000 });
+  assert.deepEqual(noiseNotes([quick]), [
+    "wirechat fanout-100: ran 0.3 s; noise, not a measurement",
+    "wirechat pingpong: 1000 latency samples; noise, not a measurement",
+  ]);
+  assert.deepEqual(noiseNotes([server("wirechat", 1)]), []);
+});
+
+Deno.test("renderSummary leaves out the metrics no server measured", () => {
+  const tls = server("wirechat-tls", 1);
+  delete tls.runs.idle;
+  const table = renderSummary([tls], "wirechat");
+  assert.ok(!table.includes("idle-5000"), table);
+  assert.ok(!table.includes("idle |"), table);
+  assert.equal(rowOf(table, "fanout-100 deliveries/s")[1], "4.00M");
+  const beside = renderSummary([server("wirechat", 1), tls], "wirechat");
+  assert.deepEqual(rowOf(beside, "idle-5000 login s (connect storm)").slice(1), [
+    "0.40",
+    "n/a",
+    "n/a",
+  ]);
 });

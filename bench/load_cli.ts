@@ -1,0 +1,135 @@
+/**
+ * The load generator's command line: `bench/load.ts` run directly.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type LoadOptions, parsePorts } from "./load_options.ts";
+import { LoadRun } from "./load_run.ts";
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const USAGE = `Generates load on a chat server and checks every frame it relays.
+
+INSTALL:
+  deno install -g --allow-net -n wirechat-load bench/load.ts
+
+USAGE:
+  deno run --allow-net bench/load.ts [options]
+
+OPTIONS:
+  --host H              server host (127.0.0.1)
+  --port P[,P...]       server port (9000); several ports: client i connects to
+                        the (i mod n)-th, to load a cluster as one chat
+  --clients N           connections, logged in as u0..uN-1 (10)
+  --senders S           the first S clients send (1)
+  --messages M          messages per sender (1000)
+  --size B              message body bytes, at least 16 (64)
+  --window W            most un-echoed messages per sender; 1 is ping-pong (16)
+  --hold T              log in, send nothing, hold T seconds
+  --duration-limit T    hard stop after T seconds, connect included (60, or
+                        the hold plus 60)
+  --stall-timeout T     stop when nothing moves for T seconds while running (5)
+  --read-buffer BYTES   read buffer per connection (64 MiB / clients, 4-64 KiB)
+  --decoder D           scanner: check frames in place (default); codec: decode
+                        with the project's ClientDecoder, several times slower
+  --quiet               no progress lines on standard error
+  -h, --help            print this help
+
+Prints one JSON line. Exit status: 0 for a clean run, 1 for a misuse, 2 when
+anything was lost, reordered, invalid or cut off.`;
+
+function parseNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number)) {
+    throw new RangeError(`Invalid option --${name}: "${value}" is not a number`);
+  }
+  return number;
+}
+
+/** Parses the CLI's flags into options. */
+export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; help: boolean } {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "9000" },
+      clients: { type: "string" },
+      senders: { type: "string" },
+      messages: { type: "string" },
+      size: { type: "string" },
+      window: { type: "string" },
+      hold: { type: "string" },
+      "duration-limit": { type: "string" },
+      "stall-timeout": { type: "string" },
+      "read-buffer": { type: "string" },
+      decoder: { type: "string", default: "scanner" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const options: LoadOptions & { quiet: boolean; help: boolean } = {
+    hostname: values.host,
+    port: parsePorts(values.port),
+    decoder: values.decoder as "scanner" | "codec",
+    quiet: values.quiet,
+    help: values.help,
+  };
+  const numbers = {
+    clients: "clients",
+    senders: "senders",
+    messages: "messages",
+    size: "size",
+    window: "window",
+    hold: "hold",
+    durationLimit: "duration-limit",
+    stallTimeout: "stall-timeout",
+    readBufferSize: "read-buffer",
+  } as const;
+  for (const [key, flag] of Object.entries(numbers)) {
+    const value = parseNumber(flag, values[flag]);
+    if (value !== undefined) options[key as keyof typeof numbers] = value;
+  }
+  return options;
+}
+
+/**
+ * The CLI: parses the flags, runs once, prints the result as one JSON line.
+ *
+ * @param args The command-line arguments.
+ * @returns The exit status: 0 for a clean run, 1 for a misuse, 2 otherwise.
+ */
+export async function main(args: string[]): Promise<number> {
+  let options: ReturnType<typeof parseOptions>;
+  let run: LoadRun;
+  const controller = new AbortController();
+  try {
+    options = parseOptions(args);
+    if (options.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    run = new LoadRun({
+      ...options,
+      signal: controller.signal,
+      onProgress: options.quiet ? () => {} : (line) => console.error(`load: ${line}`),
+    });
+  } catch (error) {
+    console.error(`load: ${describe(error)}\n\n${USAGE}`);
+    return 1;
+  }
+  const abort = () => controller.abort();
+  Deno.addSignalListener("SIGINT", abort);
+  try {
+    const result = await run.run();
+    console.log(JSON.stringify(result));
+    return result.ok ? 0 : 2;
+  } finally {
+    Deno.removeSignalListener("SIGINT", abort);
+  }
+}
