@@ -46,7 +46,7 @@ OPTIONS:
   --max-message-size <bytes>   Longest message accepted (default: ${DEFAULT_MAX_MESSAGE_SIZE})
   --max-clients <count>        Most connections held at once (default: 10000)
   --max-pending-logins <count> Most connections not logged in yet; when full, the oldest
-                               one waiting over a second makes room (default: 4096)
+                               one waiting over a second makes room (default: 8192)
   --max-connections-per-ip <count>
                                Most connections from one address, an IPv6 /64 counting
                                as one; 0 for no limit (default: 0; public servers: 20)

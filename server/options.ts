@@ -91,7 +91,7 @@ export interface ServerOptions {
    * reached, the oldest pending login that has waited more than a second is closed
    * to make room for a newcomer.
    *
-   * @default {4096}
+   * @default {8192}
    */
   maxPendingLogins?: number;
   /**
@@ -339,7 +339,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxClients: checkInteger("maxClients", options.maxClients ?? 10_000, 1, 2 ** 31 - 1),
     maxPendingLogins: checkInteger(
       "maxPendingLogins",
-      options.maxPendingLogins ?? 4096,
+      options.maxPendingLogins ?? 8192,
       1,
       2 ** 31 - 1,
     ),
