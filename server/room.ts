@@ -97,6 +97,7 @@ export class Room {
     this.#flushQueued = false;
     this.flush();
   };
+  #channel: MessageChannel | undefined;
   #pressure = false;
   #recheck: ReturnType<typeof setInterval> | undefined;
   #drained: (() => void) | undefined;
@@ -195,7 +196,18 @@ export class Room {
   deliver(frame: Uint8Array): void {
     this.#remember();
     this.log.appendFrame(frame);
-    this.#appended();
+    this.#messages++;
+    // A backplane hands frames over one by one, a microtask or a turn apart: commit
+    // them at the next turn of the event loop, once every write already queued has
+    // started, so that each member gets all of them in one write.
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      if (this.#channel === undefined) {
+        this.#channel = new MessageChannel();
+        this.#channel.port1.onmessage = () => this.#pump.whenIdle(this.#flushTask);
+      }
+      this.#channel.port2.postMessage(null);
+    }
   }
 
   /**
@@ -252,6 +264,8 @@ export class Room {
 
   /** Stops writing and holding senders back; call when the server shuts down. */
   close(): void {
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
     clearInterval(this.#recheck);
     this.#recheck = undefined;
     this.gate.release();

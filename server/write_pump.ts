@@ -36,6 +36,7 @@ export class WritePump {
   #channel: MessageChannel | undefined;
   #waiting = false; // a turn marker is on its way
   #closed = false;
+  #idle: (() => void) | undefined;
 
   /** Writers waiting for their turn. */
   get waiting(): number {
@@ -52,9 +53,19 @@ export class WritePump {
     this.#run();
   }
 
+  /**
+   * Calls `callback` (in a microtask) once every writer queued now has started
+   * its write: at once if none waits.
+   */
+  whenIdle(callback: () => void): void {
+    if (this.waiting === 0) queueMicrotask(callback);
+    else this.#idle = callback;
+  }
+
   /** Stops the pump and releases its channel; queued writers are dropped. */
   close(): void {
     this.#closed = true;
+    this.#idle = undefined;
     this.#queue = [];
     this.#head = 0;
     this.#channel?.port1.close();
@@ -73,6 +84,10 @@ export class WritePump {
     if (this.#head === queue.length) {
       this.#queue = [];
       this.#head = 0;
+      if (this.#idle !== undefined) {
+        queueMicrotask(this.#idle);
+        this.#idle = undefined;
+      }
     } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
       this.#queue = queue.slice(this.#head);
       this.#head = 0;

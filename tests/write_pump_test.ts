@@ -37,3 +37,21 @@ Deno.test("WritePump drops what waits when it is closed", async () => {
   pump.schedule({ write: () => writes++ });
   assert.equal(writes, WRITES_PER_TURN);
 });
+
+Deno.test("WritePump.whenIdle waits until every queued writer has started", async () => {
+  const pump = new WritePump();
+  let writes = 0;
+  const total = WRITES_PER_TURN + 10;
+  for (let i = 0; i < total; i++) pump.schedule({ write: () => writes++ });
+  let idleAt = -1;
+  pump.whenIdle(() => idleAt = writes);
+  await Promise.resolve();
+  assert.equal(idleAt, -1); // ten still wait for the next turn
+  while (idleAt === -1) await nextTurn();
+  assert.equal(idleAt, total);
+  let atOnce = false;
+  pump.whenIdle(() => atOnce = true);
+  await Promise.resolve();
+  assert.ok(atOnce);
+  pump.close();
+});
