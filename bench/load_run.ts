@@ -6,7 +6,10 @@
  */
 
 import process from "node:process";
-import { type ChatMessage, ClientDecoder, encodeString, ProtocolError } from "../mod.ts";
+import { ClientDecoder } from "../protocol/client_decoder.ts";
+import { encodeString } from "../protocol/encode.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import type { ChatMessage } from "../protocol/frames.ts";
 import { writeU32 } from "../protocol/integers.ts";
 import { type FrameHandler, scanFrames } from "./frame_scanner.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";

@@ -20,12 +20,9 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  DEFAULT_MAX_MESSAGE_SIZE,
-  DEFAULT_MAX_USERNAME_SIZE,
-  encodeChatMessage,
-  ServerDecoder,
-} from "../mod.ts";
+import { encodeChatMessage } from "../protocol/encode.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
+import { ServerDecoder } from "../protocol/server_decoder.ts";
 
 /** Where the naive server listens, and its limits. */
 export interface NaiveServerOptions {

@@ -13,7 +13,11 @@ import {
   VERSION,
   versionLine,
 } from "../cli/flags.ts";
-import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_USERNAME_SIZE,
+  MAX_WIRE_SIZE,
+} from "../protocol/limits.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
 import { errorMessage } from "./door.ts";
 import { stderrLogSink } from "./log_sink.ts";
