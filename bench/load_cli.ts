@@ -5,6 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_PORT } from "../protocol/ports.ts";
 import { type LoadOptions, parsePorts } from "./load_options.ts";
 import { LoadRun } from "./load_run.ts";
 
@@ -22,7 +23,7 @@ USAGE:
 
 OPTIONS:
   --host H              server host (127.0.0.1)
-  --port P[,P...]       server port (9000); several ports: client i connects to
+  --port P[,P...]       server port (${DEFAULT_PORT}); several ports: client i connects to
                         the (i mod n)-th, to load a cluster as one chat
   --clients N           connections, logged in as u0..uN-1 (10)
   --senders S           the first S clients send (1)
@@ -58,7 +59,7 @@ export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; he
     strict: true,
     options: {
       host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "9000" },
+      port: { type: "string", default: String(DEFAULT_PORT) },
       clients: { type: "string" },
       senders: { type: "string" },
       messages: { type: "string" },

@@ -22,6 +22,7 @@
 import { parseArgs } from "node:util";
 import { encodeChatMessage } from "../protocol/encode.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
+import { DEFAULT_PORT } from "../protocol/ports.ts";
 import { ServerDecoder } from "../protocol/server_decoder.ts";
 
 /** Where the naive server listens, and its limits. */
@@ -219,7 +220,7 @@ USAGE:
 
 OPTIONS:
   --host H                 address to listen on (127.0.0.1)
-  --port P                 port, 0 for a free one (9000)
+  --port P                 port, 0 for a free one (${DEFAULT_PORT})
   --max-username-size N    largest user name in bytes (25)
   --max-message-size N     largest message in bytes (3000)
   -h, --help               print this help`;
@@ -240,7 +241,7 @@ async function main(): Promise<number> {
       strict: true,
       options: {
         host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: "9000" },
+        port: { type: "string", default: String(DEFAULT_PORT) },
         "max-username-size": { type: "string", default: String(DEFAULT_MAX_USERNAME_SIZE) },
         "max-message-size": { type: "string", default: String(DEFAULT_MAX_MESSAGE_SIZE) },
         help: { type: "boolean", short: "h", default: false },

@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_USERNAME_SIZE,
 } from "../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { validateUsername } from "../protocol/username.ts";
 import { utf8ByteLength } from "../protocol/utf8.ts";
 import {
@@ -230,7 +231,7 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
   if (!tls && options.caCerts !== undefined) {
     throw new TypeError("Cannot use caCerts without TLS: remove tls: false");
   }
-  const { hostname = "localhost", port = tls ? 9443 : 9000, signal } = options;
+  const { hostname = "localhost", port = tls ? DEFAULT_TLS_PORT : DEFAULT_PORT, signal } = options;
   validateUsername(options.username, options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE);
   signal?.throwIfAborted();
   // The signal given to Deno.connect aborts connecting only: once connected,
