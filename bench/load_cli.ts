@@ -8,10 +8,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_PORT } from "../protocol/ports.ts";
 import { type LoadOptions, parsePorts } from "./load_options.ts";
 import { LoadRun } from "./load_run.ts";
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from "../cli/error_message.ts";
 
 const USAGE = `Generates load on a chat server and checks every frame it relays.
 
@@ -121,7 +118,7 @@ export async function main(args: string[]): Promise<number> {
       onProgress: options.quiet ? () => {} : (line) => console.error(`load: ${line}`),
     });
   } catch (error) {
-    console.error(`load: ${describe(error)}\n\n${USAGE}`);
+    console.error(`load: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
   const abort = () => controller.abort();

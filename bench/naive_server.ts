@@ -24,6 +24,7 @@ import { encodeChatMessage } from "../protocol/encode.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
 import { DEFAULT_PORT } from "../protocol/ports.ts";
 import { ServerDecoder } from "../protocol/server_decoder.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** Where the naive server listens, and its limits. */
 export interface NaiveServerOptions {
@@ -258,7 +259,7 @@ async function main(): Promise<number> {
       maxMessageSize: parseIntegerFlag("max-message-size", values["max-message-size"]),
     };
   } catch (error) {
-    console.error(`naive_server: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    console.error(`naive_server: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
   let server: NaiveServer;
@@ -266,9 +267,7 @@ async function main(): Promise<number> {
     server = startNaiveServer(options);
   } catch (error) {
     console.error(
-      `naive_server: cannot listen on ${options.hostname}:${options.port}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `naive_server: cannot listen on ${options.hostname}:${options.port}: ${errorMessage(error)}`,
     );
     return 1;
   }

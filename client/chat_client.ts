@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatHostPort } from "../cli/host_port.ts";
 import { ClientDecoder } from "../protocol/client_decoder.ts";
 import { encodeString } from "../protocol/encode.ts";
 import { ProtocolError } from "../protocol/errors.ts";
@@ -21,7 +22,6 @@ import {
   ConnectError,
   ConnectionClosedError,
   describeNetworkError,
-  formatAddress,
   MessageTooLargeError,
   WriteTimeoutError,
 } from "./errors.ts";
@@ -188,7 +188,7 @@ const DEFAULT_WRITE_TIMEOUT = 30_000;
 // `host:port` of the server, as far as the connection tells.
 function serverAddress(conn: Deno.Conn): string {
   const address = conn.remoteAddr;
-  return "hostname" in address ? formatAddress(address.hostname, address.port) : "unknown";
+  return "hostname" in address ? formatHostPort(address.hostname, address.port) : "unknown";
 }
 
 /**

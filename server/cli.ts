@@ -20,11 +20,11 @@ import {
 } from "../protocol/limits.ts";
 import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
-import { errorMessage } from "./door.ts";
 import { stderrLogSink } from "./log_sink.ts";
 import { loadTlsFiles } from "./tls_door.ts";
 import { Logger } from "./logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 const NAME = "wirechat-server";
 
@@ -331,7 +331,7 @@ function describeListenError(error: unknown, options: ServerOptions): string {
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return `cannot listen on ${where}: the address is not available on this machine`;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return `cannot listen on ${where}: ${message.split("\n")[0]}`;
 }
 

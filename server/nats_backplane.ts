@@ -30,6 +30,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Backplane, BackplaneSink } from "./backplane.ts";
 import type { LogLevel } from "./options.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** The stream never holds fewer messages than this, whatever the histories in use. */
 export const MIN_STREAM_MESSAGES = 10_000;
@@ -637,6 +638,6 @@ function isNotFound(error: unknown): boolean {
 }
 
 function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   return text.replace(/\s+/g, " ").trim() || "unknown error";
 }

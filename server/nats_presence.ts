@@ -27,6 +27,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
 import { type ClusterRoster, nameKey, type RosterMember } from "./presence.ts";
 import type { LogLevel } from "./options.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** Options of {@linkcode NatsPresence.open}. */
 export interface NatsPresenceOptions {
@@ -388,6 +389,6 @@ function isTaken(error: unknown): boolean {
 }
 
 function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   return text.replace(/\s+/g, " ").trim() || "unknown error";
 }
