@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { Logger, REPEAT_INTERVAL_MS } from "../server/logger.ts";
+import { sanitize } from "../client/sanitize.ts";
+import { Logger, quote, REPEAT_INTERVAL_MS } from "../server/logger.ts";
 import type { LogLevel } from "../server/options.ts";
 
 /** A logger on a fake clock, with its timers run by hand. */
@@ -150,4 +151,20 @@ Deno.test("Logger survives a failing sink", () => {
   logger.info("lost");
   logger.repeated("refused", "warn", "lost");
   logger.close();
+});
+
+Deno.test("quote escapes every character sanitize escapes, the line and paragraph separators included", () => {
+  assert.equal(quote('a"b\\c'), '"a\\"b\\\\c"');
+  assert.equal(
+    quote("eve\u2028bob\u2029\u202e\x1b[2J\ud800 👋"),
+    '"eve\\u2028bob\\u2029\\u202e\\u001b[2J\\ud800 👋"',
+  );
+  for (let code = 0; code < 0x10000; code++) {
+    const character = String.fromCharCode(code);
+    const escaped = quote(character) !== `"${character}"`;
+    const shown = sanitize(character) !== character;
+    if (character !== '"' && character !== "\\") {
+      assert.equal(escaped, shown, `U+${code.toString(16)}`);
+    }
+  }
 });
