@@ -22,3 +22,23 @@
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The message of an error on one line: runs of white space (line breaks among
+ * them) become one space, and an empty message reads `unknown error`.
+ *
+ * @param error Whatever was thrown or rejected with.
+ * @returns One line for a log.
+ *
+ * @example
+ * ```ts
+ * import { oneLineMessage } from "./error_message.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(oneLineMessage(new Error("timeout\n  at connect")), "timeout at connect");
+ * assert.equal(oneLineMessage(new Error("")), "unknown error");
+ * ```
+ */
+export function oneLineMessage(error: unknown): string {
+  return errorMessage(error).replace(/\s+/g, " ").trim() || "unknown error";
+}
