@@ -53,6 +53,7 @@ export * from "./protocol/encoder_streams.ts";
 export * from "./protocol/errors.ts";
 export * from "./protocol/frames.ts";
 export * from "./protocol/limits.ts";
+export * from "./protocol/ports.ts";
 export * from "./protocol/server_decoder.ts";
 export * from "./protocol/username.ts";
 export { isWellFormedUtf8, utf8ByteLength } from "./protocol/utf8.ts";

@@ -8,13 +8,9 @@
  * @module
  */
 
-import {
-  ClientDecoder,
-  ClientDecoderStream,
-  encodeChatMessage,
-  encodeString,
-  ServerDecoder,
-} from "../mod.ts";
+import { ClientDecoder, ClientDecoderStream } from "../protocol/client_decoder.ts";
+import { encodeChatMessage, encodeString } from "../protocol/encode.ts";
+import { ServerDecoder } from "../protocol/server_decoder.ts";
 import {
   NaiveChatDecoder,
   naiveEncodeChatMessage,

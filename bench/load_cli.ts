@@ -5,12 +5,10 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_PORT } from "../protocol/ports.ts";
 import { type LoadOptions, parsePorts } from "./load_options.ts";
 import { LoadRun } from "./load_run.ts";
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from "../cli/error_message.ts";
 
 const USAGE = `Generates load on a chat server and checks every frame it relays.
 
@@ -22,7 +20,7 @@ USAGE:
 
 OPTIONS:
   --host H              server host (127.0.0.1)
-  --port P[,P...]       server port (9000); several ports: client i connects to
+  --port P[,P...]       server port (${DEFAULT_PORT}); several ports: client i connects to
                         the (i mod n)-th, to load a cluster as one chat
   --clients N           connections, logged in as u0..uN-1 (10)
   --senders S           the first S clients send (1)
@@ -58,7 +56,7 @@ export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; he
     strict: true,
     options: {
       host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "9000" },
+      port: { type: "string", default: String(DEFAULT_PORT) },
       clients: { type: "string" },
       senders: { type: "string" },
       messages: { type: "string" },
@@ -120,7 +118,7 @@ export async function main(args: string[]): Promise<number> {
       onProgress: options.quiet ? () => {} : (line) => console.error(`load: ${line}`),
     });
   } catch (error) {
-    console.error(`load: ${describe(error)}\n\n${USAGE}`);
+    console.error(`load: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
   const abort = () => controller.abort();

@@ -6,7 +6,10 @@
  */
 
 import process from "node:process";
-import { type ChatMessage, ClientDecoder, encodeString, ProtocolError } from "../mod.ts";
+import { ClientDecoder } from "../protocol/client_decoder.ts";
+import { encodeString } from "../protocol/encode.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import type { ChatMessage } from "../protocol/frames.ts";
 import { writeU32 } from "../protocol/integers.ts";
 import { type FrameHandler, scanFrames } from "./frame_scanner.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
@@ -32,6 +35,7 @@ import {
   syncKind,
   userIndex,
 } from "./sync_message.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** What a run counts as it goes. */
 interface LoadCounters {
@@ -96,10 +100,6 @@ function checkSeconds(name: string, value: number): number {
     throw new RangeError(`Invalid option ${name}: ${value} is not a number of seconds`);
   }
   return value;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** One client connection and what the run knows about it. */
@@ -296,7 +296,9 @@ export class LoadRun {
         conn = await this.#connect(portFor(i, this.#ports));
       } catch (error) {
         this.#counts.connectFailures++;
-        if (this.#counts.connectFailures <= 5) this.#progress(`connect u${i}: ${describe(error)}`);
+        if (this.#counts.connectFailures <= 5) {
+          this.#progress(`connect u${i}: ${errorMessage(error)}`);
+        }
         this.#stop("connect failed");
         return;
       }
@@ -304,7 +306,7 @@ export class LoadRun {
         conn.close();
         return;
       }
-      const client = new LoadClient(i, conn, (error) => this.#lost(client, describe(error)));
+      const client = new LoadClient(i, conn, (error) => this.#lost(client, errorMessage(error)));
       this.#clients[i] = client;
       this.#counts.connected++;
       client.output.append(encodeString(this.#names[i]!));
@@ -357,7 +359,7 @@ export class LoadRun {
         this.#afterChunk(client, now);
       }
     } catch (error) {
-      this.#lost(client, describe(error));
+      this.#lost(client, errorMessage(error));
     }
   }
 
@@ -390,7 +392,7 @@ export class LoadRun {
         this.#afterChunk(client, now);
       }
     } catch (error) {
-      this.#lost(client, describe(error));
+      this.#lost(client, errorMessage(error));
     }
   }
 

@@ -20,12 +20,11 @@
  */
 
 import { parseArgs } from "node:util";
-import {
-  DEFAULT_MAX_MESSAGE_SIZE,
-  DEFAULT_MAX_USERNAME_SIZE,
-  encodeChatMessage,
-  ServerDecoder,
-} from "../mod.ts";
+import { encodeChatMessage } from "../protocol/encode.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
+import { DEFAULT_PORT } from "../protocol/ports.ts";
+import { ServerDecoder } from "../protocol/server_decoder.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** Where the naive server listens, and its limits. */
 export interface NaiveServerOptions {
@@ -222,7 +221,7 @@ USAGE:
 
 OPTIONS:
   --host H                 address to listen on (127.0.0.1)
-  --port P                 port, 0 for a free one (9000)
+  --port P                 port, 0 for a free one (${DEFAULT_PORT})
   --max-username-size N    largest user name in bytes (25)
   --max-message-size N     largest message in bytes (3000)
   -h, --help               print this help`;
@@ -243,7 +242,7 @@ async function main(): Promise<number> {
       strict: true,
       options: {
         host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: "9000" },
+        port: { type: "string", default: String(DEFAULT_PORT) },
         "max-username-size": { type: "string", default: String(DEFAULT_MAX_USERNAME_SIZE) },
         "max-message-size": { type: "string", default: String(DEFAULT_MAX_MESSAGE_SIZE) },
         help: { type: "boolean", short: "h", default: false },
@@ -260,7 +259,7 @@ async function main(): Promise<number> {
       maxMessageSize: parseIntegerFlag("max-message-size", values["max-message-size"]),
     };
   } catch (error) {
-    console.error(`naive_server: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    console.error(`naive_server: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
   let server: NaiveServer;
@@ -268,9 +267,7 @@ async function main(): Promise<number> {
     server = startNaiveServer(options);
   } catch (error) {
     console.error(
-      `naive_server: cannot listen on ${options.hostname}:${options.port}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `naive_server: cannot listen on ${options.hostname}:${options.port}: ${errorMessage(error)}`,
     );
     return 1;
   }

@@ -44,6 +44,7 @@ import { type Scenario, scenarioSet } from "./scenarios.ts";
 import { ServerGroup } from "./server_group.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
 import { defaultServers, findNatsServer, startCluster, startTlsServer } from "./targets.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 export { defaultServers } from "./targets.ts";
 
@@ -182,7 +183,7 @@ async function measureServer(
   try {
     server = await target.start();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     progress(message);
     return { label, failure: "did not start", runs: {}, peakRssKiB: null };
   }
@@ -242,7 +243,7 @@ async function main(): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`bench: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    console.error(`bench: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
   if (values.help) {
@@ -257,7 +258,7 @@ async function main(): Promise<number> {
     }
     extra = values.server.map(parseServerSpec);
   } catch (error) {
-    console.error(`bench: ${error instanceof Error ? error.message : error}\n\n${USAGE}`);
+    console.error(`bench: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { errorMessage } from "../cli/error_message.ts";
+
 /** How to start a server. */
 export interface ServerSpec {
   /** Its label in the tables. */
@@ -146,7 +148,7 @@ export class ServerProcess {
     } catch (error) {
       await server.stop();
       throw new Error(
-        `Cannot start ${spec.label}: ${error instanceof Error ? error.message : error}${
+        `Cannot start ${spec.label}: ${errorMessage(error)}${
           server.#log.length > 0 ? `; its log ends with:\n${server.#log.join("\n")}` : ""
         }`,
       );

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatHostPort } from "../cli/host_port.ts";
 import { ClientDecoder } from "../protocol/client_decoder.ts";
 import { encodeString } from "../protocol/encode.ts";
 import { ProtocolError } from "../protocol/errors.ts";
@@ -14,13 +15,13 @@ import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_USERNAME_SIZE,
 } from "../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { validateUsername } from "../protocol/username.ts";
 import { utf8ByteLength } from "../protocol/utf8.ts";
 import {
   ConnectError,
   ConnectionClosedError,
   describeNetworkError,
-  formatAddress,
   MessageTooLargeError,
   WriteTimeoutError,
 } from "./errors.ts";
@@ -187,7 +188,7 @@ const DEFAULT_WRITE_TIMEOUT = 30_000;
 // `host:port` of the server, as far as the connection tells.
 function serverAddress(conn: Deno.Conn): string {
   const address = conn.remoteAddr;
-  return "hostname" in address ? formatAddress(address.hostname, address.port) : "unknown";
+  return "hostname" in address ? formatHostPort(address.hostname, address.port) : "unknown";
 }
 
 /**
@@ -230,7 +231,7 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
   if (!tls && options.caCerts !== undefined) {
     throw new TypeError("Cannot use caCerts without TLS: remove tls: false");
   }
-  const { hostname = "localhost", port = tls ? 9443 : 9000, signal } = options;
+  const { hostname = "localhost", port = tls ? DEFAULT_TLS_PORT : DEFAULT_PORT, signal } = options;
   validateUsername(options.username, options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE);
   signal?.throwIfAborted();
   // The signal given to Deno.connect aborts connecting only: once connected,

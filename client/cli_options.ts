@@ -19,6 +19,7 @@ import {
   DEFAULT_MAX_USERNAME_SIZE,
   MAX_WIRE_SIZE,
 } from "../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { validateUsername } from "../protocol/username.ts";
 
 /** The default of `--write-timeout`, in seconds. */
@@ -105,7 +106,7 @@ USAGE:
 
 OPTIONS:
   --host <name>                Server host name or IP address (default: localhost)
-  --port <port>                Server TCP port (default: 9000, or 9443 with TLS)
+  --port <port>                Server TCP port (default: ${DEFAULT_PORT}, or ${DEFAULT_TLS_PORT} with TLS)
   --tls                        Connect with TLS; the server's certificate must be
                                valid for --host and signed by one of Deno's default
                                root certificates (or by --ca); there is no way to
@@ -186,7 +187,7 @@ export function parseCommand(args: readonly string[]): Command {
   const hostname = nonEmptyValue("host", values.host ?? "localhost");
   const caFile = values.ca === undefined ? undefined : nonEmptyValue("ca", values.ca);
   const tls = values.tls === true || caFile !== undefined;
-  const port = integer(values, "port", tls ? 9443 : 9000, 1, 65535);
+  const port = integer(values, "port", tls ? DEFAULT_TLS_PORT : DEFAULT_PORT, 1, 65535);
   const maxUsernameSize = size(values, "max-username-size", DEFAULT_MAX_USERNAME_SIZE, 1);
   const maxMessageSize = size(values, "max-message-size", DEFAULT_MAX_MESSAGE_SIZE, 0);
   const maxIncomingSize = size(values, "max-incoming-size", DEFAULT_MAX_INCOMING_SIZE, 0);

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { formatHostPort } from "../cli/host_port.ts";
+
 /**
  * The client could not connect to the server: the connection was refused, the
  * host was not found, the network is unreachable. The `cause` is Deno's error.
@@ -38,7 +40,7 @@ export class ConnectError extends Error {
    * @param cause What Deno reported.
    */
   constructor(hostname: string, port: number, cause: unknown) {
-    super(`Cannot connect to ${formatAddress(hostname, port)}: ${describeNetworkError(cause)}`, {
+    super(`Cannot connect to ${formatHostPort(hostname, port)}: ${describeNetworkError(cause)}`, {
       cause,
     });
     this.name = "ConnectError";
@@ -148,17 +150,6 @@ export class MessageTooLargeError extends RangeError {
     this.size = size;
     this.limit = limit;
   }
-}
-
-/**
- * `host:port`, with an IPv6 address in brackets.
- *
- * @param hostname A host name or an IP address.
- * @param port A port.
- * @returns The address as a person writes it.
- */
-export function formatAddress(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 // Deno's error classes, by name, and how they read in a sentence.

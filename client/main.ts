@@ -5,15 +5,17 @@
  * @module
  */
 
+import { formatHostPort } from "../cli/host_port.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { type ChatClient, connect, type ConnectOptions } from "./chat_client.ts";
-import { ConnectError, describeNetworkError, formatAddress } from "./errors.ts";
+import { ConnectError, describeNetworkError } from "./errors.ts";
 import { versionLine } from "../cli/flags.ts";
 import { EXIT_NOT_SENT, HELP, NAME, parseCommand, USAGE, UsageError } from "./cli_options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
 import { runTerminalMode } from "./terminal_mode.ts";
 import { writeAllSync } from "./write_all.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 const encoder = new TextEncoder();
 
@@ -89,7 +91,7 @@ async function run(args: readonly string[]): Promise<number> {
     ? await runTerminalMode(client, {
       color: !Deno.noColor,
       maxBacklog: command.options.maxBacklog,
-      address: formatAddress(options.hostname, options.port),
+      address: formatHostPort(options.hostname, options.port),
       ...options.reconnect ? { reconnect: (signal) => reconnect(connectOptions, signal) } : {},
     })
     : await runPipeMode(client, {
@@ -116,7 +118,7 @@ async function reconnect(options: ConnectOptions, signal: AbortSignal): Promise<
 // permission is missing and the ways to grant it.
 function describeConnectError(error: ConnectError): string {
   if (!(error.cause instanceof Deno.errors.NotCapable)) return error.message;
-  return `Cannot connect to ${formatAddress(error.hostname, error.port)}: ` +
+  return `Cannot connect to ${formatHostPort(error.hostname, error.port)}: ` +
     "no network permission: add --allow-net (deno run --allow-net client.ts <username>, " +
     "or deno task client <username>)";
 }
@@ -197,6 +199,6 @@ function fail(error: unknown): void {
   } catch {
     // Not ours to restore.
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   warn(`Unexpected error: ${message}`);
 }

@@ -4,14 +4,7 @@
  * @module
  */
 
-// Characters a peer must not be able to write to a terminal as they are: C0
-// controls (line breaks and the escape that starts terminal commands among them),
-// DEL, C1 controls, the line and paragraph separators, the bidirectional marks,
-// embeddings, overrides and isolates (which reorder what is displayed), and lone
-// surrogates.
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+import { UNSAFE_CHARACTERS } from "../protocol/unsafe_characters.ts";
 
 // U+2400 CONTROL PICTURE FOR NULL: the pictures of C0 controls follow in order.
 const C0_PICTURES = 0x2400;
@@ -58,7 +51,7 @@ function escapeCharacter(character: string): string {
  */
 export function sanitize(text: string, highlight?: (escape: string) => string): string {
   return text.replace(
-    UNSAFE,
+    UNSAFE_CHARACTERS,
     highlight === undefined
       ? escapeCharacter
       : (character) => highlight(escapeCharacter(character)),

@@ -17,6 +17,7 @@ import { formatWithServerVoice, SERVER_USERNAME } from "./server_voice.ts";
 import { failed, type SessionEnd } from "./session_end.ts";
 import { TerminalOutput } from "./terminal_output.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** How terminal mode looks. */
 export interface TerminalModeOptions {
@@ -266,7 +267,7 @@ export async function runTerminalMode(
           break;
         } catch (error) {
           if (leaving) return QUIT;
-          why = lowerFirst(sanitize(error instanceof Error ? error.message : String(error)));
+          why = lowerFirst(sanitize(errorMessage(error)));
         }
       }
       again = true;

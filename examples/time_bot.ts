@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_PORT } from "@wirechat/wirechat";
 import { type ChatClient, type ChatMessage, connect } from "@wirechat/wirechat/client";
 
 /**
@@ -61,7 +62,7 @@ export async function runBot(client: ChatClient): Promise<void> {
   }
 }
 
-const USAGE = "Usage: time_bot.ts [--host localhost] [--port 9000] [name]";
+const USAGE = `Usage: time_bot.ts [--host localhost] [--port ${DEFAULT_PORT}] [name]`;
 
 async function main(args: string[]): Promise<number> {
   let options;
@@ -72,7 +73,7 @@ async function main(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         host: { type: "string", default: "localhost" },
-        port: { type: "string", default: "9000" },
+        port: { type: "string", default: String(DEFAULT_PORT) },
         help: { type: "boolean", short: "h" },
       },
     });

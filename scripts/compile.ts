@@ -21,6 +21,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** Every target `deno compile --target` accepts. */
 export const TARGETS = [
@@ -187,7 +188,7 @@ async function main(args: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`compile: ${error instanceof Error ? error.message : error}\n\n${HELP}`);
+    console.error(`compile: ${errorMessage(error)}\n\n${HELP}`);
     return 1;
   }
   if (values.help) {

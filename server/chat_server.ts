@@ -7,7 +7,8 @@
 
 import { addressKey, Admission } from "./admission.ts";
 import { type Door, openTcpDoor } from "./door.ts";
-import { formatHostPort, type Link, type LinkOrigin } from "./link.ts";
+import { formatHostPort } from "../cli/host_port.ts";
+import type { Link, LinkOrigin } from "./link.ts";
 import { stderrLogSink } from "./log_sink.ts";
 import { counted, Logger, quote } from "./logger.ts";
 import { type MetricsEndpoint, serveMetrics, statsLine } from "./metrics.ts";

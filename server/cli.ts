@@ -13,13 +13,18 @@ import {
   VERSION,
   versionLine,
 } from "../cli/flags.ts";
-import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE, MAX_WIRE_SIZE } from "../mod.ts";
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_MAX_USERNAME_SIZE,
+  MAX_WIRE_SIZE,
+} from "../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
-import { errorMessage } from "./door.ts";
 import { stderrLogSink } from "./log_sink.ts";
 import { loadTlsFiles } from "./tls_door.ts";
 import { Logger } from "./logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 const NAME = "wirechat-server";
 
@@ -41,7 +46,7 @@ USAGE:
 
 OPTIONS:
   --host <address>             Address to listen on (default: 0.0.0.0)
-  --port <port>                TCP port; 0 picks a free one (default: 9000)
+  --port <port>                TCP port; 0 picks a free one (default: ${DEFAULT_PORT})
   --max-username-size <bytes>  Longest user name accepted (default: ${DEFAULT_MAX_USERNAME_SIZE})
   --max-message-size <bytes>   Longest message accepted (default: ${DEFAULT_MAX_MESSAGE_SIZE})
   --max-clients <count>        Most connections held at once (default: 10000)
@@ -62,7 +67,7 @@ OPTIONS:
   --tls-cert <file>            PEM certificate chain: opens a TLS door beside the plain one
                                (needs --allow-read for the files)
   --tls-key <file>             PEM private key of --tls-cert
-  --tls-port <port>            TLS port (default: 9443)
+  --tls-port <port>            TLS port (default: ${DEFAULT_TLS_PORT})
   --tls-only                   Open no plain TCP door; SIGHUP re-reads the certificate
   --web <host:port>            Serve the browser page and its WebSocket door here (HTTPS
                                with --tls-cert, read at start only)
@@ -203,7 +208,7 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     options.tlsFiles = {
       cert,
       key,
-      port: tlsPort === undefined ? 9443 : integer("tls-port", tlsPort, 0, 65535),
+      port: tlsPort === undefined ? DEFAULT_TLS_PORT : integer("tls-port", tlsPort, 0, 65535),
     };
     if (values["tls-only"]) options.tlsOnly = true;
   }
@@ -316,7 +321,7 @@ function hostPort(flag: string, value: string): { hostname: string; port: number
 }
 
 function describeListenError(error: unknown, options: ServerOptions): string {
-  const where = `${options.hostname ?? "0.0.0.0"}:${options.port ?? 9000}`;
+  const where = `${options.hostname ?? "0.0.0.0"}:${options.port ?? DEFAULT_PORT}`;
   if (error instanceof Deno.errors.AddrInUse) {
     return `cannot listen on ${where}: the address is already in use`;
   }
@@ -326,7 +331,7 @@ function describeListenError(error: unknown, options: ServerOptions): string {
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return `cannot listen on ${where}: the address is not available on this machine`;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return `cannot listen on ${where}: ${message.split("\n")[0]}`;
 }
 

@@ -6,6 +6,7 @@
 
 import type { Link, LinkOrigin } from "./link.ts";
 import { NetOrigin } from "./link.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** A listener that hands each accepted client to the server as a link. */
 export interface Door {
@@ -85,11 +86,6 @@ export function acceptLoop<C extends Deno.Conn>(
       return ended;
     },
   };
-}
-
-/** The message of an error, or the error as text. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 // The kernel's queue of connections not yet accepted: large enough for a storm of

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { formatHostPort } from "../cli/host_port.ts";
+
 /**
  * A client's connection as a session sees it: bytes in, bytes out. TCP and TLS
  * connections are links as they are (`Deno.Conn` has these methods); a WebSocket
@@ -80,20 +82,4 @@ export class NetOrigin implements LinkOrigin {
   get peer(): string {
     return formatHostPort(this.hostname, this.port);
   }
-}
-
-/**
- * `host:port`, with an IPv6 host in brackets.
- *
- * @example
- * ```ts
- * import { formatHostPort } from "./link.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(formatHostPort("::1", 9000), "[::1]:9000");
- * assert.equal(formatHostPort("127.0.0.1", 9000), "127.0.0.1:9000");
- * ```
- */
-export function formatHostPort(hostname: string, port: number): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }

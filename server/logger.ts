@@ -4,6 +4,7 @@
  * @module
  */
 
+import { UNSAFE_CHARACTERS } from "../protocol/unsafe_characters.ts";
 import { LOG_LEVELS, type LogLevel } from "./options.ts";
 
 /** Options of {@linkcode Logger}, for tests mostly. */
@@ -202,15 +203,14 @@ export class Logger {
   }
 }
 
-// Characters that could garble a log line or fake another one: controls and
-// bidirectional formatting characters.
-// deno-lint-ignore no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** `text` in double quotes, with anything that could garble a log line escaped. */
+/**
+ * `text` in double quotes, so that it can neither garble a log line nor fake
+ * another one: a quote or backslash in it gets a backslash before it, and every
+ * character of the shared policy, {@linkcode UNSAFE_CHARACTERS}, becomes `\uXXXX`.
+ */
 export function quote(text: string): string {
   const escaped = text.replace(/["\\]/g, "\\$&").replace(
-    UNSAFE,
+    UNSAFE_CHARACTERS,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
   return `"${escaped}"`;

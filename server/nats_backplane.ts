@@ -30,6 +30,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Backplane, BackplaneSink } from "./backplane.ts";
 import type { LogLevel } from "./options.ts";
+import { oneLineMessage } from "../cli/error_message.ts";
 
 /** The stream never holds fewer messages than this, whatever the histories in use. */
 export const MIN_STREAM_MESSAGES = 10_000;
@@ -237,7 +238,7 @@ export class NatsBackplane implements Backplane {
       this.#closed = true;
       throw new Error(
         `Cannot set up the JetStream stream "${this.stream}" at ${this.#address}: ${
-          oneLine(error)
+          oneLineMessage(error)
         }`,
       );
     }
@@ -347,7 +348,7 @@ export class NatsBackplane implements Backplane {
           pingInterval: 10_000,
         });
       } catch (error) {
-        const reason = oneLine(error);
+        const reason = oneLineMessage(error);
         if (Date.now() + RETRY_DELAY_MS >= deadline) {
           this.#log("error", `NATS at ${this.#address} unreachable (try ${attempt}): ${reason}`);
           throw new Error(`Cannot connect to NATS at ${this.#address}: ${reason}`);
@@ -478,7 +479,7 @@ export class NatsBackplane implements Backplane {
         this.#publishFailing = true;
         this.#log(
           "warn",
-          `NATS publish failed, ${this.pending} messages held: ${oneLine(failure)}`,
+          `NATS publish failed, ${this.pending} messages held: ${oneLineMessage(failure)}`,
         );
       }
       await this.#delay(RETRY_DELAY_MS);
@@ -540,7 +541,10 @@ export class NatsBackplane implements Backplane {
         if (!this.#current(generation)) return;
         if (!failing) {
           failing = true;
-          this.#log("warn", `NATS stream ${this.stream} cannot be read yet: ${oneLine(error)}`);
+          this.#log(
+            "warn",
+            `NATS stream ${this.stream} cannot be read yet: ${oneLineMessage(error)}`,
+          );
         }
         await this.#delay(RETRY_DELAY_MS);
         continue;
@@ -560,7 +564,10 @@ export class NatsBackplane implements Backplane {
           try {
             this.#sink!.deliver(message.data);
           } catch (error) {
-            this.#log("error", `NATS backplane: the room refused a frame: ${oneLine(error)}`);
+            this.#log(
+              "error",
+              `NATS backplane: the room refused a frame: ${oneLineMessage(error)}`,
+            );
           }
           if (
             this.#historyDone !== undefined &&
@@ -572,7 +579,7 @@ export class NatsBackplane implements Backplane {
         }
       } catch (error) {
         if (this.#current(generation)) {
-          this.#log("warn", `NATS stream ${this.stream} read failed: ${oneLine(error)}`);
+          this.#log("warn", `NATS stream ${this.stream} read failed: ${oneLineMessage(error)}`);
         }
       }
       if (this.#messages === messages) this.#messages = undefined;
@@ -634,9 +641,4 @@ function parseServers(urls: readonly string[]): {
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && /not found/i.test(error.message);
-}
-
-function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, " ").trim() || "unknown error";
 }

@@ -27,6 +27,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
 import { type ClusterRoster, nameKey, type RosterMember } from "./presence.ts";
 import type { LogLevel } from "./options.ts";
+import { oneLineMessage } from "../cli/error_message.ts";
 
 /** Options of {@linkcode NatsPresence.open}. */
 export interface NatsPresenceOptions {
@@ -271,7 +272,7 @@ export class NatsPresence implements ClusterRoster {
 
   #run(): void {
     this.#tick = this.#refresh().catch((error) => {
-      this.#log("warn", `presence: NATS roster not refreshed: ${oneLine(error)}`);
+      this.#log("warn", `presence: NATS roster not refreshed: ${oneLineMessage(error)}`);
     }).finally(() => {
       this.#tick = undefined;
       this.#schedule();
@@ -385,9 +386,4 @@ function parseMembers(value: Uint8Array): RosterMember[] {
 // A create or compare-and-set refused because the key holds another revision.
 function isTaken(error: unknown): boolean {
   return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
-}
-
-function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, " ").trim() || "unknown error";
 }

@@ -9,6 +9,7 @@ import {
   DEFAULT_MAX_USERNAME_SIZE,
   MAX_WIRE_SIZE,
 } from "../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { stderrLogSink } from "./log_sink.ts";
 
 /**
@@ -323,7 +324,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   }
   return {
     hostname: options.hostname ?? "0.0.0.0",
-    port: checkInteger("port", options.port ?? 9000, 0, 65535),
+    port: checkInteger("port", options.port ?? DEFAULT_PORT, 0, 65535),
     maxUsernameSize: checkInteger(
       "maxUsernameSize",
       options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE,
@@ -357,7 +358,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     tls: options.tls === undefined ? undefined : {
       cert: options.tls.cert,
       key: options.tls.key,
-      port: checkInteger("tls.port", options.tls.port ?? 9443, 0, 65535),
+      port: checkInteger("tls.port", options.tls.port ?? DEFAULT_TLS_PORT, 0, 65535),
     },
     tlsOnly: options.tlsOnly ?? false,
     nats: options.nats,

@@ -16,6 +16,7 @@ import { describeTlsError } from "./tls_door.ts";
 import { closeForProtocolError } from "./websocket_link.ts";
 import { ReadGate } from "./read_gate.ts";
 import type { Member, Room } from "./room.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /**
  * Why the server ended a connection, and how loudly to log it. (The client's
@@ -140,7 +141,7 @@ function describe(error: unknown): DisconnectReason {
     return { text: "connection reset by peer", level: "info" };
   }
   if (error instanceof Deno.errors.BrokenPipe) return { text: "connection lost", level: "info" };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { text: `connection error: ${message}`, level: "warn" };
 }
 

@@ -17,7 +17,9 @@
  */
 
 import type { Door } from "./door.ts";
-import { formatHostPort, type LinkOrigin, NetOrigin } from "./link.ts";
+import { formatHostPort } from "../cli/host_port.ts";
+import { type LinkOrigin, NetOrigin } from "./link.ts";
+import { errorMessage } from "../cli/error_message.ts";
 
 /** A certificate chain and its private key, PEM, as `Deno.listenTls` takes them. */
 export interface TlsCertifiedKey {
@@ -431,6 +433,6 @@ export function describeTlsError(error: unknown): string | undefined {
 }
 
 function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.replace(/\s*\(os error \d+\)$/, "").replace(/\s+/g, " ").trim();
 }

@@ -465,8 +465,10 @@ function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
   }
 }
 
+// protocol/unsafe_characters.ts
+var UNSAFE_CHARACTERS = /[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]/gu;
+
 // client/sanitize.ts
-var UNSAFE = /[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]/gu;
 var C0_PICTURES = 9216;
 var DEL_PICTURE = "\\u2421";
 function escapeCharacter(character) {
@@ -476,7 +478,7 @@ function escapeCharacter(character) {
   return \`<U+\${code.toString(16).toUpperCase().padStart(4, "0")}>\`;
 }
 function sanitize(text, highlight) {
-  return text.replace(UNSAFE, highlight === void 0 ? escapeCharacter : (character) => highlight(escapeCharacter(character)));
+  return text.replace(UNSAFE_CHARACTERS, highlight === void 0 ? escapeCharacter : (character) => highlight(escapeCharacter(character)));
 }
 
 // client/format.ts

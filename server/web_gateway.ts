@@ -7,7 +7,8 @@
 
 import { APP_JS, INDEX_HTML, STYLE_HASH } from "./web_assets.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
-import { formatHostPort, type LinkOrigin } from "./link.ts";
+import { formatHostPort } from "../cli/host_port.ts";
+import type { LinkOrigin } from "./link.ts";
 import { CloseCode, WebSocketLink, type WebSocketLinkOptions } from "./websocket_link.ts";
 
 /** Options of {@linkcode createWebGateway}. */

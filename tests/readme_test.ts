@@ -42,10 +42,15 @@ Deno.test("README.md's layout names every file of the project, and no other", as
   // Top-level entries; the files of the folders the layout lists file by file; tests/ by folder.
   const byFile = ["bench", "cli", "client", "docs", "examples", "protocol", "scripts", "server"];
   const ignored = ["dist", "node_modules", "coverage", "deno.lock"];
-  const expected = [".ci/run", "tests/support/"];
+  const expected = [".ci/run"];
   for await (const entry of Deno.readDir(projectFile(""))) {
     if (entry.name.startsWith(".") || ignored.includes(entry.name)) continue;
     expected.push(entry.isDirectory ? `${entry.name}/` : entry.name);
+    if (entry.name === "tests") {
+      for await (const folder of Deno.readDir(projectFile("tests"))) {
+        if (folder.isDirectory) expected.push(`tests/${folder.name}/`);
+      }
+    }
     if (!byFile.includes(entry.name)) continue;
     for await (const file of Deno.readDir(projectFile(entry.name))) {
       expected.push(`${entry.name}/${file.name}`);

@@ -5,8 +5,7 @@
  * @module
  */
 
-/** The command that installs nats-server on Debian and Ubuntu. */
-export const NATS_INSTALL = "apt-get install nats-server";
+import { findNatsServer as locateNatsServer } from "../../bench/targets.ts";
 
 /** Where nats-server was found, or why it cannot be used. */
 export interface NatsAvailability {
@@ -17,24 +16,13 @@ export interface NatsAvailability {
 }
 
 /**
- * Looks for `nats-server` (`$NATS_SERVER`, then `$PATH`, then `/usr/sbin`).
+ * Looks for `nats-server` as the benchmarks do (`$NATS_SERVER`, then `$PATH`,
+ * then `/usr/sbin`).
  *
  * @returns Its path, or the reason it is missing with the install command.
  */
 export function findNatsServer(): NatsAvailability {
-  const explicit = Deno.env.get("NATS_SERVER");
-  const directories = (Deno.env.get("PATH") ?? "").split(":").filter((d) => d !== "");
-  const candidates = explicit !== undefined
-    ? [explicit]
-    : [...directories, "/usr/sbin", "/usr/local/bin"].map((d) => `${d}/nats-server`);
-  for (const candidate of candidates) {
-    try {
-      if (Deno.statSync(candidate).isFile) return { path: candidate };
-    } catch {
-      // Not there: try the next one.
-    }
-  }
-  return { reason: `nats-server not found (install it: ${NATS_INSTALL})` };
+  return locateNatsServer();
 }
 
 /** Whether the environment says it is CI, where a missing nats-server is a failure. */
