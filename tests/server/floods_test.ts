@@ -86,6 +86,8 @@ Deno.test("server relays a 4 MB burst to 200 readers in order and drops none of 
       (_, i) => CountingReader.join(server.port, `reader${i}`, frameSize, textAt, count),
     ),
   );
+  // Every reader in the room before the sender: the burst must reach all of them.
+  await server.stderr.waitFor(/logged in as "reader\d+" \(200 in the room\)/, 1, 20_000);
   const sender = await ChatPeer.login(server.port, "sender");
   await server.stderr.waitFor(/logged in as "sender" \(201 in the room\)/);
   const burst = new Uint8Array(count * (4 + size));
