@@ -46,6 +46,27 @@ const PUBLISH_BATCH = 256;
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
 
+// The NATS client for Node, run on Deno's node:net, can let a socket's late "error"
+// event (ECONNRESET after nats-server refused or dropped the connection) escape as an
+// uncaught exception, which would end the server. Nothing else in wirechat uses
+// node:net, so a stray socket error of these kinds is the NATS client's own: it is
+// logged, and the client's reconnection (or the start's retries) goes on.
+const STRAY_SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"]);
+let strayErrorLog: ((level: LogLevel, line: string) => void) | undefined;
+let strayErrorsGuarded = false;
+
+function guardStraySocketErrors(log: (level: LogLevel, line: string) => void): void {
+  strayErrorLog = log;
+  if (strayErrorsGuarded) return;
+  strayErrorsGuarded = true;
+  globalThis.addEventListener("error", (event) => {
+    const code = (event.error as { code?: unknown } | null | undefined)?.code;
+    if (typeof code !== "string" || !STRAY_SOCKET_ERRORS.has(code)) return;
+    event.preventDefault();
+    strayErrorLog?.("warn", `NATS connection error: ${code}`);
+  });
+}
+
 /** Options of {@linkcode NatsBackplane}. */
 export interface NatsBackplaneOptions {
   /**
@@ -224,6 +245,7 @@ export class NatsBackplane implements Backplane {
   async start(sink: BackplaneSink): Promise<void> {
     if (this.#sink !== undefined) throw new TypeError("Cannot start: already started");
     this.#sink = sink;
+    guardStraySocketErrors(this.#log);
     const nc = await this.#connect();
     this.#nc = nc;
     this.#connected = true;

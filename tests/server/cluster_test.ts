@@ -150,3 +150,28 @@ natsTest("server exits 1 with one line naming NATS when it cannot reach it", asy
   assert.match(last, new RegExp(`^wirechat-server: .*127\\.0\\.0\\.1:${port}`));
   assert.doesNotMatch(stderr, /^\s+at /m);
 });
+
+natsTest(
+  "server refused by NATS (wrong credentials) exits 1 with one line, never a stack trace",
+  async () => {
+    await using nats = await NatsServer.start(["--user", "alice", "--pass", "s3cret"]);
+    const { code, stderr } = await runDeno([
+      "run",
+      "--allow-net",
+      projectFile("server.ts"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--nats",
+      `nats://127.0.0.1:${nats.port}`,
+    ]);
+    assert.equal(code, 1);
+    const last = stderr.trim().split("\n").at(-1)!;
+    assert.match(
+      last,
+      new RegExp(`^wirechat-server: .*127\\.0\\.0\\.1:${nats.port}.*Authorization`),
+    );
+    assert.doesNotMatch(stderr, /Uncaught|^\s+at /m);
+  },
+);
