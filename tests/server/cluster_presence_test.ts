@@ -69,6 +69,7 @@ natsTest(
       await whoUntil(bob, "2 here: alice, bob");
       await alice.sendString("end");
       await bob.waitForText("end");
+      await alice.waitForText("end");
       const notices = (peer: ChatPeer) =>
         lines(peer.messages).filter((line) => !/^\*: \d+ here/.test(line));
       assert.deepEqual(notices(bob), [
