@@ -151,6 +151,7 @@ natsTest(
       await bob.waitForText("DAVE joined");
       await alice.sendString("end");
       await bob.waitForText("end");
+      await alice.waitForText("end");
       for (const peer of [alice, bob]) {
         assert.equal(peer.messages.filter((m) => m.text === "dave left").length, 1);
       }
@@ -214,6 +215,7 @@ natsTest(
       await whoUntil(carol, "2 here: alice, carol", 15_000);
       await alice.sendString("end");
       await carol.waitForText("end");
+      await alice.waitForText("end");
       for (const peer of [alice, carol]) {
         assert.equal(peer.messages.filter((m) => m.text === "bob left").length, 1);
       }
