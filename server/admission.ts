@@ -130,7 +130,9 @@ export class Admission<T extends Admitted = Admitted> {
     }
     this.#open.add(conn);
     this.#pending.add(conn);
-    this.#perAddress.set(conn.addressKey, (this.#perAddress.get(conn.addressKey) ?? 0) + 1);
+    if (limits.maxConnectionsPerIp > 0) {
+      this.#perAddress.set(conn.addressKey, (this.#perAddress.get(conn.addressKey) ?? 0) + 1);
+    }
     return undefined;
   }
 
@@ -143,6 +145,7 @@ export class Admission<T extends Admitted = Admitted> {
   closed(conn: T): void {
     if (!this.#open.delete(conn)) return;
     this.#pending.delete(conn);
+    if (this.#limits.maxConnectionsPerIp === 0) return; // nothing counted per address
     const count = this.#perAddress.get(conn.addressKey) ?? 0;
     if (count <= 1) this.#perAddress.delete(conn.addressKey);
     else this.#perAddress.set(conn.addressKey, count - 1);

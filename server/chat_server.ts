@@ -467,7 +467,8 @@ export class ChatServer implements AsyncDisposable {
   // Admits a connection from any door, or says why not (the door closes it).
   #admit(link: Link, origin: LinkOrigin): string | undefined {
     this.#connections++;
-    const key = addressKey(origin.hostname);
+    // Keys only matter with a per-address limit; without one, none is worked out.
+    const key = this.#options.maxConnectionsPerIp > 0 ? addressKey(origin.hostname) : "";
     const session = new Session(link, origin, key, this.#host);
     const refusal = this.#shutdown !== undefined
       ? "shutting down"
