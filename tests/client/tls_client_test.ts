@@ -7,18 +7,9 @@ import { CLIENT, CLIENT_ENV, hasStackTrace } from "../support/client_process.ts"
 import { within } from "../support/deadline.ts";
 import { FakeServer } from "../support/fake_server.ts";
 import { finish, type Finished } from "../support/process.ts";
+import { concatBytes } from "../../client/write_all.ts";
 import { next } from "../support/receive.ts";
 import { testCerts } from "../support/tls_certs.ts";
-
-function concat(...chunks: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
-}
 
 /** Runs the CLI client in pipe mode with the given read permission. */
 function runCli(args: string[], input: string, allowRead = true): Promise<Finished> {
@@ -60,7 +51,7 @@ Deno.test("connect({ tls: true, caCerts }) logs in over TLS and exchanges frames
   const hello = encodeString("hello");
   assert.deepEqual(
     await within(peer.receive(login.length + hello.length), "the message"),
-    concat(login, hello),
+    concatBytes([login, hello]),
   );
   await peer.send(encodeChatMessage({ timestamp: 60, username: "alice", text: "hi bob" }));
   assert.deepEqual(await within(next(client), "alice's message"), {
@@ -158,7 +149,7 @@ Deno.test("client --ca <file> in pipe mode chats over TLS with the server", asyn
   );
   const peer = await within(accepted, "the client's connection");
   await peer.send(encodeChatMessage({ timestamp: 0, username: "alice", text: "hi" }));
-  const expected = concat(encodeString("bob"), encodeString("hello over tls"));
+  const expected = concatBytes([encodeString("bob"), encodeString("hello over tls")]);
   const { code, stdout, stderr } = await run;
   assert.equal(stderr, "");
   assert.equal(code, 0);
