@@ -341,6 +341,7 @@ function printError(message: string): void {
 
 /**
  * Runs the server as a command: parses `args`, serves until SIGINT or SIGTERM.
+ * Its signal handlers stay installed: end the process with `Deno.exit` after it.
  *
  * @param args The command-line arguments (without the program name).
  * @returns The exit status: 0 after a clean shutdown (or `--help`), 1 on a bad
@@ -401,11 +402,10 @@ export async function main(args: string[]): Promise<number> {
     stopping = server.shutdown();
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  const handlers = signals.map((signal) => {
-    const handler = () => stop(signal);
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
-  });
+  // The handlers stay until the process exits (the caller ends it with Deno.exit): a
+  // second Ctrl-C while the last log lines drain must find them, not the default
+  // action, which would end the process with status 130.
+  for (const signal of signals) Deno.addSignalListener(signal, () => stop(signal));
   const reload = () => {
     try {
       const { cert, key } = loadTlsFiles(tlsFiles!.cert, tlsFiles!.key);
@@ -422,7 +422,6 @@ export async function main(args: string[]): Promise<number> {
   await server.finished;
   if (reloads) Deno.removeSignalListener("SIGHUP", reload);
   await stopping; // its last line ("shut down: …") is logged after `finished`
-  for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   await stderrLogSink().close(LOG_FLUSH_MS);
   return 0;
 }
