@@ -329,6 +329,13 @@ export class Presence {
     if (this.#closed) return;
     this.#closed = true;
     const cluster = await this.#cluster;
+    // A node leaving a cluster says its members left, with the ids the others would
+    // use: they may not have read its latest roster entry before it goes.
+    if (cluster !== undefined && this.#options.announce) {
+      for (const entry of this.#members.values()) {
+        this.#say(leaveText(entry.name, "left"), `leave-${cluster.node}-${entry.id}`);
+      }
+    }
     this.#cluster = undefined;
     await cluster?.close();
   }

@@ -98,6 +98,7 @@ export class Room {
     this.flush();
   };
   #channel: MessageChannel | undefined;
+  #closed = false;
   #pressure = false;
   #recheck: ReturnType<typeof setInterval> | undefined;
   #drained: (() => void) | undefined;
@@ -194,6 +195,7 @@ export class Room {
    * @param frame The frame's bytes; they are copied before this returns.
    */
   deliver(frame: Uint8Array): void {
+    if (this.#closed) return; // the backplane may still deliver while the server stops
     this.#remember();
     this.log.appendFrame(frame);
     this.#messages++;
@@ -264,6 +266,7 @@ export class Room {
 
   /** Stops writing and holding senders back; call when the server shuts down. */
   close(): void {
+    this.#closed = true;
     this.#channel?.port1.close();
     this.#channel?.port2.close();
     clearInterval(this.#recheck);

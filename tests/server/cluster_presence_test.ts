@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChatMessage } from "../../mod.ts";
 import { serve, type ServerOptions } from "../../server.ts";
+import { within } from "../support/deadline.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
 import { LogCapture } from "../support/log_capture.ts";
 import { NatsServer, natsTest } from "../support/nats_server.ts";
@@ -147,7 +148,25 @@ natsTest(
       await alice.waitForText("dave left", 15_000);
       await bob.waitForText("dave left", 15_000);
       await whoUntil(alice, "2 here: alice, bob", 15_000);
-      const daveNow = await join(a, "DAVE"); // the dead node's claim went with it
+      // The dead node's claim goes with it: whoever noticed deletes it, a moment
+      // after the leave; a login refused in that moment is tried again, as a client would.
+      const daveNow = await within(
+        (async () => {
+          while (true) {
+            const peer = await join(a, "DAVE");
+            while (
+              peer.ended === undefined && !peer.messages.some((m) => m.text === "DAVE joined")
+            ) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            if (peer.ended === undefined) return peer;
+            await peer.close();
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+        })(),
+        "the name DAVE to be free",
+        20_000,
+      );
       await bob.waitForText("DAVE joined");
       await alice.sendString("end");
       await bob.waitForText("end");
