@@ -41,7 +41,7 @@ const MAX_ACCEPT_BACKOFF_MS = 1000;
 export function acceptLoop<C extends Deno.Conn>(
   listener: Deno.Listener<C, Deno.NetAddr>,
   name: string,
-  open: OpenLink,
+  open: (conn: C, origin: LinkOrigin) => void,
   failed: AcceptFailed,
   prepare?: (conn: C) => void,
 ): Door {

@@ -16,9 +16,9 @@
  * @module
  */
 
-import type { Door } from "./door.ts";
+import { acceptLoop, type Door } from "./door.ts";
 import { formatHostPort } from "../cli/host_port.ts";
-import { type LinkOrigin, NetOrigin } from "./link.ts";
+import type { LinkOrigin } from "./link.ts";
 import { errorMessage } from "../cli/error_message.ts";
 
 /** A certificate chain and its private key, PEM, as `Deno.listenTls` takes them. */
@@ -51,7 +51,6 @@ export interface TlsDoorLog {
 
 // The kernel's queue of connections not yet accepted, as the TCP door has it.
 const LISTEN_BACKLOG = 4096;
-const MAX_ACCEPT_BACKOFF_MS = 1000;
 // How long a reload tries to listen again on the port it gave up: 20 × 10 ms.
 const REOPEN_ATTEMPTS = 20;
 const REOPEN_RETRY_MS = 10;
@@ -90,7 +89,7 @@ export class TlsDoor implements Door, AsyncDisposable {
   readonly #onLink: (conn: Deno.TlsConn, origin: LinkOrigin) => void;
   readonly #log: TlsDoorLog;
   readonly #where: string;
-  #acceptor: Acceptor | undefined;
+  #accepting: Door | undefined;
   #certifiedKey: TlsCertifiedKey;
   #closing = false;
   // Reloads run one after the other.
@@ -118,7 +117,7 @@ export class TlsDoor implements Door, AsyncDisposable {
     const listener = listen(options.hostname ?? "0.0.0.0", options.port, this.#certifiedKey);
     this.addr = listener.addr;
     this.#where = formatHostPort(this.addr.hostname, this.addr.port);
-    this.#acceptor = this.#accept(listener);
+    this.#accepting = this.#accept(listener);
     this.#log.info(`listening on ${this.#where} (TLS)`);
   }
 
@@ -146,17 +145,17 @@ export class TlsDoor implements Door, AsyncDisposable {
       throw new Error("Cannot reload the TLS certificate: the TLS door is closed");
     }
     checkTlsPair(cert, key); // throws before the old listener is touched
-    const old = this.#acceptor;
-    this.#acceptor = undefined;
+    const old = this.#accepting;
+    this.#accepting = undefined;
     // The port is free once the pending accept has let go of the socket.
-    if (old !== undefined) await stop(old);
+    await old?.close();
     const { hostname, port } = this.addr;
     try {
-      this.#acceptor = this.#accept(await listenAgain(hostname, port, { cert, key }));
+      this.#accepting = this.#accept(await listenAgain(hostname, port, { cert, key }));
     } catch (error) {
       // The pair was good, so the address is the problem: go back to the old pair.
       try {
-        this.#acceptor = this.#accept(await listenAgain(hostname, port, this.#certifiedKey));
+        this.#accepting = this.#accept(await listenAgain(hostname, port, this.#certifiedKey));
       } catch {
         this.#closing = true; // nothing left to listen on
         throw new Error(
@@ -181,9 +180,9 @@ export class TlsDoor implements Door, AsyncDisposable {
   async close(): Promise<void> {
     this.#closing = true;
     await this.#reloads;
-    const acceptor = this.#acceptor;
-    this.#acceptor = undefined;
-    if (acceptor !== undefined) await stop(acceptor);
+    const accepting = this.#accepting;
+    this.#accepting = undefined;
+    await accepting?.close();
   }
 
   /** Closes the door: `await using door = new TlsDoor(...)`. */
@@ -191,62 +190,17 @@ export class TlsDoor implements Door, AsyncDisposable {
     return this.close();
   }
 
-  #accept(listener: Deno.TlsListener): Acceptor {
-    const acceptor: Acceptor = {
+  #accept(listener: Deno.TlsListener): Door {
+    return acceptLoop(
       listener,
-      stopped: false,
-      backoff: undefined,
-      ended: Promise.resolve(),
-    };
-    acceptor.ended = this.#acceptLoop(acceptor);
-    return acceptor;
-  }
-
-  async #acceptLoop(acceptor: Acceptor): Promise<void> {
-    let backoffMs = 0;
-    while (!acceptor.stopped) {
-      let conn: Deno.TlsConn;
-      try {
-        conn = await acceptor.listener.accept();
-      } catch (error) {
-        if (acceptor.stopped || error instanceof Deno.errors.BadResource) break;
-        // Out of file descriptors, most likely: wait for some to be freed, never give up.
-        const delay = backoffMs = Math.min(backoffMs * 2 || 10, MAX_ACCEPT_BACKOFF_MS);
-        this.#log.error(`TLS accept failed: ${oneLine(error)}; retrying in ${delay} ms`);
-        await new Promise<void>((wake) => {
-          acceptor.backoff = { timer: setTimeout(wake, delay), wake };
-        });
-        acceptor.backoff = undefined;
-        continue;
-      }
-      backoffMs = 0;
-      const { hostname, port } = conn.remoteAddr;
-      this.#onLink(conn, new NetOrigin("tls", hostname, port));
-    }
+      "tls",
+      this.#onLink,
+      (line) => this.#log.error(line),
+    );
   }
 }
 
 // One listener and its accept loop.
-interface Acceptor {
-  readonly listener: Deno.TlsListener;
-  stopped: boolean;
-  backoff: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
-  ended: Promise<void>;
-}
-
-function stop(acceptor: Acceptor): Promise<void> {
-  acceptor.stopped = true;
-  try {
-    acceptor.listener.close();
-  } catch {
-    // Already closed.
-  }
-  if (acceptor.backoff !== undefined) {
-    clearTimeout(acceptor.backoff.timer);
-    acceptor.backoff.wake();
-  }
-  return acceptor.ended;
-}
 
 // Listens on an address just given up: the system may hold it for a moment yet.
 async function listenAgain(
