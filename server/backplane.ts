@@ -5,6 +5,8 @@
  * @module
  */
 
+import { writeRelayFrame } from "./broadcast_log.ts";
+
 /** What the backplane feeds: the room, in the backplane's order. */
 export interface BackplaneSink {
   /**
@@ -71,11 +73,6 @@ export function encodeRelayFrame(
   text: Uint8Array,
 ): Uint8Array {
   const frame = new Uint8Array(12 + sender.length + text.length);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, Math.floor(timestamp / 2 ** 32));
-  view.setUint32(4, timestamp >>> 0);
-  frame.set(sender, 8);
-  view.setUint32(8 + sender.length, text.length);
-  frame.set(text, 12 + sender.length);
+  writeRelayFrame(frame, 0, timestamp, sender, text);
   return frame;
 }

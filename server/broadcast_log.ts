@@ -20,6 +20,35 @@ interface Segment {
 }
 
 /**
+ * Writes one frame as clients receive it into `target` at `at`: `timestamp`, then
+ * the sender's user name field (already encoded, size included) and `text` as a
+ * string. `target` must have room for `12 + sender.length + text.length` bytes.
+ *
+ * @example
+ * ```ts
+ * import { writeRelayFrame } from "./broadcast_log.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const frame = new Uint8Array(18);
+ * writeRelayFrame(frame, 0, 1, new Uint8Array([0, 0, 0, 1, 97]), new Uint8Array([104]));
+ * assert.deepEqual([...frame], [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 97, 0, 0, 0, 1, 104]);
+ * ```
+ */
+export function writeRelayFrame(
+  target: Uint8Array,
+  at: number,
+  timestamp: number,
+  sender: Uint8Array,
+  text: Uint8Array,
+): void {
+  writeU64(target, at, timestamp);
+  target.set(sender, at + 8);
+  at += 8 + sender.length;
+  writeU32(target, at, text.length);
+  target.set(text, at + 4);
+}
+
+/**
  * An append-only byte log addressed by absolute positions. Every frame is encoded
  * into it once; each member of the room keeps a cursor and writes the log from its
  * cursor on, so the same bytes serve every member and nothing is copied per member.
@@ -60,13 +89,7 @@ export class BroadcastLog {
   append(timestamp: number, sender: Uint8Array, text: Uint8Array): void {
     const size = 12 + sender.length + text.length;
     const tail = this.#tailFor(size);
-    const target = tail.bytes;
-    let at = tail.end - tail.start;
-    writeU64(target, at, timestamp);
-    target.set(sender, at + 8);
-    at += 8 + sender.length;
-    writeU32(target, at, text.length);
-    target.set(text, at + 4);
+    writeRelayFrame(tail.bytes, tail.end - tail.start, timestamp, sender, text);
     tail.end += size;
     this.#end += size;
     this.#uncommittedFrames++;

@@ -286,15 +286,16 @@ export class Room {
     let backlog = 0;
     for (const member of this.#members) {
       const from = Math.max(member.cursor, member.joinedAt);
-      const refusing = member.refusing(now);
-      if (refusing && base - from > this.#maxLag) {
+      // Whether its socket refuses data matters only for a member further behind than
+      // the bound or than every member seen so far: most members never ask.
+      if (base - from > this.#maxLag && member.refusing(now)) {
         this.#drops++;
         member.dropSlow(base - from);
         continue;
       }
       if (schedule && !member.scheduled) this.#schedule(member);
       if (member.cursor < oldest) oldest = member.cursor;
-      if (!refusing && end - from > backlog) backlog = end - from;
+      if (end - from > backlog && !member.refusing(now)) backlog = end - from;
     }
     this.log.release(oldest);
     if (!this.#pressure && backlog > this.#maxLag / 2) this.#hold();

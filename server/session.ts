@@ -251,12 +251,12 @@ export class Session implements ServerDecoderSink, Member, Admitted {
         if (this.#closed) return;
         const read = await this.#link.read(buffer);
         if (this.#closed) return;
-        if (read !== null) this.#host.traffic.bytesIn += read;
         if (read === null) {
           this.#decoder.end();
           this.close({ text: "left", level: "info", cause: "left" });
           return;
         }
+        this.#host.traffic.bytesIn += read;
         if (this.#head !== undefined) this.#keepHead(buffer.subarray(0, read));
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
