@@ -1,27 +1,10 @@
 import assert from "node:assert/strict";
 import type { ChatMessage } from "../../mod.ts";
-import { serve, type ServerOptions } from "../../server.ts";
 import { within } from "../support/deadline.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
-import { LogCapture } from "../support/log_capture.ts";
+import { type ClusterNode, startNode } from "../support/cluster_node.ts";
 import { NatsServer, natsTest } from "../support/nats_server.ts";
 import { ServerProcess } from "../support/process.ts";
-
-/** A server node of a cluster on `nats`, on a free port of 127.0.0.1. */
-async function node(nats: NatsServer, options: ServerOptions = {}) {
-  const logs = new LogCapture();
-  const server = serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    logLevel: "info",
-    log: logs.log,
-    maxMessageRate: 0,
-    nats: { servers: [nats.url], room: "test" },
-    ...options,
-  });
-  await server.ready;
-  return { server, logs, port: server.addr.port };
-}
 
 async function join(n: { port: number }, name: string): Promise<ChatPeer> {
   const peer = await ChatPeer.login(n.port, name);
@@ -54,8 +37,8 @@ natsTest(
   "cluster presence: joins and leaves reach both nodes in one order; /who lists every node",
   async () => {
     await using nats = await NatsServer.start();
-    const a = await node(nats, { presence: true });
-    const b = await node(nats, { presence: true });
+    const a = await startNode(nats, { presence: true });
+    const b = await startNode(nats, { presence: true });
     try {
       const alice = await join(a, "alice");
       await alice.waitForText("alice joined");
@@ -90,8 +73,8 @@ natsTest(
 
 natsTest("cluster --unique-names: a name held on one node is refused on the other", async () => {
   await using nats = await NatsServer.start();
-  const a = await node(nats, { uniqueNames: true, presence: true });
-  const b = await node(nats, { uniqueNames: true, presence: true });
+  const a = await startNode(nats, { uniqueNames: true, presence: true });
+  const b = await startNode(nats, { uniqueNames: true, presence: true });
   try {
     const alice = await join(a, "alice");
     await alice.waitForText("alice joined");
@@ -124,8 +107,8 @@ natsTest(
   "cluster presence: a killed node's users leave /who, their leaves are announced once, their names are freed",
   async () => {
     await using nats = await NatsServer.start();
-    const a = await node(nats, { presence: true, uniqueNames: true });
-    const b = await node(nats, { presence: true, uniqueNames: true });
+    const a = await startNode(nats, { presence: true, uniqueNames: true });
+    const b = await startNode(nats, { presence: true, uniqueNames: true });
     await using dying = await ServerProcess.start([
       "--nats",
       nats.url,
@@ -187,7 +170,7 @@ natsTest(
   "cluster presence: /healthz says 503 while NATS is away, 200 once it is back",
   async () => {
     await using nats = await NatsServer.start();
-    const a = await node(nats, { metrics: { hostname: "127.0.0.1", port: 0 } });
+    const a = await startNode(nats, { metrics: { hostname: "127.0.0.1", port: 0 } });
     const url = `http://127.0.0.1:${a.server.addrs.metrics!.port}/healthz`;
     const status = async () => {
       const response = await fetch(url);
@@ -219,9 +202,9 @@ natsTest(
   "cluster presence: the users of a node shut down are announced as gone by the others, once",
   async () => {
     await using nats = await NatsServer.start();
-    const a = await node(nats, { presence: true });
-    const b = await node(nats, { presence: true });
-    const c = await node(nats, { presence: true });
+    const a = await startNode(nats, { presence: true });
+    const b = await startNode(nats, { presence: true });
+    const c = await startNode(nats, { presence: true });
     try {
       const alice = await join(a, "alice");
       const carol = await join(c, "carol");

@@ -1,38 +1,26 @@
 import assert from "node:assert/strict";
-import { serve, type ServerOptions } from "../../server.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
-import { LogCapture } from "../support/log_capture.ts";
+import { type ClusterNode, startNode } from "../support/cluster_node.ts";
 import { NatsServer, natsTest } from "../support/nats_server.ts";
-import { runDeno } from "../support/process.ts";
-import { projectFile } from "../support/process.ts";
+import { projectFile, runDeno } from "../support/process.ts";
 
-/** A server node of a cluster on `nats`, on a free port of 127.0.0.1. */
-async function node(nats: NatsServer, options: ServerOptions = {}) {
-  const logs = new LogCapture();
-  const server = serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    logLevel: "info",
-    log: logs.log,
-    maxMessageRate: 0,
-    nats: { servers: [`nats://127.0.0.1:${nats.port}`], room: "test" },
-    ...options,
-  });
-  await server.ready;
-  return { server, logs, port: server.addr.port };
-}
-
-async function join(n: { port: number; logs: LogCapture }, name: string): Promise<ChatPeer> {
+async function join(n: ClusterNode, name: string): Promise<ChatPeer> {
   const peer = await ChatPeer.login(n.port, name);
   await n.logs.waitFor(new RegExp(`logged in as "${name}"`));
   peer.startReading();
   return peer;
 }
 
+/** Runs the server command on `nats` to its end (it cannot start: the tests say why). */
+function serverOn(nats: string) {
+  const args = ["--host", "127.0.0.1", "--port", "0", "--nats", nats];
+  return runDeno(["run", "--allow-net", projectFile("server.ts"), ...args]);
+}
+
 natsTest("two nodes are one chat: every client gets the same messages in one order", async () => {
   await using nats = await NatsServer.start();
-  const a = await node(nats);
-  const b = await node(nats);
+  const a = await startNode(nats);
+  const b = await startNode(nats);
   try {
     const alice = await join(a, "alice");
     const bob = await join(b, "bob");
@@ -60,14 +48,14 @@ natsTest("two nodes are one chat: every client gets the same messages in one ord
 
 natsTest("a node started later serves the same history, which outlives every node", async () => {
   await using nats = await NatsServer.start();
-  const first = await node(nats, { history: 3 });
+  const first = await startNode(nats, { history: 3 });
   const alice = await join(first, "alice");
   for (let i = 1; i <= 5; i++) await alice.sendString(`m${i}`);
   const sent = await alice.waitForMessages(5);
   await alice.close();
   await first.server.shutdown();
   // Every node gone; a new one starts from the stream.
-  const later = await node(nats, { history: 3 });
+  const later = await startNode(nats, { history: 3 });
   try {
     const bob = await join(later, "bob");
     const history = await bob.waitForMessages(3);
@@ -85,8 +73,8 @@ natsTest(
   "a node keeps its clients through a NATS restart and loses or repeats nothing",
   async () => {
     await using nats = await NatsServer.start();
-    const a = await node(nats);
-    const b = await node(nats);
+    const a = await startNode(nats);
+    const b = await startNode(nats);
     try {
       const alice = await join(a, "alice");
       const bob = await join(b, "bob");
@@ -114,8 +102,8 @@ natsTest(
 
 natsTest("a killed node's clients are cut; everyone else carries on", async () => {
   await using nats = await NatsServer.start();
-  const a = await node(nats);
-  const b = await node(nats);
+  const a = await startNode(nats);
+  const b = await startNode(nats);
   try {
     const alice = await join(a, "alice");
     const bob = await join(b, "bob");
@@ -134,17 +122,7 @@ natsTest("server exits 1 with one line naming NATS when it cannot reach it", asy
   await using nats = await NatsServer.start();
   const port = nats.port;
   await nats.stop();
-  const { code, stderr } = await runDeno([
-    "run",
-    "--allow-net",
-    projectFile("server.ts"),
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--nats",
-    `nats://127.0.0.1:${port}`,
-  ]);
+  const { code, stderr } = await serverOn(`nats://127.0.0.1:${port}`);
   assert.equal(code, 1);
   const last = stderr.trim().split("\n").at(-1)!;
   assert.match(last, new RegExp(`^wirechat-server: .*127\\.0\\.0\\.1:${port}`));
@@ -155,17 +133,7 @@ natsTest(
   "server refused by NATS (wrong credentials) exits 1 with one line, never a stack trace",
   async () => {
     await using nats = await NatsServer.start(["--user", "alice", "--pass", "s3cret"]);
-    const { code, stderr } = await runDeno([
-      "run",
-      "--allow-net",
-      projectFile("server.ts"),
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--nats",
-      `nats://127.0.0.1:${nats.port}`,
-    ]);
+    const { code, stderr } = await serverOn(`nats://127.0.0.1:${nats.port}`);
     assert.equal(code, 1);
     const last = stderr.trim().split("\n").at(-1)!;
     assert.match(
