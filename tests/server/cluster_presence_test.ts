@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ChatMessage } from "../../mod.ts";
 import { within } from "../support/deadline.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
-import { type ClusterNode, startNode } from "../support/cluster_node.ts";
+import { startNode } from "../support/cluster_node.ts";
 import { NatsServer, natsTest } from "../support/nats_server.ts";
 import { ServerProcess } from "../support/process.ts";
 
