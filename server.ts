@@ -40,7 +40,7 @@ export {
   type ServerAddrs,
   type ServerStats,
 } from "./server/chat_server.ts";
-export type { RefusalReason } from "./server/admission.ts";
+export type { RefusalReason } from "./server/session/admission.ts";
 export type {
   LogLevel,
   NatsOptions,
@@ -48,18 +48,18 @@ export type {
   TlsOptions,
   WebOptions,
 } from "./server/options.ts";
-export type { Link, LinkOrigin } from "./server/link.ts";
+export type { Link, LinkOrigin } from "./server/session/link.ts";
 export {
   createWebGateway,
   type WebGatewayHandler,
   type WebGatewayOptions,
-} from "./server/web_gateway.ts";
+} from "./server/doors/web_gateway.ts";
 export {
   CloseCode,
   closeForProtocolError,
   WebSocketLink,
   type WebSocketLinkOptions,
-} from "./server/websocket_link.ts";
+} from "./server/doors/websocket_link.ts";
 
 if (import.meta.main) {
   const { main } = await import("./server/cli.ts");

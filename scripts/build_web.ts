@@ -1,21 +1,21 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-run
 /**
- * Builds the chat page into `server/web_assets.ts`: the HTML of `web/index.html`, the
+ * Builds the chat page into `server/doors/web_assets.ts`: the HTML of `web/index.html`, the
  * hash of its inline style (for the Content-Security-Policy) and `web/app.ts`
  * bundled for browsers with `deno bundle`, as strings the server embeds. The
  * server thus serves the page from a fresh clone, a JSR install and a compiled
  * binary alike, without `--allow-read`.
  *
  * ```sh
- * deno task build:web          # rewrite server/web_assets.ts
- * deno task build:web --check  # exit 1 when server/web_assets.ts is out of date
+ * deno task build:web          # rewrite server/doors/web_assets.ts
+ * deno task build:web --check  # exit 1 when server/doors/web_assets.ts is out of date
  * ```
  *
  * @module
  */
 
 const ROOT = new URL("../", import.meta.url);
-const ASSETS = new URL("server/web_assets.ts", ROOT);
+const ASSETS = new URL("server/doors/web_assets.ts", ROOT);
 
 /**
  * Bundles `web/app.ts` for browsers, unminified so that a review can read it.
@@ -55,7 +55,7 @@ function literal(text: string): string {
 }
 
 /**
- * Renders `server/web_assets.ts` from the page's sources.
+ * Renders `server/doors/web_assets.ts` from the page's sources.
  *
  * @returns The module's text.
  */
@@ -86,7 +86,7 @@ if (import.meta.main) {
   if (Deno.args.includes("--check")) {
     const current = await Deno.readTextFile(ASSETS).catch(() => "");
     if (current !== text) {
-      console.error("server/web_assets.ts is out of date: run `deno task build:web`");
+      console.error("server/doors/web_assets.ts is out of date: run `deno task build:web`");
       Deno.exit(1);
     }
   } else {

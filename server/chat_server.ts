@@ -5,13 +5,13 @@
  * @module
  */
 
-import { addressKey, Admission } from "./admission.ts";
-import { type Door, openTcpDoor } from "./door.ts";
+import { addressKey, Admission } from "./session/admission.ts";
+import { type Door, openTcpDoor } from "./doors/door.ts";
 import { formatHostPort } from "../cli/host_port.ts";
-import type { Link, LinkOrigin } from "./link.ts";
-import { stderrLogSink } from "./log_sink.ts";
-import { counted, Logger, quote } from "./logger.ts";
-import { type MetricsEndpoint, serveMetrics, statsLine } from "./metrics.ts";
+import type { Link, LinkOrigin } from "./session/link.ts";
+import { stderrLogSink } from "./ops/log_sink.ts";
+import { counted, Logger, quote } from "./ops/logger.ts";
+import { type MetricsEndpoint, serveMetrics, statsLine } from "./ops/metrics.ts";
 import {
   type NatsOptions,
   type ResolvedServerOptions,
@@ -19,13 +19,13 @@ import {
   type ServerOptions,
   type WebOptions,
 } from "./options.ts";
-import { type Backplane, encodeRelayFrame } from "./backplane.ts";
-import type { NatsBackplane } from "./nats_backplane.ts";
-import { type ClusterRoster, isWho, Presence } from "./presence.ts";
-import { Room } from "./room.ts";
-import { TlsDoor } from "./tls_door.ts";
-import { createWebGateway } from "./web_gateway.ts";
-import { type DisconnectReason, Session, type SessionHost } from "./session.ts";
+import { type Backplane, encodeRelayFrame } from "./cluster/backplane.ts";
+import type { NatsBackplane } from "./cluster/nats/nats_backplane.ts";
+import { type ClusterRoster, isWho, Presence } from "./ops/presence.ts";
+import { Room } from "./room/room.ts";
+import { TlsDoor } from "./doors/tls_door.ts";
+import { createWebGateway } from "./doors/web_gateway.ts";
+import { type DisconnectReason, Session, type SessionHost } from "./session/session.ts";
 
 /**
  * Counters of a running server, from {@linkcode ChatServer.stats}.
@@ -278,7 +278,7 @@ export class ChatServer implements AsyncDisposable {
     // Nobody reads from senders until the backplane can take their messages.
     room.gate.close("backplane");
     this.#backplaneUp = false;
-    const { NatsBackplane } = await import("./nats_backplane.ts");
+    const { NatsBackplane } = await import("./cluster/nats/nats_backplane.ts");
     const backplane = new NatsBackplane({
       servers: nats.servers,
       ...(nats.room === undefined ? {} : { room: nats.room }),
@@ -305,7 +305,7 @@ export class ChatServer implements AsyncDisposable {
     backplane: NatsBackplane,
     nats: NatsOptions,
   ): Promise<ClusterRoster | undefined> {
-    const { NatsPresence } = await import("./nats_presence.ts");
+    const { NatsPresence } = await import("./cluster/nats/nats_presence.ts");
     const connection = backplane.connection;
     if (connection === undefined || this.#shutdown !== undefined) return undefined;
     try {

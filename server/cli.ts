@@ -20,9 +20,9 @@ import {
 } from "../protocol/limits.ts";
 import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
-import { stderrLogSink } from "./log_sink.ts";
-import { loadTlsFiles } from "./tls_door.ts";
-import { Logger } from "./logger.ts";
+import { stderrLogSink } from "./ops/log_sink.ts";
+import { loadTlsFiles } from "./doors/tls_door.ts";
+import { Logger } from "./ops/logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
 import { errorMessage } from "../cli/error_message.ts";
 

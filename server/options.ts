@@ -10,7 +10,7 @@ import {
   MAX_WIRE_SIZE,
 } from "../protocol/limits.ts";
 import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
-import { stderrLogSink } from "./log_sink.ts";
+import { stderrLogSink } from "./ops/log_sink.ts";
 
 /**
  * How much the server logs: each level includes the ones before it.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { addressKey, Admission, type Admitted } from "../../server/admission.ts";
+import { addressKey, Admission, type Admitted } from "../../server/session/admission.ts";
 
 function conn(key: string, connectedAt = 0, evicted: string[] = []): Admitted {
   return { connectedAt, addressKey: key, evict: () => evicted.push(key) };

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ClientDecoder, encodeString } from "../../mod.ts";
-import { BroadcastLog } from "../../server/broadcast_log.ts";
+import { BroadcastLog } from "../../server/room/broadcast_log.ts";
 import { concat } from "../support/chunks.ts";
 
 const sender = encodeString("bob");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LogSink } from "../../server/log_sink.ts";
+import { LogSink } from "../../server/ops/log_sink.ts";
 
 /** A writer that takes at most `limit` bytes per write and stalls until released. */
 class FakePipe {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { sanitize } from "../../client/sanitize.ts";
-import { Logger, quote, REPEAT_INTERVAL_MS } from "../../server/logger.ts";
+import { Logger, quote, REPEAT_INTERVAL_MS } from "../../server/ops/logger.ts";
 import type { LogLevel } from "../../server/options.ts";
 
 /** A logger on a fake clock, with its timers run by hand. */

@@ -3,12 +3,12 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { encodeChatMessage } from "../../protocol/encode.ts";
 import { readU32 } from "../../protocol/integers.ts";
-import type { BackplaneSink } from "../../server/backplane.ts";
+import type { BackplaneSink } from "../../server/cluster/backplane.ts";
 import {
   MIN_STREAM_MESSAGES,
   NatsBackplane,
   type NatsBackplaneOptions,
-} from "../../server/nats_backplane.ts";
+} from "../../server/cluster/nats/nats_backplane.ts";
 import { within } from "../support/deadline.ts";
 import { freePort, NatsServer, natsTest } from "../support/nats_server.ts";
 

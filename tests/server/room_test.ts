@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodeRelayFrame } from "../../server/backplane.ts";
-import { type Member, Room } from "../../server/room.ts";
+import { encodeRelayFrame } from "../../server/cluster/backplane.ts";
+import { type Member, Room } from "../../server/room/room.ts";
 
 /** A member that records its writes; how much its socket takes is up to the test. */
 class FakeMember implements Member {

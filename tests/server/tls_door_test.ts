@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import type { LinkOrigin } from "../../server/link.ts";
+import type { LinkOrigin } from "../../server/session/link.ts";
 import {
   checkTlsPair,
   describeTlsError,
   loadTlsFiles,
   TlsDoor,
   type TlsDoorLog,
-} from "../../server/tls_door.ts";
+} from "../../server/doors/tls_door.ts";
 import { within } from "../support/deadline.ts";
 import { type CertPair, testCerts } from "../support/tls_certs.ts";
 

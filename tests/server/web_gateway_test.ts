@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { APP_JS, INDEX_HTML } from "../../server/web_assets.ts";
-import { CloseCode } from "../../server/websocket_link.ts";
+import { APP_JS, INDEX_HTML } from "../../server/doors/web_assets.ts";
+import { CloseCode } from "../../server/doors/websocket_link.ts";
 import { startGateway, WebSocketPeer } from "../support/web_gateway.ts";
 
 Deno.test("web gateway serves the page with a strict Content-Security-Policy", async () => {

@@ -3,7 +3,7 @@ import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
 import type { ClientFrame } from "../../protocol/frames.ts";
 import { ServerDecoder } from "../../protocol/server_decoder.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../../protocol/errors.ts";
-import { CloseCode, closeForProtocolError } from "../../server/websocket_link.ts";
+import { CloseCode, closeForProtocolError } from "../../server/doors/websocket_link.ts";
 import { within } from "../support/deadline.ts";
 import { readBytes, startGateway, WebSocketPeer } from "../support/web_gateway.ts";
 

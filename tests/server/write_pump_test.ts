@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { WritePump, WRITES_PER_TURN } from "../../server/write_pump.ts";
+import { WritePump, WRITES_PER_TURN } from "../../server/room/write_pump.ts";
 
 /** Resolves in a later turn of the event loop. */
 function nextTurn(): Promise<void> {

@@ -8,8 +8,8 @@
 
 import { encodeChatMessage } from "../../protocol/encode.ts";
 import { ServerDecoder } from "../../protocol/server_decoder.ts";
-import { createWebGateway, type WebGatewayOptions } from "../../server/web_gateway.ts";
-import type { WebSocketLink } from "../../server/websocket_link.ts";
+import { createWebGateway, type WebGatewayOptions } from "../../server/doors/web_gateway.ts";
+import type { WebSocketLink } from "../../server/doors/websocket_link.ts";
 
 /** The room, served on 127.0.0.1. */
 export interface EchoRoom extends AsyncDisposable {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { LinkOrigin } from "../../server/link.ts";
-import { createWebGateway, type WebGatewayOptions } from "../../server/web_gateway.ts";
-import type { WebSocketLink } from "../../server/websocket_link.ts";
+import type { LinkOrigin } from "../../server/session/link.ts";
+import { createWebGateway, type WebGatewayOptions } from "../../server/doors/web_gateway.ts";
+import type { WebSocketLink } from "../../server/doors/websocket_link.ts";
 import { within } from "./deadline.ts";
 
 /** One WebSocket the gateway accepted. */

@@ -6,17 +6,17 @@
  * @module
  */
 
-import { ProtocolError } from "../protocol/errors.ts";
-import { encodeString } from "../protocol/encode.ts";
-import { ServerDecoder, type ServerDecoderSink } from "../protocol/server_decoder.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import { encodeString } from "../../protocol/encode.ts";
+import { ServerDecoder, type ServerDecoderSink } from "../../protocol/server_decoder.ts";
 import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { TokenBucket } from "./rate_limit.ts";
-import { describeTlsError } from "./tls_door.ts";
-import { closeForProtocolError } from "./websocket_link.ts";
-import { ReadGate } from "./read_gate.ts";
-import type { Member, Room } from "./room.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { describeTlsError } from "../doors/tls_door.ts";
+import { closeForProtocolError } from "../doors/websocket_link.ts";
+import { ReadGate } from "../room/read_gate.ts";
+import type { Member, Room } from "../room/room.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 /**
  * Why the server ended a connection, and how loudly to log it. (The client's

@@ -28,9 +28,9 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import type { Backplane, BackplaneSink } from "./backplane.ts";
-import type { LogLevel } from "./options.ts";
-import { oneLineMessage } from "../cli/error_message.ts";
+import type { Backplane, BackplaneSink } from "../backplane.ts";
+import type { LogLevel } from "../../options.ts";
+import { oneLineMessage } from "../../../cli/error_message.ts";
 
 /** The stream never holds fewer messages than this, whatever the histories in use. */
 export const MIN_STREAM_MESSAGES = 10_000;

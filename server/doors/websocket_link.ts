@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { Link } from "./link.ts";
-import type { ProtocolError } from "../protocol/errors.ts";
-import { readU32 } from "../protocol/integers.ts";
+import type { Link } from "../session/link.ts";
+import type { ProtocolError } from "../../protocol/errors.ts";
+import { readU32 } from "../../protocol/integers.ts";
 
 /**
  * Close codes a session uses on a WebSocket (RFC 6455, section 7.4.1).

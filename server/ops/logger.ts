@@ -4,8 +4,8 @@
  * @module
  */
 
-import { UNSAFE_CHARACTERS } from "../protocol/unsafe_characters.ts";
-import { LOG_LEVELS, type LogLevel } from "./options.ts";
+import { UNSAFE_CHARACTERS } from "../../protocol/unsafe_characters.ts";
+import { LOG_LEVELS, type LogLevel } from "../options.ts";
 
 /** Options of {@linkcode Logger}, for tests mostly. */
 export interface LoggerOptions {

@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { Link, LinkOrigin } from "./link.ts";
-import { NetOrigin } from "./link.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import type { Link, LinkOrigin } from "../session/link.ts";
+import { NetOrigin } from "../session/link.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 /** A listener that hands each accepted client to the server as a link. */
 export interface Door {

@@ -12,9 +12,9 @@
  * @module
  */
 
-import { encodeChatMessage, encodeString } from "../protocol/encode.ts";
-import type { Room } from "./room.ts";
-import type { SessionEnd } from "./session.ts";
+import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
+import type { Room } from "../room/room.ts";
+import type { SessionEnd } from "../session/session.ts";
 
 /** A member of one node, as the cluster's roster holds it. */
 export interface RosterMember {

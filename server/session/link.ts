@@ -4,7 +4,7 @@
  * @module
  */
 
-import { formatHostPort } from "../cli/host_port.ts";
+import { formatHostPort } from "../../cli/host_port.ts";
 
 /**
  * A client's connection as a session sees it: bytes in, bytes out. TCP and TLS

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { writeRelayFrame } from "./broadcast_log.ts";
+import { writeRelayFrame } from "../room/broadcast_log.ts";
 
 /** What the backplane feeds: the room, in the backplane's order. */
 export interface BackplaneSink {

@@ -25,9 +25,9 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
-import { type ClusterRoster, nameKey, type RosterMember } from "./presence.ts";
-import type { LogLevel } from "./options.ts";
-import { oneLineMessage } from "../cli/error_message.ts";
+import { type ClusterRoster, nameKey, type RosterMember } from "../../ops/presence.ts";
+import type { LogLevel } from "../../options.ts";
+import { oneLineMessage } from "../../../cli/error_message.ts";
 
 /** Options of {@linkcode NatsPresence.open}. */
 export interface NatsPresenceOptions {

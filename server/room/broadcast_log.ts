@@ -5,7 +5,7 @@
  * @module
  */
 
-import { writeU32, writeU64 } from "../protocol/integers.ts";
+import { writeU32, writeU64 } from "../../protocol/integers.ts";
 
 // Frames are appended into segments of this size; a frame larger than a segment
 // gets a segment of its own.

@@ -6,9 +6,9 @@
  */
 
 import { APP_JS, INDEX_HTML, STYLE_HASH } from "./web_assets.ts";
-import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
-import { formatHostPort } from "../cli/host_port.ts";
-import type { LinkOrigin } from "./link.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../../protocol/limits.ts";
+import { formatHostPort } from "../../cli/host_port.ts";
+import type { LinkOrigin } from "../session/link.ts";
 import { CloseCode, WebSocketLink, type WebSocketLinkOptions } from "./websocket_link.ts";
 
 /** Options of {@linkcode createWebGateway}. */
@@ -94,7 +94,7 @@ const COMMON_HEADERS = {
  *   neither the page's own `scheme://host` nor in `allowedOrigins` gets 403; a
  *   request without `Origin` (not a browser) is accepted.
  *
- * The page and script are embedded strings (`server/web_assets.ts`): serving them needs
+ * The page and script are embedded strings (`server/doors/web_assets.ts`): serving them needs
  * no `--allow-read`. Requires `--allow-net` for `Deno.serve`.
  *
  * @example Serving the page and refusing a foreign page's WebSocket

@@ -17,9 +17,9 @@
  */
 
 import { acceptLoop, type Door } from "./door.ts";
-import { formatHostPort } from "../cli/host_port.ts";
-import type { LinkOrigin } from "./link.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { formatHostPort } from "../../cli/host_port.ts";
+import type { LinkOrigin } from "../session/link.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 /** A certificate chain and its private key, PEM, as `Deno.listenTls` takes them. */
 export interface TlsCertifiedKey {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ServerStats } from "./chat_server.ts";
+import type { ServerStats } from "../chat_server.ts";
 import { counted } from "./logger.ts";
 
 interface Metric {
@@ -122,7 +122,7 @@ const METRICS: readonly Metric[] = [
  * @example The figures of a server
  * ```ts
  * import { renderMetrics } from "./metrics.ts";
- * import { serve } from "./chat_server.ts";
+ * import { serve } from "../chat_server.ts";
  * import assert from "node:assert/strict";
  *
  * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
