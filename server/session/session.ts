@@ -158,15 +158,13 @@ function nextReadSize(size: number, read: number): number {
  * its read gate: its own rate limit, and the room's gate (the room's back-pressure,
  * a congested backplane).
  */
-export class Session implements ServerDecoderSink, Member, Admitted {
+export class Session implements ServerDecoderSink, Member {
   readonly #link: Link;
   readonly #origin: LinkOrigin;
   readonly #host: SessionHost;
   readonly #decoder: ServerDecoder;
-  /** When the connection was accepted (milliseconds since the epoch). */
-  readonly connectedAt: number = Date.now();
-  /** The key the per-address limit counts by. */
-  readonly addressKey: string;
+  /** The connection's place in the server's limits, from its door's admission. */
+  readonly entry: Admitted;
   /** The user name, once logged in. */
   username: string | undefined;
   /** Room member: set by the room while a write is due or in flight. */
@@ -199,13 +197,13 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   /**
    * @param link The client's connection.
    * @param origin Its door and address.
-   * @param addressKey The key of its address for the per-address limit.
+   * @param entry Its place in the server's limits.
    * @param host The server that owns it.
    */
-  constructor(link: Link, origin: LinkOrigin, addressKey: string, host: SessionHost) {
+  constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost) {
     this.#link = link;
     this.#origin = origin;
-    this.addressKey = addressKey;
+    this.entry = entry;
     this.#host = host;
     this.#decoder = new ServerDecoder(this, host.limits);
   }
@@ -400,6 +398,11 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     room.written(this);
   }
 
+  /** Whether one more private frame would be queued (none is while it holds its maximum). */
+  canQueuePrivate(): boolean {
+    return (this.#private?.length ?? 0) < MAX_PRIVATE_FRAMES;
+  }
+
   /** Room member: queues a frame for this client alone, due at log position `at`. */
   queuePrivate(frame: Uint8Array, at: number): boolean {
     const queue = this.#private ??= [];
@@ -415,15 +418,6 @@ export class Session implements ServerDecoderSink, Member, Admitted {
       text: `slow consumer: ${lag} bytes behind`,
       level: "warn",
       cause: "slow consumer",
-    });
-  }
-
-  /** Admission: closes a pending login to make room for a newcomer. */
-  evict(): void {
-    this.close({
-      text: "not logged in, closed to make room for a newcomer",
-      level: "info",
-      cause: "evicted",
     });
   }
 
