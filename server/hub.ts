@@ -10,7 +10,8 @@
 import { addressKey, Admission, type Admitted as AdmissionEntry } from "./session/admission.ts";
 import type { Admitted, CloseReason, DoorHost, DoorLog, Ticket } from "./doors/door.ts";
 import type { Link, LinkOrigin } from "./session/link.ts";
-import { type DisconnectReason, Session, type SessionHost } from "./session/session.ts";
+import { Session } from "./session/session.ts";
+import type { DisconnectReason, SessionHost } from "./session/session_host.ts";
 import type { Backplane } from "./cluster/backplane.ts";
 import type { Logger } from "./ops/logger.ts";
 import { quote } from "./ops/logger.ts";
@@ -125,7 +126,7 @@ export class Hub implements DoorHost {
   readonly #presence: Presence;
   readonly #backplane: () => Backplane;
   readonly #admission: Admission<Entry>;
-  readonly #sessionHost: SessionHost;
+  readonly #sessionHost: SessionHost<Session>;
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
   #running = 0; // sessions still reading or writing
@@ -264,7 +265,7 @@ export class Hub implements DoorHost {
     this.#armLoginTimer();
   }
 
-  #makeSessionHost(): SessionHost {
+  #makeSessionHost(): SessionHost<Session> {
     const options = this.#options;
     const logger = this.#logger;
     const room = this.#room;

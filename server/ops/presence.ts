@@ -14,7 +14,7 @@
 
 import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
 import type { Room } from "../room/room.ts";
-import type { SessionEnd } from "../session/session.ts";
+import type { SessionEnd } from "../session/session_host.ts";
 import { NoticePacer } from "./notice_pacer.ts";
 
 /** A member of one node, as the cluster's roster holds it. */

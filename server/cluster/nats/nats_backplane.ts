@@ -15,28 +15,22 @@
  * @module
  */
 
-import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   DeliverPolicy,
-  DiscardPolicy,
   jetstream,
   type JetStreamClient,
-  type JetStreamManager,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type StreamConfig,
 } from "@nats-io/jetstream";
 import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
+import { guardStraySocketErrors, integer, parseServers } from "./nats_connection.ts";
+import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 
-/** The stream never holds fewer messages than this, whatever the histories in use. */
-export const MIN_STREAM_MESSAGES = 10_000;
+export { MIN_STREAM_MESSAGES, type NatsBackplaneOptions } from "./nats_stream.ts";
 
-/** How long JetStream remembers message ids to drop a republished message, at most. */
-const DUPLICATE_WINDOW_MS = 120_000;
 /** Pause between two tries to connect at start, and between two tries to publish. */
 const RETRY_DELAY_MS = 250;
 /** How long a publish or a JetStream API call waits for its answer before it is tried again. */
@@ -45,85 +39,6 @@ const PUBLISH_TIMEOUT_MS = 2_000;
 const PUBLISH_BATCH = 256;
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
-
-// The NATS client for Node, run on Deno's node:net, can let a socket's late "error"
-// event (ECONNRESET after nats-server refused or dropped the connection) escape as an
-// uncaught exception, which would end the server. Nothing else in wirechat uses
-// node:net, so a stray socket error of these kinds is the NATS client's own: it is
-// logged, and the client's reconnection (or the start's retries) goes on.
-const STRAY_SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"]);
-let strayErrorLog: ((level: LogLevel, line: string) => void) | undefined;
-let strayErrorsGuarded = false;
-
-function guardStraySocketErrors(log: (level: LogLevel, line: string) => void): void {
-  strayErrorLog = log;
-  if (strayErrorsGuarded) return;
-  strayErrorsGuarded = true;
-  globalThis.addEventListener("error", (event) => {
-    const code = (event.error as { code?: unknown } | null | undefined)?.code;
-    if (typeof code !== "string" || !STRAY_SOCKET_ERRORS.has(code)) return;
-    event.preventDefault();
-    strayErrorLog?.("warn", `NATS connection error: ${code}`);
-  });
-}
-
-/** Options of {@linkcode NatsBackplane}. */
-export interface NatsBackplaneOptions {
-  /**
-   * NATS server URLs, e.g. `nats://127.0.0.1:4222`. Credentials go in the URL as
-   * NATS clients take them: `nats://user:password@host:port` or `nats://token@host:port`.
-   */
-  servers: readonly string[];
-  /**
-   * The chat's name: letters, digits, `-` and `_`. Nodes with the same NATS and room
-   * are one chat.
-   *
-   * @default {"wirechat"}
-   */
-  room?: string;
-  /**
-   * How many of the last frames {@linkcode NatsBackplane.start} delivers before it
-   * resolves. The stream keeps at least the largest history of the nodes using it.
-   *
-   * @default {0}
-   */
-  history?: number;
-  /**
-   * The age in seconds past which the stream drops a message. When nodes disagree,
-   * the stream keeps the longest.
-   *
-   * @default {86400}
-   */
-  maxAgeSeconds?: number;
-  /**
-   * Frames held unpublished (NATS lost or slow) before the sink is told it is
-   * congested; it is told it is not once they fall to half of this.
-   *
-   * @default {10000}
-   */
-  maxPending?: number;
-  /**
-   * How long {@linkcode NatsBackplane.start} tries to reach NATS, in milliseconds,
-   * before it rejects.
-   *
-   * @default {5000}
-   */
-  connectTimeoutMs?: number;
-  /**
-   * How long {@linkcode NatsBackplane.close} tries to publish the frames it holds, in
-   * milliseconds, before it disconnects anyway.
-   *
-   * @default {1000}
-   */
-  closeTimeoutMs?: number;
-  /**
-   * Receives one line per event (connection tries, loss, recovery), without
-   * credentials.
-   *
-   * @default {() => {}}
-   */
-  log?: (level: LogLevel, line: string) => void;
-}
 
 interface Pending {
   readonly frame: Uint8Array;
@@ -253,7 +168,13 @@ export class NatsBackplane implements Backplane {
     let messages: number;
     try {
       const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
-      ({ lastSeq, messages } = await this.#ensureStream(jsm));
+      ({ lastSeq, messages } = await ensureStream(jsm, {
+        stream: this.stream,
+        subject: this.subject,
+        history: this.#history,
+        maxAgeSeconds: this.#maxAgeSeconds,
+        log: this.#log,
+      }));
       this.#js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
     } catch (error) {
       await nc.close().catch(() => {});
@@ -389,52 +310,6 @@ export class NatsBackplane implements Backplane {
         }
         this.#log("warn", `NATS at ${this.#address} unreachable (try ${attempt}): ${reason}`);
         await this.#delay(RETRY_DELAY_MS);
-      }
-    }
-  }
-
-  // Creates the stream or widens its limits to this node's needs, never narrowing
-  // what another node asked for; two nodes starting at once both end here.
-  async #ensureStream(jsm: JetStreamManager): Promise<{ lastSeq: number; messages: number }> {
-    const maxMsgs = Math.max(this.#history, MIN_STREAM_MESSAGES);
-    const maxAge = nanos(this.#maxAgeSeconds * 1000);
-    for (let attempt = 1;; attempt++) {
-      try {
-        let info;
-        try {
-          info = await jsm.streams.info(this.stream);
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-          info = await jsm.streams.add({
-            name: this.stream,
-            subjects: [this.subject],
-            storage: StorageType.File,
-            retention: RetentionPolicy.Limits,
-            discard: DiscardPolicy.Old,
-            max_msgs: maxMsgs,
-            max_age: maxAge,
-            duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, this.#maxAgeSeconds * 1000)),
-          });
-          this.#log("info", `NATS stream ${this.stream} created`);
-        }
-        const config: StreamConfig = info.config;
-        const wanted = {
-          max_msgs: config.max_msgs < 0 ? config.max_msgs : Math.max(config.max_msgs, maxMsgs),
-          max_age: config.max_age === 0 ? 0 : Math.max(config.max_age, maxAge),
-        };
-        if (wanted.max_msgs !== config.max_msgs || wanted.max_age !== config.max_age) {
-          info = await jsm.streams.update(this.stream, { ...config, ...wanted });
-          this.#log(
-            "info",
-            `NATS stream ${this.stream} limits raised to ${wanted.max_msgs} messages, ${
-              wanted.max_age / 1e9
-            } s`,
-          );
-        }
-        return { lastSeq: info.state.last_seq, messages: info.state.messages };
-      } catch (error) {
-        // Another node created or updated the stream between our calls: look again.
-        if (attempt >= 3) throw error;
       }
     }
   }
@@ -634,45 +509,4 @@ export class NatsBackplane implements Backplane {
       this.#wakeups.add(wake);
     });
   }
-}
-
-function integer(name: string, value: number, least: number): number {
-  if (!Number.isSafeInteger(value) || value < least) {
-    throw new RangeError(`Invalid ${name}: ${value} is not an integer of at least ${least}`);
-  }
-  return value;
-}
-
-// Takes credentials out of the URLs (the client wants them as options) and keeps
-// addresses that can be logged.
-function parseServers(urls: readonly string[]): {
-  servers: string[];
-  credentials: { user?: string; pass?: string; token?: string };
-} {
-  const servers: string[] = [];
-  let credentials: { user?: string; pass?: string; token?: string } = {};
-  for (const text of urls) {
-    if (!text.includes("://")) {
-      servers.push(text);
-      continue;
-    }
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      throw new TypeError(`Invalid NATS URL: "${text.replace(/\/\/[^@/]*@/, "//***@")}"`);
-    }
-    if (url.username !== "" && Object.keys(credentials).length === 0) {
-      const user = decodeURIComponent(url.username);
-      credentials = url.password === ""
-        ? { token: user }
-        : { user, pass: decodeURIComponent(url.password) };
-    }
-    servers.push(`${url.protocol}//${url.host}`);
-  }
-  return { servers, credentials };
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && /not found/i.test(error.message);
 }
