@@ -28,6 +28,7 @@ import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 import { guardStraySocketErrors, integer, parseServers } from "./nats_connection.ts";
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
+import { NatsPublisher } from "./nats_publisher.ts";
 
 export { MIN_STREAM_MESSAGES, type NatsBackplaneOptions } from "./nats_stream.ts";
 
@@ -35,15 +36,8 @@ export { MIN_STREAM_MESSAGES, type NatsBackplaneOptions } from "./nats_stream.ts
 const RETRY_DELAY_MS = 250;
 /** How long a publish or a JetStream API call waits for its answer before it is tried again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
-/** Frames sent before their acknowledgements are awaited. */
-const PUBLISH_BATCH = 256;
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
-
-interface Pending {
-  readonly frame: Uint8Array;
-  readonly id: string;
-}
 
 /**
  * A {@linkcode Backplane} over a NATS JetStream stream, for a room served by several
@@ -70,7 +64,6 @@ export class NatsBackplane implements Backplane {
   readonly #room: string;
   readonly #history: number;
   readonly #maxAgeSeconds: number;
-  readonly #maxPending: number;
   readonly #connectTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #log: (level: LogLevel, line: string) => void;
@@ -83,15 +76,7 @@ export class NatsBackplane implements Backplane {
   #closing = false;
   #closed = false;
 
-  // Frames to publish, oldest first, from index #head on.
-  #pending: Pending[] = [];
-  #head = 0;
-  #counter = 0;
-  #congested = false;
-  #pumping: Promise<void> | undefined;
-  #publishFailing = false;
-  #lastAckSeq = 0;
-  #reordered = false;
+  readonly #publisher: NatsPublisher;
 
   // The stream sequence of the last frame delivered to the sink.
   #lastSeq = 0;
@@ -127,10 +112,19 @@ export class NatsBackplane implements Backplane {
     this.#room = room;
     this.#history = integer("history", options.history ?? 0, 0);
     this.#maxAgeSeconds = integer("maxAgeSeconds", options.maxAgeSeconds ?? 86_400, 1);
-    this.#maxPending = integer("maxPending", options.maxPending ?? 10_000, 1);
     this.#connectTimeoutMs = integer("connectTimeoutMs", options.connectTimeoutMs ?? 5_000, 0);
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
+    this.#publisher = new NatsPublisher({
+      subject: this.subject,
+      nodeId: this.#nodeId,
+      maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
+      log: this.#log,
+      connected: () => this.#connected,
+      closed: () => this.#closed,
+      congested: (on) => this.#sink?.congested(on),
+      delay: (milliseconds) => this.#delay(milliseconds),
+    });
   }
 
   /** The JetStream stream of the room: `WIRECHAT_<room>`. */
@@ -145,7 +139,7 @@ export class NatsBackplane implements Backplane {
 
   /** Frames accepted by {@linkcode publish} and not yet acknowledged by JetStream. */
   get pending(): number {
-    return this.#pending.length - this.#head;
+    return this.#publisher.pending;
   }
 
   /**
@@ -202,7 +196,7 @@ export class NatsBackplane implements Backplane {
       "info",
       `NATS backplane connected to ${this.#address}, stream ${this.stream}, from sequence ${from}`,
     );
-    this.#pump();
+    this.#publisher.start(this.#js!);
   }
 
   /**
@@ -237,13 +231,7 @@ export class NatsBackplane implements Backplane {
       this.#log("warn", "NATS backplane closed: a message was not published");
       return;
     }
-    this.#pending.push({ frame, id: id ?? `${this.#nodeId}-${++this.#counter}` });
-    if (!this.#congested && this.pending >= this.#maxPending) {
-      this.#congested = true;
-      this.#log("warn", `NATS backplane holds ${this.pending} unpublished messages: congested`);
-      this.#sink?.congested(true);
-    }
-    this.#pump();
+    this.#publisher.push(frame, id);
   }
 
   /** Stops pulling from the stream until {@linkcode resume}; no frame is delivered. */
@@ -267,8 +255,8 @@ export class NatsBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#pumping !== undefined) {
-      await Promise.race([this.#pumping, this.#delay(this.#closeTimeoutMs)]);
+    if (this.#publisher.publishing !== undefined) {
+      await Promise.race([this.#publisher.publishing, this.#delay(this.#closeTimeoutMs)]);
     }
     this.#closed = true;
     if (this.pending > 0) {
@@ -279,7 +267,7 @@ export class NatsBackplane implements Backplane {
     await this.#nc?.close().catch(() => {});
     // A JetStream call in flight may wait for its timeout: bound the wait, never hang.
     await Promise.race([
-      Promise.all([this.#pumping, this.#consuming, this.#statusLoop]),
+      Promise.all([this.#publisher.publishing, this.#consuming, this.#statusLoop]),
       this.#delay(PUBLISH_TIMEOUT_MS),
     ]);
     for (const wake of this.#wakeups) wake();
@@ -331,82 +319,6 @@ export class NatsBackplane implements Backplane {
         if (!this.#paused && !this.#closing) this.#restartConsumer();
         for (const wake of this.#wakeups) wake();
       }
-    }
-  }
-
-  #pump(): void {
-    if (this.#pumping !== undefined || this.#js === undefined || this.pending === 0) return;
-    this.#pumping = this.#publishAll(this.#js).finally(() => {
-      this.#pumping = undefined;
-      if (!this.#closed) this.#pump();
-    });
-  }
-
-  // Publishes in batches of up to PUBLISH_BATCH frames, all sent before the first
-  // acknowledgement is awaited; the next batch starts at the first frame not
-  // acknowledged, so a retry goes out in order, and the message id makes a retry of
-  // a stored frame harmless. Only a frame lost while a later one of the same batch
-  // was stored (a connection dying mid-batch) could land out of order: that is
-  // detected from the stream sequences and logged.
-  async #publishAll(js: JetStreamClient): Promise<void> {
-    while (this.pending > 0 && !this.#closed) {
-      if (!this.#connected) {
-        // The client would buffer the requests and time them out: wait for NATS.
-        await this.#delay(PUBLISH_TIMEOUT_MS);
-        continue;
-      }
-      const batch = this.#pending.slice(this.#head, this.#head + PUBLISH_BATCH);
-      const results = await Promise.allSettled(
-        batch.map((next) =>
-          js.publish(this.subject, next.frame, { msgID: next.id, timeout: PUBLISH_TIMEOUT_MS })
-        ),
-      );
-      if (this.#closed) return;
-      let stored = 0;
-      let failure: unknown;
-      for (const result of results) {
-        if (result.status === "rejected") {
-          failure = result.reason;
-          break;
-        }
-        if (result.value.seq < this.#lastAckSeq && !this.#reordered) {
-          this.#reordered = true;
-          this.#log("warn", "NATS outage put some of this node's messages out of their order");
-        }
-        this.#lastAckSeq = result.value.seq;
-        stored++;
-      }
-      this.#acknowledged(stored);
-      if (failure === undefined) {
-        if (this.#publishFailing) {
-          this.#publishFailing = false;
-          this.#log("info", `NATS publish works again, ${this.pending} messages held`);
-        }
-        continue;
-      }
-      if (!this.#publishFailing) {
-        this.#publishFailing = true;
-        this.#log(
-          "warn",
-          `NATS publish failed, ${this.pending} messages held: ${oneLineMessage(failure)}`,
-        );
-      }
-      await this.#delay(RETRY_DELAY_MS);
-    }
-  }
-
-  // Drops the first `count` pending frames, published.
-  #acknowledged(count: number): void {
-    this.#pending.fill(undefined as unknown as Pending, this.#head, this.#head + count);
-    this.#head += count;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#pending.length) {
-      this.#pending = this.#pending.slice(this.#head);
-      this.#head = 0;
-    }
-    if (this.#congested && this.pending <= this.#maxPending >> 1) {
-      this.#congested = false;
-      this.#log("info", `NATS backplane holds ${this.pending} unpublished messages: flowing`);
-      this.#sink?.congested(false);
     }
   }
 
