@@ -198,6 +198,7 @@ export class ChatServer implements AsyncDisposable {
       bytesOut: counters.traffic.bytesOut,
       logQueueBytes: this.#stderrLog ? stderrLogSink().heldBytes : 0,
       backplaneConnected: this.#backplaneUp,
+      backplaneRefused: counters.backplaneRefused,
     };
   }
 
@@ -270,6 +271,8 @@ export class ChatServer implements AsyncDisposable {
         congested: (on) => on ? room.gate.close("backplane") : room.gate.open("backplane"),
         connected: (up) => this.#backplaneUp = up,
       },
+      limits: this.#options,
+      rejected: () => this.#hub.counters.backplaneRefused++,
       gone: (node, member) => this.#presence.gone(node, member),
       closing: () => this.#shutdown !== undefined,
       log: (level, line) => this.#logger[level](line),

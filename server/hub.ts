@@ -93,6 +93,8 @@ export interface HubCounters {
   evicted: number;
   /** Bytes of memory held by the connections' read buffers. */
   readBufferBytes: number;
+  /** Frames from the cluster refused by the checks of `cluster/frame_check.ts`. */
+  backplaneRefused: number;
   /** Connections refused, by reason. */
   readonly refusedBy: Record<Refusal, number>;
   /** Bytes read from and written to clients. */
@@ -111,6 +113,7 @@ export class Hub implements DoorHost {
     connections: 0,
     evicted: 0,
     readBufferBytes: 0,
+    backplaneRefused: 0,
     refusedBy: {
       "server full": 0,
       "too many pending logins": 0,

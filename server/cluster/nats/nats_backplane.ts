@@ -116,7 +116,6 @@ export class NatsBackplane implements Backplane {
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
     this.#publisher = new NatsPublisher({
-      subject: this.subject,
       nodeId: this.#nodeId,
       maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
       log: this.#log,
@@ -135,6 +134,15 @@ export class NatsBackplane implements Backplane {
   /** The subject frames are published to: `wirechat.<room>.msg`. */
   get subject(): string {
     return `wirechat.${this.#room}.msg`;
+  }
+
+  /**
+   * The subject of the servers' own notices (from `*`): `wirechat.<room>.voice`.
+   * A frame from `*` counts only from here, so only those who may publish here
+   * (the nodes' NATS user) can speak as the server.
+   */
+  get voiceSubject(): string {
+    return `wirechat.${this.#room}.voice`;
   }
 
   /** Frames accepted by {@linkcode publish} and not yet acknowledged by JetStream. */
@@ -164,7 +172,7 @@ export class NatsBackplane implements Backplane {
       const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
       ({ lastSeq, messages } = await ensureStream(jsm, {
         stream: this.stream,
-        subject: this.subject,
+        subjects: [this.subject, this.voiceSubject],
         history: this.#history,
         maxAgeSeconds: this.#maxAgeSeconds,
         log: this.#log,
@@ -217,7 +225,8 @@ export class NatsBackplane implements Backplane {
    * two minutes, at most the stream's age limit). Without it, a fresh one.
    */
   publish(sender: Uint8Array, text: Uint8Array, id?: string): void {
-    this.publishFrame(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text), id);
+    const frame = encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text);
+    this.publishFrame(frame, id, isServerField(sender));
   }
 
   /**
@@ -225,13 +234,14 @@ export class NatsBackplane implements Backplane {
    *
    * @param frame The encoded frame, kept until acknowledged.
    * @param id The JetStream message id, as for {@linkcode publish}.
+   * @param voice Whether it is the server's own notice (published to the voice subject).
    */
-  publishFrame(frame: Uint8Array, id?: string): void {
+  publishFrame(frame: Uint8Array, id?: string, voice = false): void {
     if (this.#closed) {
       this.#log("warn", "NATS backplane closed: a message was not published");
       return;
     }
-    this.#publisher.push(frame, id);
+    this.#publisher.push(voice ? this.voiceSubject : this.subject, frame, id);
   }
 
   /** Stops pulling from the stream until {@linkcode resume}; no frame is delivered. */
@@ -352,7 +362,6 @@ export class NatsBackplane implements Backplane {
       let messages: ConsumerMessages;
       try {
         const consumer = await this.#js!.consumers.get(this.stream, {
-          filter_subjects: this.subject,
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.#lastSeq + 1,
         });
@@ -383,7 +392,10 @@ export class NatsBackplane implements Backplane {
           if (message.seq <= this.#lastSeq) continue;
           this.#lastSeq = message.seq;
           try {
-            this.#sink!.deliver(message.data);
+            this.#sink!.deliver(message.data, {
+              voice: message.subject === this.voiceSubject,
+              seq: message.seq,
+            });
           } catch (error) {
             this.#log(
               "error",
@@ -421,4 +433,10 @@ export class NatsBackplane implements Backplane {
       this.#wakeups.add(wake);
     });
   }
+}
+
+// The user name field of `*`: four size bytes, then the star.
+function isServerField(sender: Uint8Array): boolean {
+  return sender.length === 5 && sender[3] === 1 && sender[4] === 0x2a && sender[0] === 0 &&
+    sender[1] === 0 && sender[2] === 0;
 }

@@ -17,14 +17,13 @@ const PUBLISH_TIMEOUT_MS = 2_000;
 const PUBLISH_BATCH = 256;
 
 interface Pending {
+  readonly subject: string;
   readonly frame: Uint8Array;
   readonly id: string;
 }
 
 /** What the publisher needs from its backplane. */
 export interface PublisherHost {
-  /** The subject frames are published to. */
-  readonly subject: string;
   /** This node's id, the prefix of its message ids. */
   readonly nodeId: string;
   /** Frames held before the backplane says it is congested. */
@@ -82,11 +81,12 @@ export class NatsPublisher {
   /**
    * Queues a frame.
    *
+   * @param subject Where it is published.
    * @param frame The encoded frame, kept until acknowledged.
    * @param id Its JetStream message id; without one, a fresh one of this node's.
    */
-  push(frame: Uint8Array, id?: string): void {
-    this.#pending.push({ frame, id: id ?? `${this.#host.nodeId}-${++this.#counter}` });
+  push(subject: string, frame: Uint8Array, id?: string): void {
+    this.#pending.push({ subject, frame, id: id ?? `${this.#host.nodeId}-${++this.#counter}` });
     if (!this.#congested && this.pending >= this.#host.maxPending) {
       this.#congested = true;
       this.#host.log(
@@ -122,7 +122,7 @@ export class NatsPublisher {
       const batch = this.#pending.slice(this.#head, this.#head + PUBLISH_BATCH);
       const results = await Promise.allSettled(
         batch.map((next) =>
-          js.publish(this.#host.subject, next.frame, {
+          js.publish(next.subject, next.frame, {
             msgID: next.id,
             timeout: PUBLISH_TIMEOUT_MS,
           })

@@ -84,8 +84,8 @@ export interface NatsBackplaneOptions {
 export interface StreamWanted {
   /** The stream's name. */
   readonly stream: string;
-  /** The subject it captures. */
-  readonly subject: string;
+  /** The subjects it captures: users' messages, and the servers' notices. */
+  readonly subjects: readonly string[];
   /** The history this node serves. */
   readonly history: number;
   /** How long the stream keeps messages, in seconds. */
@@ -115,7 +115,7 @@ export async function ensureStream(
         if (!isNotFound(error)) throw error;
         info = await jsm.streams.add({
           name: wanted_.stream,
-          subjects: [wanted_.subject],
+          subjects: [...wanted_.subjects],
           storage: StorageType.File,
           retention: RetentionPolicy.Limits,
           discard: DiscardPolicy.Old,
@@ -126,11 +126,16 @@ export async function ensureStream(
         wanted_.log("info", `NATS stream ${wanted_.stream} created`);
       }
       const config: StreamConfig = info.config;
+      const subjects = [...new Set([...(config.subjects ?? []), ...wanted_.subjects])];
       const wanted = {
         max_msgs: config.max_msgs < 0 ? config.max_msgs : Math.max(config.max_msgs, maxMsgs),
         max_age: config.max_age === 0 ? 0 : Math.max(config.max_age, maxAge),
+        subjects,
       };
-      if (wanted.max_msgs !== config.max_msgs || wanted.max_age !== config.max_age) {
+      if (
+        wanted.max_msgs !== config.max_msgs || wanted.max_age !== config.max_age ||
+        subjects.length !== (config.subjects ?? []).length
+      ) {
         info = await jsm.streams.update(wanted_.stream, { ...config, ...wanted });
         wanted_.log(
           "info",
