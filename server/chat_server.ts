@@ -274,6 +274,7 @@ export class ChatServer implements AsyncDisposable {
       limits: this.#options,
       rejected: () => this.#hub.counters.backplaneRefused++,
       gone: (node, member) => this.#presence.gone(node, member),
+      lost: (key) => this.#presence.lost(key),
       closing: () => this.#shutdown !== undefined,
       log: (level, line) => this.#logger[level](line),
     });

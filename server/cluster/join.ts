@@ -26,6 +26,8 @@ export interface ClusterJoin {
   rejected(fault: FrameFault): void;
   /** A member of another node is gone (its node died or left). */
   gone(node: string, member: RosterMember): void;
+  /** This node lost the claim of a name (away longer than the lease). */
+  lost(key: string): void;
   /** Whether the server began to shut down meanwhile. */
   closing(): boolean;
   /** Log lines. */
@@ -69,7 +71,9 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
         connection,
         ...(nats.room === undefined ? {} : { room: nats.room }),
         uniqueNames: join.uniqueNames,
+        ...(nats.leaseSeconds === undefined ? {} : { staleMs: nats.leaseSeconds * 1000 }),
         gone: join.gone,
+        lost: join.lost,
         log: join.log,
       });
     } catch (error) {

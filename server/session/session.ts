@@ -15,6 +15,7 @@ import { TokenBucket } from "./rate_limit.ts";
 import { closeForProtocolError } from "../doors/websocket_link.ts";
 import { ReadGate } from "../room/read_gate.ts";
 import { voiceFrame } from "./voice.ts";
+import { MIN_READ_SIZE, nextReadSize } from "./read_size.ts";
 import type { Member } from "../room/room.ts";
 import {
   describe,
@@ -28,14 +29,6 @@ import type { DisconnectReason, SessionHost } from "./session_host.ts";
 
 export { LOOKS_LIKE_HTTP, looksLikeHttp, looksLikeTls, whyText } from "./disconnect.ts";
 
-// Idle connections dominate a chat server's memory: each keeps one read pending, and
-// that read holds its buffer. Reads start small and grow fourfold while they fill the
-// buffer; a read that does not fill it means the client paused, and the next read
-// goes back to at most SETTLED_READ_SIZE, so a connection that sent a burst and went
-// quiet costs what an idle one does.
-const MIN_READ_SIZE = 64;
-const SETTLED_READ_SIZE = 1024;
-const MAX_READ_SIZE = 64 * 1024;
 // Private frames (answers to /who) a session holds at most; more are not queued.
 const MAX_PRIVATE_FRAMES = 4;
 
@@ -46,13 +39,6 @@ const MAX_PRIVATE_FRAMES = 4;
 export const STALL_MS = 250;
 
 const NO_BYTES = new Uint8Array(0);
-
-function nextReadSize(size: number, read: number): number {
-  if (read === size) return size < MAX_READ_SIZE ? size * 4 : size;
-  let next = MIN_READ_SIZE;
-  while (next <= read && next < SETTLED_READ_SIZE) next *= 4;
-  return Math.min(next, size);
-}
 
 /**
  * A client connection, from accept to close. It is the decoder's sink (login,
@@ -315,6 +301,15 @@ export class Session implements ServerDecoderSink, Member {
       this.#stopped();
     }
     room.written(this);
+  }
+
+  /**
+   * Presence: this member's name was lost (taken elsewhere while this node was
+   * away): it is told why, from `*`, and disconnected.
+   */
+  dismiss(why: string): void {
+    if (this.#closed || this.#last) return;
+    this.#closeSaying({ text: `name lost: ${why}`, level: "warn", cause: "name taken" }, why);
   }
 
   /** Whether one more private frame would be queued (none is while it holds its maximum). */
