@@ -258,8 +258,11 @@ export class ChatServer implements AsyncDisposable {
 
   async #joinCluster(nats: NatsOptions): Promise<void> {
     const room = this.#room;
-    // Nobody reads from senders until the backplane can take their messages.
+    // Nobody reads from senders until the backplane can take their messages, and
+    // nobody logs in before this node has joined: a user let in before would be in
+    // a room cut off from the others.
     room.gate.close("backplane");
+    this.#hub.opening.close("joining");
     this.#backplaneUp = false;
     const { joinCluster } = await import("./cluster/join.ts");
     const cluster = await joinCluster({
@@ -283,6 +286,7 @@ export class ChatServer implements AsyncDisposable {
     await cluster.roster;
     this.#backplaneUp = true;
     room.gate.open("backplane");
+    this.#hub.opening.open("joining");
     if (this.#shutdown !== undefined) await cluster.backplane.close();
   }
 

@@ -17,6 +17,7 @@ import type { Logger } from "./ops/logger.ts";
 import { quote } from "./ops/logger.ts";
 import { isWho, type Presence } from "./ops/presence.ts";
 import type { ResolvedServerOptions } from "./options.ts";
+import { ReadGate } from "./room/read_gate.ts";
 import type { Room } from "./room/room.ts";
 import type { Refusal } from "./stats.ts";
 
@@ -108,6 +109,11 @@ export interface HubCounters {
 export class Hub implements DoorHost {
   /** Lines for the log, from the doors. */
   readonly log: DoorLog;
+  /**
+   * Closed (reason `joining`) while the server joins its cluster: sessions read
+   * nothing, not even a login, until it opens.
+   */
+  readonly opening: ReadGate = new ReadGate();
   /** What the hub counts. */
   readonly counters: HubCounters = {
     connections: 0,
@@ -279,6 +285,7 @@ export class Hub implements DoorHost {
       limits: { maxUsernameSize: options.maxUsernameSize, maxMessageSize: options.maxMessageSize },
       rate: { rate: options.maxMessageRate, burst: options.maxMessageBurst },
       room,
+      opening: this.opening,
       traffic: counters.traffic,
       refuseLogin: (username) => {
         const refuse = (text: string | undefined) =>

@@ -132,6 +132,7 @@ export class Session implements ServerDecoderSink, Member {
     this.#host.readBuffer(MIN_READ_SIZE);
     const roomGate = this.#host.room.gate;
     try {
+      if (!this.#host.opening.isOpen) await this.#waitFor(this.#host.opening);
       while (true) {
         if (this.#gate !== undefined && !this.#gate.isOpen) await this.#gate.wait();
         if (this.username !== undefined && !roomGate.isOpen) await this.#waitFor(roomGate);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ReadGate } from "../room/read_gate.ts";
 import type { Room } from "../room/room.ts";
 
 /**
@@ -41,6 +42,12 @@ export interface SessionHost<Session = unknown> {
   readonly rate: { readonly rate: number; readonly burst: number };
   /** The room the session joins once logged in. */
   readonly room: Room;
+  /**
+   * Closed until the server has joined its cluster: no session reads anything
+   * (not even a login) before, so nobody is let into a room cut off from the
+   * others.
+   */
+  readonly opening: ReadGate;
   /** Bytes read from and written to clients so far; sessions add to them. */
   readonly traffic: { bytesIn: number; bytesOut: number };
   /**
