@@ -70,6 +70,7 @@ export {
 export {
   ConnectError,
   ConnectionClosedError,
+  LoginRefusedError,
   MessageTooLargeError,
   WriteTimeoutError,
 } from "./client/errors.ts";

@@ -22,10 +22,12 @@ import {
   ConnectError,
   ConnectionClosedError,
   describeNetworkError,
+  LoginRefusedError,
   MessageTooLargeError,
   WriteTimeoutError,
 } from "./errors.ts";
 import { FrameWriter } from "./frame_writer.ts";
+import { type Farewell, LastWords } from "./last_words.ts";
 
 /**
  * The user name and the limits of a {@linkcode ChatClient}, which takes a
@@ -342,6 +344,7 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
   readonly #closed = Promise.withResolvers<CloseReason>();
   readonly #receiving: Promise<void>;
   #closing: Promise<void> | undefined;
+  readonly #lastWords = new LastWords();
 
   /**
    * Logs in over a connection that is already open: most code calls
@@ -526,6 +529,7 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
   }
 
   #deliver(message: ChatMessage): void {
+    this.#lastWords.see(message);
     if (this.#state === "open") this.#inbox.enqueue(message);
   }
 
@@ -553,12 +557,16 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
         decoder.push(buffer.subarray(0, read));
       }
     } catch (error) {
+      const farewell = error instanceof ProtocolError ? undefined : this.#lastWords.farewell();
       reason = {
         kind: "error",
-        error: error instanceof ProtocolError ? error : new ConnectionClosedError(
-          `Connection lost: ${describeNetworkError(error)}`,
-          { cause: error },
-        ),
+        error: error instanceof ProtocolError
+          ? error
+          : farewell === undefined
+          ? new ConnectionClosedError(`Connection lost: ${describeNetworkError(error)}`, {
+            cause: error,
+          })
+          : closedWithReason(farewell, error),
       };
     }
     // While closing, whatever ended the reading, the end is the client's own.
@@ -601,14 +609,37 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
     if (wasOpen) {
       // Closing, not erroring, the stream keeps the messages received before the
       // end: the iterator yields them, then throws.
+      const farewell = this.#lastWords.farewell();
       this.#failure = reason.kind === "error"
         ? reason.error
-        : new ConnectionClosedError("Connection closed by the server");
+        : farewell === undefined
+        ? new ConnectionClosedError("Connection closed by the server")
+        : closedWithReason(farewell);
       this.#inbox.close();
     }
     // A write in flight fails at once on the closed connection; wait for it, so
     // that nothing is pending once `closed` settles.
     await this.#writer.flush();
     this.#closed.resolve(reason);
+  }
+}
+
+// The error of a connection the server closed after saying why (the Why
+// extension), with its words.
+function closedWithReason(farewell: Farewell, cause?: unknown): ConnectionClosedError {
+  const options = cause === undefined ? {} : { cause };
+  switch (farewell.kind) {
+    case "login-refused":
+      return new LoginRefusedError(farewell.text, options);
+    case "speaks-tls":
+      return new ConnectionClosedError("Connection closed: the server speaks TLS here: try --tls", {
+        ...options,
+        serverReason: farewell.text,
+      });
+    default:
+      return new ConnectionClosedError(`Connection closed by the server: ${farewell.text}`, {
+        ...options,
+        serverReason: farewell.text,
+      });
   }
 }

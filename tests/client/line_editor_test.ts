@@ -149,3 +149,15 @@ Deno.test("LineEditor history keeps at most historySize lines", () => {
   editor.historyBack();
   assert.equal(editor.text, "b");
 });
+
+Deno.test("LineEditor puts a refused line back, keeping what was typed in the history", () => {
+  const editor = new LineEditor();
+  editor.insert("too long");
+  editor.submit();
+  editor.insert("half");
+  editor.restore("too long");
+  assert.equal(editor.text, "too long");
+  assert.equal(editor.cursor, "too long".length);
+  editor.historyBack();
+  assert.equal(editor.text, "half");
+});
