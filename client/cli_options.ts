@@ -147,9 +147,9 @@ EXIT STATUS:
   0 at the end of input or when you quit, 1 on a usage error, when the client
   cannot connect (no network permission, the server's certificate does not
   verify, the CA file cannot be read), when the login is refused, or when the
-  connection is lost (in a terminal, where the client reconnects, only with
-  --no-reconnect); ${EXIT_NOT_SENT} with pipes when a line was not delivered: not
-  sent (over --max-message-size, an unknown command; each named on standard
+  connection is lost (in a terminal, where the client reconnects, only with the
+  flag --no-reconnect); ${EXIT_NOT_SENT} with pipes when a line was not delivered:
+  not sent (over --max-message-size, an unknown command; each named on standard
   error by its number) or not echoed by the server within --wait (counted on
   standard error)`;
 
