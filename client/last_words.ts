@@ -9,7 +9,9 @@
 
 import type { ChatMessage } from "../protocol/frames.ts";
 import { sanitize } from "./sanitize.ts";
-import { SERVER_USERNAME } from "./server_voice.ts";
+
+/** The user name under which the server speaks; no client may log in with it. */
+export const SERVER_USERNAME = "*";
 
 // How long before the close a `*` frame may arrive and still be the reason: the
 // server sends it right before closing.

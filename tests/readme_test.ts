@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HELP as CLIENT_HELP } from "../client/cli_options.ts";
+import { HELP as CLIENT_HELP } from "../client/command/cli_options.ts";
 import { HELP as SERVER_HELP } from "../server/cli.ts";
 import { projectFile } from "./support/process.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import denoConfig from "../../deno.json" with { type: "json" };
-import { HELP, parseCommand, UsageError, VERSION } from "../../client/cli_options.ts";
+import { HELP, parseCommand, UsageError, VERSION } from "../../client/command/cli_options.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 
 function usageError(message: string | RegExp): (error: unknown) => boolean {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ChatClient, type ChatMessage, sanitize } from "../../client.ts";
 import { serve } from "../../server.ts";
 import { encodeChatMessage } from "../../mod.ts";
-import { EXIT_NOT_SENT, USAGE_HINT, VERSION } from "../../client/cli_options.ts";
+import { EXIT_NOT_SENT, USAGE_HINT, VERSION } from "../../client/command/cli_options.ts";
 import { FakeServer } from "../support/fake_server.ts";
 import { hasStackTrace, LineReader, runClient, spawnClient } from "../support/client_process.ts";
 import { within } from "../support/deadline.ts";

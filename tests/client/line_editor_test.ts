@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineEditor } from "../../client/line_editor.ts";
+import { LineEditor } from "../../client/command/terminal/line_editor.ts";
 
 /** The line with a `|` where the cursor is. */
 function view(editor: LineEditor): string {

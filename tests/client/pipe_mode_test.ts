@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, LoginRefusedError } from "../../client.ts";
-import { runPipeMode } from "../../client/pipe_mode.ts";
-import { COMMANDS_HELP } from "../../client/slash_command.ts";
+import { runPipeMode } from "../../client/command/pipe_mode.ts";
+import { COMMANDS_HELP } from "../../client/command/slash_command.ts";
 import { encodeChatMessage, encodeString } from "../../mod.ts";
 import { concat } from "../support/chunks.ts";
 import { FakeServer } from "../support/fake_server.ts";

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { connect, ConnectError } from "../../client.ts";
-import { parseCommand, UsageError } from "../../client/cli_options.ts";
+import { parseCommand, UsageError } from "../../client/command/cli_options.ts";
 import { encodeChatMessage } from "../../mod.ts";
 import { encodeString } from "../../protocol/encode.ts";
 import { CLIENT, CLIENT_ENV, hasStackTrace } from "../support/client_process.ts";
 import { within } from "../support/deadline.ts";
 import { FakeServer } from "../support/fake_server.ts";
 import { finish, type Finished } from "../support/process.ts";
-import { concatBytes } from "../../client/write_all.ts";
+import { concatBytes } from "../../io/write_all.ts";
 import { next } from "../support/receive.ts";
 import { testCerts } from "../support/tls_certs.ts";
 

@@ -11,15 +11,15 @@ import {
   secondsValue,
   UsageError,
   VERSION,
-} from "../cli/flags.ts";
+} from "../../cli/flags.ts";
 import {
   DEFAULT_MAX_INCOMING_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_USERNAME_SIZE,
   MAX_WIRE_SIZE,
-} from "../protocol/limits.ts";
-import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
-import { validateUsername } from "../protocol/username.ts";
+} from "../../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../../protocol/ports.ts";
+import { validateUsername } from "../../protocol/username.ts";
 
 /** The default of `--write-timeout`, in seconds. */
 export const DEFAULT_WRITE_TIMEOUT = 30;

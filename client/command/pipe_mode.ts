@@ -4,12 +4,12 @@
  * @module
  */
 
-import type { ChatClient } from "./chat_client.ts";
-import { formatMessage } from "./format.ts";
+import type { ChatClient } from "../chat_client.ts";
+import { formatMessage } from "../format.ts";
 import { LineBatcher } from "./line_batcher.ts";
 import { type InputLine, LineSplitter } from "./line_splitter.ts";
-import { sanitize } from "./sanitize.ts";
-import { SERVER_USERNAME } from "./server_voice.ts";
+import { sanitize } from "../sanitize.ts";
+import { SERVER_USERNAME } from "../last_words.ts";
 import { failed, type SessionEnd } from "./session_end.ts";
 import { COMMANDS_HELP, readInputLine, UNKNOWN_COMMAND_HINT } from "./slash_command.ts";
 

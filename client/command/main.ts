@@ -5,17 +5,18 @@
  * @module
  */
 
-import { formatHostPort } from "../cli/host_port.ts";
-import { ProtocolError } from "../protocol/errors.ts";
-import { type ChatClient, connect, type ConnectOptions } from "./chat_client.ts";
-import { ConnectError, describeNetworkError } from "./errors.ts";
-import { versionLine } from "../cli/flags.ts";
+import { formatHostPort } from "../../cli/host_port.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import type { ChatClient } from "../chat_client.ts";
+import { connect, type ConnectOptions } from "../connect.ts";
+import { ConnectError, describeNetworkError } from "../errors.ts";
+import { versionLine } from "../../cli/flags.ts";
 import { EXIT_NOT_SENT, HELP, NAME, parseCommand, USAGE_HINT, UsageError } from "./cli_options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
-import { runTerminalMode } from "./terminal_mode.ts";
-import { writeAllSync } from "./write_all.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { runTerminalMode } from "./terminal/terminal_mode.ts";
+import { writeAllSync } from "../../io/write_all.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 const encoder = new TextEncoder();
 

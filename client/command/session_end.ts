@@ -4,7 +4,7 @@
  * @module
  */
 
-import { describeNetworkError } from "./errors.ts";
+import { describeNetworkError } from "../errors.ts";
 
 /**
  * How a session ended:

@@ -4,22 +4,24 @@
  * @module
  */
 
-import { utf8ByteLength } from "../protocol/utf8.ts";
-import type { ChatClient } from "./chat_client.ts";
-import { ConnectionClosedError, MessageTooLargeError } from "./errors.ts";
-import { type Farewell, readFarewell } from "./last_words.ts";
-import { type Key, KeyDecoder } from "./keys.ts";
+import { utf8ByteLength } from "../../../protocol/utf8.ts";
+import type { ChatClient } from "../../chat_client.ts";
+import { ConnectionClosedError, MessageTooLargeError } from "../../errors.ts";
+import { type Farewell, readFarewell, SERVER_USERNAME } from "../../last_words.ts";
+import { applyKey } from "./key_bindings.ts";
+import { KeyDecoder } from "./keys.ts";
+import { afterLoss, type Lost, lowerFirst, sleep } from "./reconnection.ts";
 import { LineEditor } from "./line_editor.ts";
-import { LineBatcher } from "./line_batcher.ts";
+import { LineBatcher } from "../line_batcher.ts";
 import { ReconnectBackoff, type ReconnectBackoffOptions } from "./reconnect_backoff.ts";
 import { ReplayFilter } from "./replay_filter.ts";
-import { sanitize } from "./sanitize.ts";
-import { formatWithServerVoice, SERVER_USERNAME } from "./server_voice.ts";
-import { failed, type SessionEnd } from "./session_end.ts";
-import { COMMANDS_HELP, readInputLine, UNKNOWN_COMMAND_HINT } from "./slash_command.ts";
+import { sanitize } from "../../sanitize.ts";
+import { formatWithServerVoice } from "./server_voice.ts";
+import { failed, type SessionEnd } from "../session_end.ts";
+import { COMMANDS_HELP, readInputLine, UNKNOWN_COMMAND_HINT } from "../slash_command.ts";
 import { TerminalOutput } from "./terminal_output.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { errorMessage } from "../../../cli/error_message.ts";
 
 /** How terminal mode looks. */
 export interface TerminalModeOptions {
@@ -49,20 +51,9 @@ const QUIT_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT", "SIGHUP", "SI
 const DEFAULT_COLUMNS = 80;
 const QUIT: SessionEnd = { kind: "quit" };
 const DEFAULT_MAX_BACKLOG = 100_000;
-// A connection that held this long starts the delays between attempts afresh.
-const HELD = 10_000;
 // A login not refused within this long, and with nothing received, is taken as
 // accepted: the protocol has no frame that says so.
 const LOGIN_QUIET = 1000;
-
-// How one connection ended, when it was not by the user's choice.
-interface Lost {
-  readonly error: Error;
-  // What the server said, right before closing, about why.
-  readonly farewell: Farewell | undefined;
-  // Whether it delivered a message (other than the server's voice).
-  readonly heard: boolean;
-}
 
 /**
  * Runs the client in a terminal. Standard input is put in raw mode (Ctrl-C still
@@ -202,64 +193,9 @@ export async function runTerminalMode(
     return false;
   };
 
-  // Applies a key; returns true when it quits.
-  const apply = (key: Key): boolean => {
-    if (key.type === "text") {
-      editor.insert(key.text);
-      return false;
-    }
-    switch (key.key) {
-      case "enter":
-        if (send()) return true;
-        break;
-      case "backspace":
-        editor.deleteBackward();
-        break;
-      case "delete":
-        editor.deleteForward();
-        break;
-      case "left":
-        editor.moveLeft();
-        break;
-      case "right":
-        editor.moveRight();
-        break;
-      case "home":
-        editor.moveHome();
-        break;
-      case "end":
-        editor.moveEnd();
-        break;
-      case "up":
-        editor.historyBack();
-        break;
-      case "down":
-        editor.historyForward();
-        break;
-      case "delete-to-start":
-        editor.deleteToStart();
-        break;
-      case "delete-to-end":
-        editor.deleteToEnd();
-        break;
-      case "delete-word":
-        editor.deleteWordBackward();
-        break;
-      case "end-of-input":
-        if (editor.text === "") return true;
-        editor.deleteForward();
-        break;
-      case "interrupt":
-        return true;
-      case "redraw":
-        screen.clear(editor);
-        break;
-    }
-    return false;
-  };
-
   // Receives on one connection until it ends; undefined when the user left.
   const receiveFrom = async (current: ChatClient, again: boolean): Promise<Lost | undefined> => {
+    const since = Date.now();
     let heard = false;
     try {
       for await (const message of current) {
@@ -281,7 +217,7 @@ export async function runTerminalMode(
     } catch (error) {
       const serverReason = error instanceof ConnectionClosedError ? error.serverReason : undefined;
       const farewell = serverReason === undefined ? undefined : readFarewell(serverReason);
-      return { error: error as Error, farewell, heard };
+      return { error: error as Error, farewell, heard, heldFor: Date.now() - since };
     } finally {
       clearTimeout(loginTimer);
     }
@@ -300,29 +236,17 @@ export async function runTerminalMode(
   const receive = async (): Promise<SessionEnd> => {
     let again = false;
     while (true) {
-      const since = Date.now();
       const lost = await receiveFrom(client, again);
       if (lost === undefined || leaving) return QUIT;
-      const { farewell } = lost;
-      if (farewell?.kind === "too-large") refusedLine(farewell);
+      if (lost.farewell?.kind === "too-large") refusedLine(lost.farewell);
       unconfirmed = [];
-      const refused = farewell?.kind === "login-refused";
-      // The first login refused (the name belongs to someone else), or a port
-      // that speaks TLS: trying again would meet the same refusal.
-      if (
-        options.reconnect === undefined || (!again && refused) || farewell?.kind === "speaks-tls"
-      ) {
+      const next = afterLoss(lost, { again, reconnects: options.reconnect !== undefined });
+      if (next.kind === "end" || options.reconnect === undefined) {
         return { kind: "disconnected", error: lost.error };
       }
       connected = false;
-      if (!refused && (lost.heard || Date.now() - since >= HELD)) {
-        backoff.reset();
-      }
-      let why = refused
-        ? `login refused: ${farewell.text}`
-        : farewell?.kind === "too-large"
-        ? `the server closed the connection: ${farewell.text}; the line is kept`
-        : `connection lost: ${describeLoss(lost.error)}`;
+      if (next.resetBackoff) backoff.reset();
+      let why = next.why;
       while (true) {
         const delay = backoff.next();
         note(`${why}; reconnecting in ${Number((delay / 1000).toFixed(1))} s`);
@@ -350,7 +274,7 @@ export async function runTerminalMode(
       const { done, value } = await keyboard.read();
       if (done) return QUIT;
       for (const key of keys.push(value)) {
-        if (apply(key)) return QUIT;
+        if (applyKey(key, editor, { enter: send, redraw: () => screen.clear(editor) })) return QUIT;
       }
       screen.drawPrompt(editor);
     }
@@ -386,29 +310,6 @@ export async function runTerminalMode(
     restoreTerminal();
     await keyboard.cancel().catch(() => {});
   }
-}
-
-// Why a connection ended, to go after "connection lost: ".
-function describeLoss(error: Error): string {
-  return lowerFirst(sanitize(error.message)).replace(/; giving up$/, "");
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-// Waits `ms` milliseconds, or less when `signal` aborts; it never rejects.
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function restoreTerminal(): void {
