@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ChatPeer } from "../support/chat_peer.ts";
 import { projectFile, runDeno, ServerProcess } from "../support/process.ts";
 import { parseServerArgs } from "../../server/cli.ts";
+import { serve } from "../../server.ts";
 import { UsageError } from "../../cli/flags.ts";
 
 const SERVER = projectFile("server.ts");
@@ -248,5 +249,15 @@ Deno.test("server --pid-file without write permission says so in one line, exit 
     last,
     "wirechat-server: cannot write the PID file '/tmp/wirechat-test-never-written.pid': " +
       "no write permission: add --allow-write=/tmp/wirechat-test-never-written.pid",
+  );
+});
+
+Deno.test("serve refuses a message size of 0, as the flag does: nobody could say anything", () => {
+  assert.throws(
+    () => serve({ maxMessageSize: 0, log() {} }),
+    {
+      name: "RangeError",
+      message: "Invalid maxMessageSize: 0 is not an integer from 1 to 4294967295",
+    },
   );
 });
