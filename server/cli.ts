@@ -69,8 +69,9 @@ OPTIONS:
   --tls-key <file>             PEM private key of --tls-cert
   --tls-port <port>            TLS port (default: ${DEFAULT_TLS_PORT})
   --tls-only                   Open no plain TCP door; SIGHUP re-reads the certificate
-  --web <host:port>            Serve the browser page and its WebSocket door here (HTTPS
-                               with --tls-cert, read at start only)
+  --web <[host:]port>          Serve the browser page and its WebSocket door here (HTTPS
+                               with --tls-cert, read at start only); a bare port
+                               binds the address of --host
   --web-origin <origin>        Another origin whose pages may connect (repeatable)
   --web-plain                  Plain HTTP despite --tls-cert (behind a TLS proxy)
   --nats <url>[,<url>...]      Join the servers on this NATS JetStream as one chat
@@ -87,9 +88,12 @@ OPTIONS:
                                server dropped the user) as messages from *
   --unique-names               Refuse a login whose name is in the room already
                                (compared after NFC normalisation and case folding)
-  --metrics <host:port>        Serve /metrics (Prometheus text) and /healthz over HTTP
+  --metrics <[host:]port>      Serve /metrics (Prometheus text) and /healthz over HTTP;
+                               a bare port binds 127.0.0.1
   --stats-interval <seconds>   Log a line of the same figures this often; 0 for none
                                (default: 0)
+  --pid-file <file>            Write the process's ID here once listening, removed at
+                               exit, for kill -HUP "$(cat <file>)" (needs --allow-write)
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
@@ -98,21 +102,15 @@ of who is in the room, from *. Logs go to standard error, one line per event. SI
 down: it stops accepting, closes every connection and exits with status 0.
 Exit status 1: a bad flag, or the address cannot be listened on.`;
 
-const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username-size <bytes>]
-       [--max-message-size <bytes>] [--max-clients <count>] [--max-pending-logins <count>]
-       [--max-connections-per-ip <count>] [--max-message-rate <count>]
-       [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
-       [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
-       [--web <host:port> [--web-origin <origin>]... [--web-plain]]
-       [--nats <url>[,<url>...] [--room <name>] [--nats-max-age <seconds>]
-       [--nats-max-pending <count>]] [--presence] [--unique-names]
-       [--metrics <host:port>] [--stats-interval <seconds>]
-       [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
+// What follows a usage error, on the same line.
+const USAGE_HINT = `try: ${NAME} --help`;
 
 /** The server's options, with the TLS files still to read. */
 export interface CliOptions extends ServerOptions {
   /** The certificate and key files of the TLS door, and its port. */
   tlsFiles?: { cert: string; key: string; port: number };
+  /** Where to write the process's ID once listening (`--pid-file`). */
+  pidFile?: string;
 }
 
 const FLAGS = {
@@ -144,6 +142,7 @@ const FLAGS = {
   "unique-names": { type: "boolean" },
   metrics: { type: "string" },
   "stats-interval": { type: "string" },
+  "pid-file": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -168,7 +167,7 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   }
   const message = values["max-message-size"];
   if (message !== undefined) {
-    options.maxMessageSize = integer("max-message-size", message, 0, MAX_WIRE_SIZE);
+    options.maxMessageSize = integer("max-message-size", message, 1, MAX_WIRE_SIZE);
   }
   const clients = values["max-clients"];
   if (clients !== undefined) options.maxClients = integer("max-clients", clients, 1, 2 ** 31 - 1);
@@ -219,14 +218,15 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     );
   }
   if (web !== undefined) {
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(web);
+    // A bare port binds the address of --host, as the chat's own port does.
+    const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):)?(\d+)$/.exec(web);
     if (match === null) {
       throw new UsageError(
-        `invalid value for --web: "${web}" (expected host:port, e.g. 127.0.0.1:8080)`,
+        `invalid value for --web: "${web}" (expected a port or host:port, e.g. 8080 or 127.0.0.1:8080)`,
       );
     }
     options.web = {
-      hostname: match[1] ?? (match[2] || "0.0.0.0"),
+      hostname: match[1] ?? (match[2] || (options.hostname ?? "0.0.0.0")),
       port: integer("web", match[3]!, 0, 65535),
     };
     const origins = values["web-origin"] ?? [];
@@ -305,19 +305,43 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   if (interval !== undefined) {
     options.statsInterval = secondsValue("stats-interval", interval, 0, 86400);
   }
+  const pidFile = values["pid-file"];
+  if (pidFile !== undefined) options.pidFile = nonEmptyValue("pid-file", pidFile);
   return options;
 }
 
-// `host:port`, `[v6]:port`: the address of an HTTP endpoint.
+// `port`, `host:port`, `[v6]:port`: the address of an operator's HTTP endpoint.
+// A bare port binds 127.0.0.1: it is not public unless an address says so.
 function hostPort(flag: string, value: string): { hostname: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(value);
+  const match = /^(?:(?:\[([^\]]+)\]|([^:\[\]]+)):)?(\d+)$/.exec(value);
   const port = match === null ? NaN : Number(match[3]);
   if (match === null || !(port <= 65535)) {
     throw new UsageError(
-      `invalid value for --${flag}: "${value}" (expected host:port, e.g. 127.0.0.1:9100)`,
+      `invalid value for --${flag}: "${value}" (expected a port or host:port, e.g. 9100 or 127.0.0.1:9100)`,
     );
   }
-  return { hostname: match[1] ?? match[2]!, port };
+  return { hostname: match[1] ?? match[2] ?? "127.0.0.1", port };
+}
+
+// Writes the process's ID to the file of --pid-file, for `kill -HUP "$(cat FILE)"`.
+function writePidFile(path: string): void {
+  try {
+    Deno.writeTextFileSync(path, `${Deno.pid}\n`);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotCapable
+      ? `no write permission: add --allow-write=${path}`
+      : errorMessage(error);
+    throw new Error(`cannot write the PID file '${path}': ${why}`);
+  }
+}
+
+// Removes the file of --pid-file, if it still holds this process's ID.
+function removePidFile(path: string): void {
+  try {
+    if (Deno.readTextFileSync(path).trim() === String(Deno.pid)) Deno.removeSync(path);
+  } catch {
+    // Gone already, or not ours to remove.
+  }
 }
 
 function describeListenError(error: unknown, options: ServerOptions): string {
@@ -354,8 +378,7 @@ export async function main(args: string[]): Promise<number> {
     options = parseServerArgs(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    printError(error.message);
-    console.error(USAGE);
+    printError(`${error.message}; ${USAGE_HINT}`);
     return 1;
   }
   if (options === "help") {
@@ -390,6 +413,16 @@ export async function main(args: string[]): Promise<number> {
     await stderrLogSink().close(LOG_FLUSH_MS);
     printError(errorMessage(error));
     return 1;
+  }
+  if (options.pidFile !== undefined) {
+    try {
+      writePidFile(options.pidFile);
+    } catch (error) {
+      await server.shutdown();
+      await stderrLogSink().close(LOG_FLUSH_MS);
+      printError(errorMessage(error));
+      return 1;
+    }
   }
   // The same bounded queue as the server's own lines: one order, never blocking.
   const logger = new Logger(options.logLevel ?? "info", stderrLogSink().write);
@@ -427,6 +460,7 @@ export async function main(args: string[]): Promise<number> {
   await server.finished;
   if (signalsHangUp) Deno.removeSignalListener("SIGHUP", hangUp);
   await stopping; // its last line ("shut down: …") is logged after `finished`
+  if (options.pidFile !== undefined) removePidFile(options.pidFile);
   await stderrLogSink().close(LOG_FLUSH_MS);
   return 0;
 }

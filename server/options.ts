@@ -75,7 +75,7 @@ export interface ServerOptions {
    */
   maxUsernameSize?: number;
   /**
-   * The largest message accepted, in UTF-8 bytes.
+   * The largest message accepted, in UTF-8 bytes; at least 1.
    *
    * @default {3000}
    */
@@ -352,7 +352,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxMessageSize: checkInteger(
       "maxMessageSize",
       options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-      0,
+      1, // at 0, nobody could say anything
       MAX_WIRE_SIZE,
     ),
     maxClients: checkInteger("maxClients", options.maxClients ?? 10_000, 1, 2 ** 31 - 1),

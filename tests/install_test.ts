@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { assertConversation, assertHelpAndVersion } from "./support/conversation.ts";
 import { projectFile } from "./support/process.ts";
 
-/** The `deno install` command of README.md that installs `entry` from a clone, as arguments. */
+/** The `deno install` command of docs/install.md that installs `entry` from a clone, as arguments. */
 async function readmeInstall(entry: string): Promise<string[]> {
-  const readme = await Deno.readTextFile(projectFile("README.md"));
+  const readme = await Deno.readTextFile(projectFile("docs/install.md"));
   const line = readme.split("\n").find((line) =>
     line.startsWith("deno install -g ") && line.endsWith(` ./${entry}`)
   );
-  assert.ok(line, `README.md has no "deno install -g ... ./${entry}" line`);
+  assert.ok(line, `docs/install.md has no "deno install -g ... ./${entry}" line`);
   return line.split(" ").slice(1);
 }
 

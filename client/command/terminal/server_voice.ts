@@ -4,12 +4,10 @@
  * @module
  */
 
-import type { ChatMessage } from "../protocol/frames.ts";
-import { formatMessage, type FormatOptions, formatTime, reverse } from "./format.ts";
-import { sanitize } from "./sanitize.ts";
-
-/** The user name under which the server speaks; no client may log in with it. */
-export const SERVER_USERNAME = "*";
+import type { ChatMessage } from "../../../protocol/frames.ts";
+import { formatMessage, type FormatOptions, formatTime, reverse } from "../../format.ts";
+import { SERVER_USERNAME } from "../../last_words.ts";
+import { sanitize } from "../../sanitize.ts";
 
 /**
  * Formats a received message as one line, as {@linkcode formatMessage} does,

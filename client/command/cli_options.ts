@@ -11,16 +11,15 @@ import {
   secondsValue,
   UsageError,
   VERSION,
-} from "../cli/flags.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+} from "../../cli/flags.ts";
 import {
   DEFAULT_MAX_INCOMING_SIZE,
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_MAX_USERNAME_SIZE,
   MAX_WIRE_SIZE,
-} from "../protocol/limits.ts";
-import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
-import { validateUsername } from "../protocol/username.ts";
+} from "../../protocol/limits.ts";
+import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../../protocol/ports.ts";
+import { validateUsername } from "../../protocol/username.ts";
 
 /** The default of `--write-timeout`, in seconds. */
 export const DEFAULT_WRITE_TIMEOUT = 30;
@@ -28,11 +27,14 @@ export const DEFAULT_WRITE_TIMEOUT = 30;
 export const DEFAULT_MAX_BACKLOG = 100_000;
 
 /**
- * Without `--wait`, the longest pipe mode waits at the end of input for the server
- * to echo the lines sent, in seconds; it quits as soon as they are all back.
+ * The default of `--wait`, in seconds: after the end of input, pipe mode waits
+ * this long, at most, for each next echo of the lines sent.
  */
-export const DEFAULT_ECHO_WAIT = 2;
-/** The exit status when something was not sent (a line over the size limit, in pipe mode). */
+export const DEFAULT_ECHO_WAIT = 10;
+/**
+ * The exit status when a line of input was not delivered, in pipe mode: refused
+ * here (over the size limit, an unknown command) or never echoed by the server.
+ */
 export const EXIT_NOT_SENT = 3;
 /** The installed command's name, which its messages and usage lines start with. */
 export const NAME = "wirechat-client";
@@ -64,11 +66,15 @@ export interface ClientOptions {
   /** Whether terminal mode reconnects after losing the connection (not `--no-reconnect`). */
   reconnect: boolean;
   /**
-   * In pipe mode, how long to keep reading after the input ends, in milliseconds
-   * (`--wait`); without it, until the lines sent are echoed, at most
-   * {@linkcode DEFAULT_ECHO_WAIT} seconds.
+   * In pipe mode, after the input ends, the longest wait for the next echo of the
+   * lines sent, in milliseconds (`--wait`).
    */
-  wait?: number;
+  wait: number;
+  /**
+   * In pipe mode, how long to keep reading once every line sent is echoed, in
+   * milliseconds (`--linger`), for replies.
+   */
+  linger: number;
 }
 
 /** What the command line asks for. */
@@ -77,11 +83,8 @@ export type Command =
   | { readonly kind: "version" }
   | { readonly kind: "chat"; readonly options: ClientOptions };
 
-/** The synopsis, printed after a usage error. */
-export const USAGE = `usage: ${NAME} [--host <name>] [--port <port>] [--tls] [--ca <file>]
-       [--max-username-size <bytes>] [--max-message-size <bytes>]
-       [--max-incoming-size <bytes>] [--write-timeout <seconds>] [--max-backlog <messages>]
-       [--no-reconnect] [--wait <seconds>] [--help] [--version] <username>`;
+/** What follows a usage error, on the same line. */
+export const USAGE_HINT = `try: ${NAME} --help`;
 
 /** What `--help` prints. */
 export const HELP = `${NAME} ${VERSION}: chat over the wirechat protocol, in a terminal or a pipe
@@ -99,9 +102,9 @@ USAGE:
   arrive above it: Enter sends, Up and Down recall earlier lines, Ctrl-D on an
   empty line or Ctrl-C quits. With pipes, each line of input is sent as one
   message and each message received is printed as one line, <HH:MM> [user] text;
-  at the end of input the client sends everything read, waits for the server
-  to echo it (or keeps reading for --wait seconds, for replies such as a bot's
-  answer), then quits.
+  at the end of input the client sends everything read and waits until the
+  server has echoed every line (as long as echoes keep coming), then quits.
+  Commands, in both: /who, /help, /quit; //text sends a line starting with /.
   A leading -- is ignored (deno task client -- bob); a later one ends the flags.
 
 OPTIONS:
@@ -127,9 +130,11 @@ OPTIONS:
                                says how many (default: ${DEFAULT_MAX_BACKLOG})
   --no-reconnect               In a terminal, exit 1 when the connection is lost
                                instead of reconnecting (0.5 s, doubling to 30 s)
-  --wait <seconds>             With pipes, keep reading and printing this long after
-                               the input ends, for replies (default: until the server
-                               has echoed the lines sent, at most ${DEFAULT_ECHO_WAIT} s)
+  --wait <seconds>             With pipes, after the input ends, how long to wait for
+                               the next echo of the lines sent before giving up on
+                               the rest (default: ${DEFAULT_ECHO_WAIT})
+  --linger <seconds>           With pipes, keep reading and printing this long once
+                               every line is echoed, for replies (default: 0)
   -h, --help                   Print this help and exit
   -V, --version                Print the version and exit
 
@@ -141,10 +146,12 @@ ENVIRONMENT:
 EXIT STATUS:
   0 at the end of input or when you quit, 1 on a usage error, when the client
   cannot connect (no network permission, the server's certificate does not
-  verify, the CA file cannot be read), or when the connection is lost (in a
-  terminal, where the client reconnects, only with --no-reconnect);
-  ${EXIT_NOT_SENT} with pipes when a line was not sent (over --max-message-size), each
-  such line named on standard error by its number`;
+  verify, the CA file cannot be read), when the login is refused, or when the
+  connection is lost (in a terminal, where the client reconnects, only with the
+  flag --no-reconnect); ${EXIT_NOT_SENT} with pipes when a line was not delivered:
+  not sent (over --max-message-size, an unknown command; each named on standard
+  error by its number) or not echoed by the server within --wait (counted on
+  standard error)`;
 
 const FLAGS = {
   host: { type: "string" },
@@ -158,6 +165,7 @@ const FLAGS = {
   "max-backlog": { type: "string" },
   "no-reconnect": { type: "boolean" },
   wait: { type: "string" },
+  linger: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -167,12 +175,14 @@ type Flag = keyof typeof FLAGS;
 /**
  * Parses the command line. Flags are checked here, before anything connects: an
  * unknown flag, a flag without its value, a value out of range, a missing or
- * extra user name, or a user name the server would refuse is a
- * {@linkcode UsageError}. `--help` and `--version` win over a missing user name.
+ * extra user name is a {@linkcode UsageError}; a user name the server would
+ * refuse is a `ProtocolError`. `--help` and `--version` win over a missing user
+ * name.
  *
  * @param args The arguments, without the program's name.
  * @returns What to do.
  * @throws {UsageError} When the command line is wrong.
+ * @throws {ProtocolError} When the user name is one no server takes.
  */
 export function parseCommand(args: readonly string[]): Command {
   const { values, positionals } = parseFlags(args, FLAGS);
@@ -189,20 +199,15 @@ export function parseCommand(args: readonly string[]): Command {
   const tls = values.tls === true || caFile !== undefined;
   const port = integer(values, "port", tls ? DEFAULT_TLS_PORT : DEFAULT_PORT, 1, 65535);
   const maxUsernameSize = size(values, "max-username-size", DEFAULT_MAX_USERNAME_SIZE, 1);
-  const maxMessageSize = size(values, "max-message-size", DEFAULT_MAX_MESSAGE_SIZE, 0);
+  const maxMessageSize = size(values, "max-message-size", DEFAULT_MAX_MESSAGE_SIZE, 1);
   const maxIncomingSize = size(values, "max-incoming-size", DEFAULT_MAX_INCOMING_SIZE, 0);
   const writeTimeout = integer(values, "write-timeout", DEFAULT_WRITE_TIMEOUT, 0, 86_400) * 1000;
   const maxBacklog = integer(values, "max-backlog", DEFAULT_MAX_BACKLOG, 1, 100_000_000);
-  const wait = values.wait === undefined ? undefined : secondsValue("wait", values.wait, 0, 86_400);
-  try {
-    validateUsername(username, maxUsernameSize);
-  } catch (error) {
-    if (error instanceof ProtocolError) {
-      // "Invalid user name: ...": lower case first, as every usage error.
-      throw new UsageError(error.message[0]!.toLowerCase() + error.message.slice(1));
-    }
-    throw error;
-  }
+  const wait = seconds(values, "wait", DEFAULT_ECHO_WAIT, 0.1);
+  const linger = seconds(values, "linger", 0, 0);
+  // Not a usage error: the command line is right, the name is not one the
+  // server takes. It throws a ProtocolError.
+  validateUsername(username, maxUsernameSize);
   const options: ClientOptions = {
     hostname,
     port,
@@ -213,8 +218,9 @@ export function parseCommand(args: readonly string[]): Command {
     writeTimeout,
     maxBacklog,
     reconnect: values["no-reconnect"] !== true,
+    wait: Math.round(wait * 1000),
+    linger: Math.round(linger * 1000),
   };
-  if (wait !== undefined) options.wait = Math.round(wait * 1000);
   if (tls) options.tls = true;
   if (caFile !== undefined) options.caFile = caFile;
   return { kind: "chat", options };
@@ -224,6 +230,11 @@ type Values = { readonly [K in Flag]?: string | true };
 
 function size(values: Values, flag: Flag, fallback: number, min: number): number {
   return integer(values, flag, fallback, min, MAX_WIRE_SIZE);
+}
+
+function seconds(values: Values, flag: Flag, fallback: number, min: number): number {
+  const value = values[flag];
+  return value === undefined ? fallback : secondsValue(flag, value as string, min, 86_400);
 }
 
 function integer(values: Values, flag: Flag, fallback: number, min: number, max: number): number {

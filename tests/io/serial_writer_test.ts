@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameWriter } from "../../client/frame_writer.ts";
+import { SerialWriter } from "../../io/serial_writer.ts";
 import { concat } from "../support/chunks.ts";
 
 /** A writer that takes at most `limit` bytes per call, one call at a time, on demand. */
@@ -37,18 +37,18 @@ class SlowWriter {
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
-Deno.test("FrameWriter carries on after partial writes until every byte is written, in order", async () => {
+Deno.test("SerialWriter carries on after partial writes until every byte is written, in order", async () => {
   const writer = new SlowWriter(3);
-  const frames = new FrameWriter(writer);
+  const frames = new SerialWriter(writer);
   const written = [frames.write(bytes(1, 2, 3, 4, 5, 6, 7)), frames.write(bytes(8, 9))];
   await writer.drain();
   await Promise.all(written);
   assert.deepEqual(concat(writer.written), bytes(1, 2, 3, 4, 5, 6, 7, 8, 9));
 });
 
-Deno.test("FrameWriter keeps one write in flight and joins the frames queued meanwhile", async () => {
+Deno.test("SerialWriter keeps one write in flight and joins the frames queued meanwhile", async () => {
   const writer = new SlowWriter(1000);
-  const frames = new FrameWriter(writer);
+  const frames = new SerialWriter(writer);
   const written = [frames.write(bytes(1))];
   for (let i = 2; i <= 5; i++) written.push(frames.write(bytes(i)));
   await writer.drain();
@@ -57,22 +57,47 @@ Deno.test("FrameWriter keeps one write in flight and joins the frames queued mea
   assert.deepEqual(writer.calls, [bytes(1), bytes(2, 3, 4, 5)]);
 });
 
-Deno.test("FrameWriter fails every queued and later frame with the write's error", async () => {
+Deno.test("SerialWriter fails every queued and later frame with the write's error", async () => {
   const error = new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
-  const frames = new FrameWriter({ write: () => Promise.reject(error) });
+  const frames = new SerialWriter({ write: () => Promise.reject(error) });
   const written = [frames.write(bytes(1)), frames.write(bytes(2))];
   for (const promise of written) await assert.rejects(promise, (thrown) => thrown === error);
   await assert.rejects(frames.write(bytes(3)), (thrown) => thrown === error);
   await frames.flush(); // never rejects
 });
 
-Deno.test("FrameWriter fails a write that makes no progress for stallTimeout", async () => {
+Deno.test("SerialWriter fails a write that makes no progress for stallTimeout", async () => {
   const writer = new SlowWriter(1);
   const stall = new Error("stalled");
-  const frames = new FrameWriter(writer, { stallTimeout: 20, onStall: () => stall });
+  const frames = new SerialWriter(writer, { stallTimeout: 20, onStall: () => stall });
   const first = frames.write(bytes(1, 2));
   await assert.rejects(first, (error) => error === stall);
   await assert.rejects(frames.write(bytes(3)), (error) => error === stall);
   await writer.drain();
   await frames.flush();
+});
+
+Deno.test("SerialWriter with batchTurn writes every chunk of one turn in one write", async () => {
+  const writer = new SlowWriter(1000);
+  const serial = new SerialWriter(writer, { batchTurn: true });
+  serial.push(bytes(1));
+  serial.push(bytes(2));
+  const last = serial.write(bytes(3));
+  assert.equal(writer.calls.length, 0, "nothing written before the turn ends");
+  assert.equal(serial.heldBytes, 3);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  await writer.drain();
+  await last;
+  assert.deepEqual(writer.calls, [bytes(1, 2, 3)]);
+  assert.equal(serial.heldBytes, 0);
+});
+
+Deno.test("SerialWriter reports a failure of pushed chunks, then refuses more", async () => {
+  const error = new Error("gone");
+  const serial = new SerialWriter({ write: () => Promise.reject(error) });
+  serial.push(bytes(1));
+  assert.equal(await serial.failure, error);
+  assert.ok(serial.failed);
+  assert.equal(serial.heldBytes, 0);
+  assert.throws(() => serial.push(bytes(2)), (thrown) => thrown === error);
 });

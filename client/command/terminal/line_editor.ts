@@ -144,6 +144,19 @@ export class LineEditor {
     return line;
   }
 
+  /**
+   * Puts a line back in the editor, as if typed, cursor at its end: a line sent
+   * that the server refused. What was being typed goes to the history first, so
+   * Up finds it.
+   *
+   * @param line The line to edit again.
+   */
+  restore(line: string): void {
+    if (this.#text !== "") this.submit();
+    this.#recalled = this.#history.length;
+    this.#show(line);
+  }
+
   #show(text: string): void {
     this.#text = text;
     this.#cursor = text.length;

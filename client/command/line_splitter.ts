@@ -4,7 +4,7 @@
  * @module
  */
 
-import { utf8ByteLength } from "../protocol/utf8.ts";
+import { utf8ByteLength } from "../../protocol/utf8.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;

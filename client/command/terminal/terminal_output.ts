@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type ByteWriter, concatBytes, type SyncByteWriter, writeAll } from "./write_all.ts";
+import { SerialWriter } from "../../../io/serial_writer.ts";
+import type { ByteWriter, SyncByteWriter } from "../../../io/write_all.ts";
 
 /**
  * Takes drawings at once and writes them to the terminal in the background, with
@@ -13,21 +14,17 @@ import { type ByteWriter, concatBytes, type SyncByteWriter, writeAll } from "./w
  * still read). After a failed write every later drawing throws its error.
  */
 export class TerminalOutput implements SyncByteWriter {
-  readonly #terminal: ByteWriter;
-  #pending: Uint8Array[] = [];
-  #writing: Promise<void> | undefined;
-  #error: unknown;
-  #failed = false;
-  readonly #failure = Promise.withResolvers<unknown>();
+  readonly #writer: SerialWriter;
 
   /** @param terminal Where the bytes go, such as `Deno.stdout`. */
   constructor(terminal: ByteWriter) {
-    this.#terminal = terminal;
+    // No batch limit: a drawing waits only for the one before it.
+    this.#writer = new SerialWriter(terminal, { maxBatchBytes: Infinity });
   }
 
   /** Resolves with the error of a write that failed; it never rejects. */
   get failure(): Promise<unknown> {
-    return this.#failure.promise;
+    return this.#writer.failure;
   }
 
   /**
@@ -38,9 +35,7 @@ export class TerminalOutput implements SyncByteWriter {
    * @throws When an earlier write failed.
    */
   writeSync(bytes: Uint8Array): number {
-    if (this.#failed) throw this.#error;
-    this.#pending.push(bytes);
-    this.#writing ??= this.#drain();
+    this.#writer.push(bytes);
     return bytes.length;
   }
 
@@ -50,23 +45,7 @@ export class TerminalOutput implements SyncByteWriter {
    * @throws When a write failed.
    */
   async drained(): Promise<void> {
-    while (this.#writing !== undefined) await this.#writing;
-    if (this.#failed) throw this.#error;
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      while (this.#pending.length > 0) {
-        const chunks = this.#pending;
-        this.#pending = [];
-        await writeAll(this.#terminal, concatBytes(chunks));
-      }
-    } catch (error) {
-      this.#failed = true;
-      this.#error = error;
-      this.#pending = [];
-      this.#failure.resolve(error);
-    }
-    this.#writing = undefined;
+    await this.#writer.flush();
+    if (this.#writer.failed) throw await this.#writer.failure;
   }
 }

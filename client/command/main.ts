@@ -5,17 +5,18 @@
  * @module
  */
 
-import { formatHostPort } from "../cli/host_port.ts";
-import { ProtocolError } from "../protocol/errors.ts";
-import { type ChatClient, connect, type ConnectOptions } from "./chat_client.ts";
-import { ConnectError, describeNetworkError } from "./errors.ts";
-import { versionLine } from "../cli/flags.ts";
-import { EXIT_NOT_SENT, HELP, NAME, parseCommand, USAGE, UsageError } from "./cli_options.ts";
+import { formatHostPort } from "../../cli/host_port.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import type { ChatClient } from "../chat_client.ts";
+import { connect, type ConnectOptions } from "../connect.ts";
+import { ConnectError, describeNetworkError } from "../errors.ts";
+import { versionLine } from "../../cli/flags.ts";
+import { EXIT_NOT_SENT, HELP, NAME, parseCommand, USAGE_HINT, UsageError } from "./cli_options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
 import type { SessionEnd } from "./session_end.ts";
-import { runTerminalMode } from "./terminal_mode.ts";
-import { writeAllSync } from "./write_all.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { runTerminalMode } from "./terminal/terminal_mode.ts";
+import { writeAllSync } from "../../io/write_all.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 const encoder = new TextEncoder();
 
@@ -27,7 +28,7 @@ const encoder = new TextEncoder();
  *
  * @param args The arguments, without the program's name.
  * @returns The exit status: 0 when the input ended or the user quit, 3 when a line
- * of input was not sent (pipe mode), 1 otherwise.
+ * of input was not delivered (pipe mode), 1 otherwise.
  */
 export async function main(args: readonly string[]): Promise<number> {
   // An error nobody caught must not end the process with a stack trace either.
@@ -54,8 +55,13 @@ async function run(args: readonly string[]): Promise<number> {
   try {
     command = parseCommand(args);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    warn(`${NAME}: ${error.message}\n${USAGE}`);
+    if (error instanceof UsageError) {
+      warn(`${NAME}: ${error.message}; ${USAGE_HINT}`);
+      return 1;
+    }
+    if (!(error instanceof ProtocolError)) throw error;
+    // A name no server takes: not a misuse of the command line, so no usage hint.
+    warn(`${NAME}: ${lowerFirst(error.message)}`);
     return 1;
   }
   if (command.kind === "help") {
@@ -98,7 +104,8 @@ async function run(args: readonly string[]): Promise<number> {
       input: Deno.stdin.readable,
       print: printLines,
       warn,
-      ...(command.options.wait === undefined ? {} : { wait: command.options.wait }),
+      wait: command.options.wait,
+      linger: command.options.linger,
     });
   return report(end);
 }
@@ -152,9 +159,12 @@ async function readCaFile(path: string): Promise<string> {
 function report(end: SessionEnd): number {
   switch (end.kind) {
     case "quit":
-      return end.notSent ? EXIT_NOT_SENT : 0;
+      return end.notSent || end.notConfirmed ? EXIT_NOT_SENT : 0;
     case "disconnected":
       warn(describeDisconnection(end.error));
+      if (end.notConfirmed) {
+        warn(`${end.notConfirmed.toLocaleString("en-US")} lines sent were not confirmed`);
+      }
       return 1;
     case "failed":
       warn(end.error.message);
@@ -174,6 +184,10 @@ function describeDisconnection(error: Error): string {
     return `Connection closed: the server sent an invalid frame: ${detail}`;
   }
   return error.message;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 function print(line: string): void {

@@ -4,21 +4,23 @@
  * @module
  */
 
-import { describeNetworkError } from "./errors.ts";
+import { describeNetworkError } from "../errors.ts";
 
 /**
  * How a session ended:
  *
  * - `quit`: the input ended or the user quit (exit status 0); `notSent` counts
- *   the lines of input that were refused and not sent (exit status 3);
+ *   the lines of input that were refused and not sent, `notConfirmed` the lines
+ *   sent that the server never echoed (exit status 3 when either is counted);
  * - `disconnected`: the connection ended first: the server closed it, broke the
- *   protocol, or the network failed (exit status 1);
+ *   protocol, or the network failed (exit status 1); `notConfirmed` counts the
+ *   lines sent that the server had not echoed;
  * - `failed`: the client could not read its input or write its output (exit
  *   status 1); the error's message says so, in one line.
  */
 export type SessionEnd =
-  | { readonly kind: "quit"; readonly notSent?: number }
-  | { readonly kind: "disconnected"; readonly error: Error }
+  | { readonly kind: "quit"; readonly notSent?: number; readonly notConfirmed?: number }
+  | { readonly kind: "disconnected"; readonly error: Error; readonly notConfirmed?: number }
   | { readonly kind: "failed"; readonly error: Error };
 
 /**

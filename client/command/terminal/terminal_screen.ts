@@ -5,10 +5,10 @@
  */
 
 import type { LineEditor } from "./line_editor.ts";
-import { reverse } from "./format.ts";
-import { sanitize } from "./sanitize.ts";
+import { reverse } from "../../format.ts";
+import { sanitize } from "../../sanitize.ts";
 import { graphemes, textWidth } from "./text_width.ts";
-import { type SyncByteWriter, writeAllSync } from "./write_all.ts";
+import { type SyncByteWriter, writeAllSync } from "../../../io/write_all.ts";
 
 /** How a {@linkcode TerminalScreen} draws. */
 export interface TerminalScreenOptions {

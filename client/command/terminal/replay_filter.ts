@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ChatMessage } from "../protocol/frames.ts";
+import type { ChatMessage } from "../../../protocol/frames.ts";
 
 /** The default number of messages a {@linkcode ReplayFilter} remembers. */
 export const DEFAULT_REPLAY_MEMORY = 1000;

@@ -4,20 +4,24 @@
  * @module
  */
 
-import { utf8ByteLength } from "../protocol/utf8.ts";
-import type { ChatClient } from "./chat_client.ts";
-import { MessageTooLargeError } from "./errors.ts";
-import { type Key, KeyDecoder } from "./keys.ts";
+import { utf8ByteLength } from "../../../protocol/utf8.ts";
+import type { ChatClient } from "../../chat_client.ts";
+import { ConnectionClosedError, MessageTooLargeError } from "../../errors.ts";
+import { type Farewell, readFarewell, SERVER_USERNAME } from "../../last_words.ts";
+import { applyKey } from "./key_bindings.ts";
+import { KeyDecoder } from "./keys.ts";
+import { afterLoss, type Lost, lowerFirst, sleep } from "./reconnection.ts";
 import { LineEditor } from "./line_editor.ts";
-import { LineBatcher } from "./line_batcher.ts";
+import { LineBatcher } from "../line_batcher.ts";
 import { ReconnectBackoff, type ReconnectBackoffOptions } from "./reconnect_backoff.ts";
 import { ReplayFilter } from "./replay_filter.ts";
-import { sanitize } from "./sanitize.ts";
-import { formatWithServerVoice, SERVER_USERNAME } from "./server_voice.ts";
-import { failed, type SessionEnd } from "./session_end.ts";
+import { sanitize } from "../../sanitize.ts";
+import { formatWithServerVoice } from "./server_voice.ts";
+import { failed, type SessionEnd } from "../session_end.ts";
+import { COMMANDS_HELP, readInputLine, UNKNOWN_COMMAND_HINT } from "../slash_command.ts";
 import { TerminalOutput } from "./terminal_output.ts";
 import { TerminalScreen } from "./terminal_screen.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { errorMessage } from "../../../cli/error_message.ts";
 
 /** How terminal mode looks. */
 export interface TerminalModeOptions {
@@ -47,19 +51,9 @@ const QUIT_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT", "SIGHUP", "SI
 const DEFAULT_COLUMNS = 80;
 const QUIT: SessionEnd = { kind: "quit" };
 const DEFAULT_MAX_BACKLOG = 100_000;
-// What the server (`--unique-names`) says before closing a login whose name is in use.
-const NAME_TAKEN = /^the name ".*" is taken$/s;
-// A connection that held this long starts the delays between attempts afresh.
-const HELD = 10_000;
-
-// How one connection ended, when it was not by the user's choice.
-interface Lost {
-  readonly error: Error;
-  // What the server said when it refused the login.
-  readonly refused: string | undefined;
-  // Whether it delivered a message (other than a refusal).
-  readonly heard: boolean;
-}
+// A login not refused within this long, and with nothing received, is taken as
+// accepted: the protocol has no frame that says so.
+const LOGIN_QUIET = 1000;
 
 /**
  * Runs the client in a terminal. Standard input is put in raw mode (Ctrl-C still
@@ -76,12 +70,23 @@ interface Lost {
  * past that they are skipped with one line saying how many, rather than let the
  * server drop a client that has stopped reading.
  *
- * The first line says where the client is connected and as whom; messages from
- * the server's voice (`*`) are shown apart. With `reconnect`, a connection that
- * ends without the user asking is made again, with growing delays, a note for
- * each attempt and the typed line kept; a history replay is not shown twice, and
- * a login refused because the name is still taken (the old session has not gone
- * yet) is tried again.
+ * The first line says where the client is logging in and as whom, and a second
+ * one that it is logged in once the login is accepted: the first message
+ * received, or a second without a refusal (the protocol has no frame that says
+ * so). A refused login ends the session with the server's reason. Messages from
+ * the server's voice (`*`) are shown apart. Slash commands: `/help` lists them,
+ * `/quit` leaves, `/who` is sent, whatever their case and the white space
+ * around; another `/word` is answered here and not sent, and `//text` sends
+ * `/text`.
+ *
+ * With `reconnect`, a connection that ends without the user asking is made
+ * again, with growing delays, a note for each attempt and the typed line kept; a
+ * history replay is not shown twice, and a login refused because the name is
+ * still taken (the old session has not gone yet) is tried again. When the server
+ * said why it closed the connection (the *Why* extension), the reason is shown;
+ * a line it refused as over its limit is put back in the editor, and that limit
+ * is kept, so the line is not sent into the same refusal. A port that speaks TLS
+ * ends the session.
  *
  * @param first A logged-in client; terminal mode closes it (and those it
  * reconnects with).
@@ -116,8 +121,24 @@ export async function runTerminalMode(
   const replays = new ReplayFilter();
   const backoff = new ReconnectBackoff(options.backoff);
   const note = (line: string) => batcher.note(screen.noteLine(line));
-  const connectedNote = () =>
-    note(`connected to ${sanitize(options.address)} as ${sanitize(client.username)}`);
+  // The server's limit on messages, once a refusal taught it.
+  let maxMessageSize = first.maxMessageSize;
+  // The lines sent on this connection that have not come back.
+  let unconfirmed: string[] = [];
+  let loggedIn = false;
+  let loginTimer: ReturnType<typeof setTimeout> | undefined;
+  const loggedInNote = () => {
+    clearTimeout(loginTimer);
+    if (loggedIn) return;
+    loggedIn = true;
+    note(`logged in as ${sanitize(client.username)}`);
+  };
+  const connectedNote = () => {
+    loggedIn = false;
+    note(`connected to ${sanitize(options.address)}; logging in as ${sanitize(client.username)}`);
+    clearTimeout(loginTimer);
+    loginTimer = setTimeout(loggedInNote, LOGIN_QUIET);
+  };
 
   // What each signal does. A handler that fails (the terminal is gone) ends the
   // session rather than the process.
@@ -138,125 +159,94 @@ export async function runTerminalMode(
     }
   }]);
 
-  const send = () => {
+  // Sends the line being typed, or runs its command; returns true when it quits.
+  const send = (): boolean => {
     const line = editor.text;
-    if (line === "") return;
+    if (line === "") return false;
+    const action = readInputLine(line);
+    switch (action.kind) {
+      case "quit":
+        editor.submit();
+        return true;
+      case "help":
+        editor.submit();
+        for (const help of COMMANDS_HELP) note(help);
+        return false;
+      case "unknown":
+        // Kept for a fix: Home, then a second / sends it as text.
+        note(`${sanitize(action.command)}: ${UNKNOWN_COMMAND_HINT}`);
+        return false;
+    }
     if (!connected) {
       note("not connected: the line is kept; send it again once reconnected");
-      return;
-    }
-    const size = utf8ByteLength(line);
-    if (size > client.maxMessageSize) {
-      batcher.note(screen.noteLine(new MessageTooLargeError(size, client.maxMessageSize).message));
-      return;
-    }
-    editor.submit();
-    // A connection that fails shows on the receiving side, which ends the session.
-    client.send(line).catch(() => {});
-  };
-
-  // Applies a key; returns true when it quits.
-  const apply = (key: Key): boolean => {
-    if (key.type === "text") {
-      editor.insert(key.text);
       return false;
     }
-    switch (key.key) {
-      case "enter":
-        send();
-        break;
-      case "backspace":
-        editor.deleteBackward();
-        break;
-      case "delete":
-        editor.deleteForward();
-        break;
-      case "left":
-        editor.moveLeft();
-        break;
-      case "right":
-        editor.moveRight();
-        break;
-      case "home":
-        editor.moveHome();
-        break;
-      case "end":
-        editor.moveEnd();
-        break;
-      case "up":
-        editor.historyBack();
-        break;
-      case "down":
-        editor.historyForward();
-        break;
-      case "delete-to-start":
-        editor.deleteToStart();
-        break;
-      case "delete-to-end":
-        editor.deleteToEnd();
-        break;
-      case "delete-word":
-        editor.deleteWordBackward();
-        break;
-      case "end-of-input":
-        if (editor.text === "") return true;
-        editor.deleteForward();
-        break;
-      case "interrupt":
-        return true;
-      case "redraw":
-        screen.clear(editor);
-        break;
+    const size = utf8ByteLength(action.text);
+    if (size > maxMessageSize) {
+      note(new MessageTooLargeError(size, maxMessageSize).message);
+      return false;
     }
+    editor.submit();
+    unconfirmed.push(action.text);
+    // A connection that fails shows on the receiving side, which ends the session.
+    client.send(action.text).catch(() => {});
     return false;
   };
 
   // Receives on one connection until it ends; undefined when the user left.
   const receiveFrom = async (current: ChatClient, again: boolean): Promise<Lost | undefined> => {
-    let refused: string | undefined;
+    const since = Date.now();
     let heard = false;
     try {
       for await (const message of current) {
         if (leaving) return undefined;
-        if (
-          !heard && refused === undefined && message.username === SERVER_USERNAME &&
-          NAME_TAKEN.test(message.text)
-        ) {
-          refused = message.text;
-          // On a reconnection, the notes say it.
-          if (again) continue;
-        } else {
+        if (message.username !== SERVER_USERNAME) {
           heard = true;
+          loggedInNote();
+        } else if (again && !heard && readFarewell(message.text).kind === "login-refused") {
+          // Trying again while the old session holds the name: the notes say it.
+          continue;
+        }
+        if (message.username === current.username && message.text === unconfirmed[0]) {
+          unconfirmed.shift();
         }
         if (!replays.accept(message)) continue;
         batcher.push(formatWithServerVoice(message, { color: options.color }));
       }
       return undefined;
     } catch (error) {
-      return { error: error as Error, refused, heard };
+      const serverReason = error instanceof ConnectionClosedError ? error.serverReason : undefined;
+      const farewell = serverReason === undefined ? undefined : readFarewell(serverReason);
+      return { error: error as Error, farewell, heard, heldFor: Date.now() - since };
+    } finally {
+      clearTimeout(loginTimer);
     }
+  };
+
+  // A line the server refused as over its limit goes back in the editor, and its
+  // limit is kept.
+  const refusedLine = (farewell: Farewell & { kind: "too-large" }) => {
+    maxMessageSize = Math.min(maxMessageSize, farewell.limit);
+    const line = unconfirmed.find((text) => utf8ByteLength(text) === farewell.size) ??
+      unconfirmed.find((text) => utf8ByteLength(text) > farewell.limit);
+    if (line !== undefined) editor.restore(line);
+    screen.drawPrompt(editor);
   };
 
   const receive = async (): Promise<SessionEnd> => {
     let again = false;
     while (true) {
-      const since = Date.now();
       const lost = await receiveFrom(client, again);
       if (lost === undefined || leaving) return QUIT;
-      // The first login refused: the name belongs to someone else.
-      if (options.reconnect === undefined || (!again && lost.refused !== undefined)) {
-        const error = lost.refused === undefined
-          ? lost.error
-          : new Error(`Login refused: ${sanitize(lost.refused)}`);
-        return { kind: "disconnected", error };
+      if (lost.farewell?.kind === "too-large") refusedLine(lost.farewell);
+      unconfirmed = [];
+      const next = afterLoss(lost, { again, reconnects: options.reconnect !== undefined });
+      if (next.kind === "end" || options.reconnect === undefined) {
+        return { kind: "disconnected", error: lost.error };
       }
       connected = false;
-      if (lost.refused === undefined && (lost.heard || Date.now() - since >= HELD)) {
-        backoff.reset();
-      }
-      let why = lost.refused === undefined
-        ? `connection lost: ${describeLoss(lost.error)}`
-        : `login refused: ${sanitize(lost.refused)}`;
+      if (next.resetBackoff) backoff.reset();
+      let why = next.why;
       while (true) {
         const delay = backoff.next();
         note(`${why}; reconnecting in ${Number((delay / 1000).toFixed(1))} s`);
@@ -284,7 +274,7 @@ export async function runTerminalMode(
       const { done, value } = await keyboard.read();
       if (done) return QUIT;
       for (const key of keys.push(value)) {
-        if (apply(key)) return QUIT;
+        if (applyKey(key, editor, { enter: send, redraw: () => screen.clear(editor) })) return QUIT;
       }
       screen.drawPrompt(editor);
     }
@@ -315,33 +305,11 @@ export async function runTerminalMode(
     await client.close();
     return failed("write output", error);
   } finally {
+    clearTimeout(loginTimer);
     for (const [signal, handler] of handlers) removeSignalListener(signal, handler);
     restoreTerminal();
     await keyboard.cancel().catch(() => {});
   }
-}
-
-// Why a connection ended, to go after "connection lost: ".
-function describeLoss(error: Error): string {
-  return lowerFirst(sanitize(error.message)).replace(/; giving up$/, "");
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-// Waits `ms` milliseconds, or less when `signal` aborts; it never rejects.
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 function restoreTerminal(): void {
