@@ -206,10 +206,24 @@ export interface ServerOptions {
   signal?: AbortSignal;
 }
 
+/** How a node proves itself to NATS: one way at a time. */
+export type NatsAuth =
+  | { readonly user: string; readonly password: string }
+  | { readonly token: string }
+  | { readonly creds: string }
+  | { readonly nkeySeed: string };
+
 /** The cluster of {@linkcode ServerOptions}: NATS JetStream. */
 export interface NatsOptions {
-  /** NATS URLs (`nats://user:password@host:4222`, `nats://token@host:4222`). */
+  /**
+   * NATS URLs. Credentials in them still work for the library
+   * (`nats://user:password@host:4222`); prefer {@linkcode NatsOptions.auth}.
+   */
   servers: string[];
+  /** How this node proves itself to NATS. Without it (and none in the URLs), one warning. */
+  auth?: NatsAuth;
+  /** The CA certificates (PEM) that NATS's TLS certificate must chain to. */
+  ca?: string;
   /**
    * The chat's name (letters, digits, `-`, `_`): servers with the same NATS and
    * room are one chat.

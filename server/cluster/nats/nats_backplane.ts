@@ -26,7 +26,14 @@ import {
 import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
-import { guardStraySocketErrors, integer, parseServers } from "./nats_connection.ts";
+import {
+  connectAuth,
+  guardStraySocketErrors,
+  integer,
+  type NatsConnectAuth,
+  noAuth,
+  parseServers,
+} from "./nats_connection.ts";
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 import { NatsPublisher } from "./nats_publisher.ts";
 
@@ -61,6 +68,7 @@ export class NatsBackplane implements Backplane {
   readonly #servers: string[];
   readonly #address: string;
   readonly #credentials: { user?: string; pass?: string; token?: string };
+  readonly #auth: NatsConnectAuth;
   readonly #room: string;
   readonly #history: number;
   readonly #maxAgeSeconds: number;
@@ -103,6 +111,7 @@ export class NatsBackplane implements Backplane {
     this.#servers = parsed.servers;
     this.#address = parsed.servers.join(",");
     this.#credentials = parsed.credentials;
+    this.#auth = connectAuth(options.auth, options.ca);
     const room = options.room ?? "wirechat";
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
       throw new RangeError(
@@ -163,6 +172,13 @@ export class NatsBackplane implements Backplane {
     if (this.#sink !== undefined) throw new TypeError("Cannot start: already started");
     this.#sink = sink;
     guardStraySocketErrors(this.#log);
+    if (Object.keys(this.#credentials).length === 0 && noAuth(this.#auth)) {
+      this.#log(
+        "warn",
+        `NATS at ${this.#address}: no authentication; anyone who can reach it can speak in ` +
+          "the room as anyone (see docs/cluster.md)",
+      );
+    }
     const nc = await this.#connect();
     this.#nc = nc;
     this.#connected = true;
@@ -292,6 +308,7 @@ export class NatsBackplane implements Backplane {
         return await connect({
           servers: this.#servers,
           ...this.#credentials,
+          ...this.#auth,
           name: `wirechat ${this.#room} ${this.#nodeId}`,
           timeout: Math.max(500, Math.min(2_000, deadline - Date.now())),
           reconnect: true,

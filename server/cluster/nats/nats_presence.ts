@@ -67,6 +67,8 @@ export interface NatsPresenceOptions {
   /**
    * This node lost the claim of a name one of its members holds (it was away for
    * longer than the lease, and someone else took the name meanwhile).
+   *
+   * @param key The name's `nameKey`.
    */
   readonly lost?: (key: string) => void;
   /**
@@ -375,13 +377,22 @@ export class NatsPresence implements ClusterRoster {
             "warn",
             "presence: a name claim of this node was lost while it was away; its holder goes",
           );
-          this.#options.lost?.(key);
+          this.#options.lost?.(nameKeyOf(key));
           continue;
         }
       }
       if (this.#claims.has(key)) this.#claims.set(key, next);
     }
   }
+}
+
+// The name key a bucket key was made from (the inverse of claimKey).
+function nameKeyOf(bucketKey: string): string {
+  const bytes = new Uint8Array(bucketKey.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = Number.parseInt(bucketKey.slice(2 * i, 2 * i + 2), 16);
+  }
+  return decoder.decode(bytes);
 }
 
 function parseMembers(value: Uint8Array): RosterMember[] {
