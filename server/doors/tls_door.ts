@@ -101,10 +101,23 @@ export function isTlsHandshake(head: Uint8Array): boolean {
  * @returns The TLS socket, its handshake under way; destroying it closes `conn`.
  */
 export function startTls(conn: Deno.Conn, head: Uint8Array, context: TlsContext): tls.TLSSocket {
-  return new tls.TLSSocket(new ConnDuplex(conn, head), {
-    isServer: true,
-    secureContext: context.current,
-  });
+  const transport = new ConnDuplex(conn, head);
+  const socket = new tls.TLSSocket(transport, { isServer: true, secureContext: context.current });
+  transports.set(socket, transport);
+  return socket;
+}
+
+// The stream a TLS socket of startTls runs over.
+const transports = new WeakMap<tls.TLSSocket, ConnDuplex>();
+
+/**
+ * The {@linkcode ConnDuplex} under a socket from {@linkcode startTls}.
+ *
+ * @param socket The TLS socket.
+ * @returns Its transport.
+ */
+export function transportOf(socket: tls.TLSSocket): ConnDuplex | undefined {
+  return transports.get(socket);
 }
 
 /**
@@ -264,7 +277,7 @@ function acceptTls(conn: Deno.Conn, origin: LinkOrigin, context: TlsContext, hos
       if (closed) return;
       open = true;
       secure.off("error", failed);
-      admitted.open(new TlsLink(secure));
+      admitted.open(new TlsLink(secure, { transport: transportOf(secure) }));
     });
   });
 }

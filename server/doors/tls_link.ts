@@ -23,6 +23,11 @@ export interface TlsLinkOptions {
    * @default {65536}
    */
   readonly maxWriteBytes?: number;
+  /**
+   * The stream under the socket, paused and resumed with it: a `node:tls` socket
+   * over a JS stream does not stop reading that stream when it is paused.
+   */
+  readonly transport?: Duplex | undefined;
 }
 
 /**
@@ -51,6 +56,7 @@ export class TlsLink implements Link {
   /** Not reading holds the peer back. */
   readonly pausable = true;
   readonly #socket: Duplex;
+  readonly #transport: Duplex | undefined;
   readonly #maxQueued: number;
   readonly #maxWrite: number;
   #queue: Uint8Array[] = [];
@@ -69,10 +75,14 @@ export class TlsLink implements Link {
     this.#socket = socket;
     this.#maxQueued = options.maxQueuedBytes ?? 16 * 1024;
     this.#maxWrite = options.maxWriteBytes ?? 64 * 1024;
+    this.#transport = options.transport;
     socket.on("data", (chunk: Uint8Array) => {
       this.#queue.push(chunk);
       this.#queued += chunk.length;
-      if (this.#queued >= this.#maxQueued) socket.pause();
+      if (this.#queued >= this.#maxQueued) {
+        socket.pause();
+        this.#transport?.pause();
+      }
       this.#signal();
     });
     socket.on("end", () => this.#end());
@@ -111,6 +121,7 @@ export class TlsLink implements Link {
     this.#queued -= copied;
     if (this.#queued < this.#maxQueued && this.#socket.isPaused() && !this.#ended) {
       this.#socket.resume();
+      this.#transport?.resume();
     }
     return copied;
   }
