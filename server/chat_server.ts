@@ -1,17 +1,21 @@
 /**
- * The chat server: its doors, the admission of connections, the sessions, the
- * room and its backplane.
+ * The chat server, composed: options, then the room and its backplane, the hub,
+ * the doors, the cluster, and the shutdown. Each part lives in its own folder:
+ * `doors/`, `session/`, `room/`, `cluster/`, `ops/`.
  *
  * @module
  */
 
-import { addressKey, Admission } from "./session/admission.ts";
-import { type Door, openTcpDoor } from "./doors/door.ts";
+import { openTcpDoor } from "./doors/tcp_door.ts";
+import { closeQuietly, type Door, isRefusal } from "./doors/door.ts";
+import { TlsDoor } from "./doors/tls_door.ts";
+import { createWebGateway } from "./doors/web_gateway.ts";
 import { formatHostPort } from "../cli/host_port.ts";
-import type { Link, LinkOrigin } from "./session/link.ts";
+import { Hub } from "./hub.ts";
 import { stderrLogSink } from "./ops/log_sink.ts";
-import { counted, Logger, quote } from "./ops/logger.ts";
+import { counted, Logger } from "./ops/logger.ts";
 import { type MetricsEndpoint, serveMetrics, statsLine } from "./ops/metrics.ts";
+import { Presence } from "./ops/presence.ts";
 import {
   type NatsOptions,
   type ResolvedServerOptions,
@@ -19,85 +23,13 @@ import {
   type ServerOptions,
   type WebOptions,
 } from "./options.ts";
-import { type Backplane, encodeRelayFrame } from "./cluster/backplane.ts";
-import type { NatsBackplane } from "./cluster/nats/nats_backplane.ts";
-import { type ClusterRoster, isWho, Presence } from "./ops/presence.ts";
+import type { Backplane } from "./cluster/backplane.ts";
+import { LocalBackplane } from "./cluster/local_backplane.ts";
 import { Room } from "./room/room.ts";
-import { TlsDoor } from "./doors/tls_door.ts";
-import { createWebGateway } from "./doors/web_gateway.ts";
-import { type DisconnectReason, Session, type SessionHost } from "./session/session.ts";
+import type { Link, LinkOrigin } from "./session/link.ts";
+import type { ServerStats } from "./stats.ts";
 
-/**
- * Counters of a running server, from {@linkcode ChatServer.stats}.
- *
- * @example One message, relayed to two clients
- * ```ts
- * import { connect } from "@wirechat/wirechat/client";
- * import { serve, type ServerStats } from "@wirechat/wirechat/server";
- * import assert from "node:assert/strict";
- *
- * await using server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
- * const { port } = server.addr;
- * await using alice = await connect({ hostname: "127.0.0.1", port, username: "alice" });
- * await using bob = await connect({ hostname: "127.0.0.1", port, username: "bob" });
- * await bob.send("bob is in");
- * for await (const _ of bob) break; // bob's echo: the server has both logins
- * await alice.send("hi");
- * for await (const _ of bob) break;
- * const stats: ServerStats = server.stats;
- * assert.equal(stats.loggedIn, 2);
- * assert.equal(stats.messages, 2);
- * ```
- */
-export interface ServerStats {
-  /** Connections accepted since the start, refused ones included. */
-  readonly connections: number;
-  /** Connections open now, logged in or not. */
-  readonly clients: number;
-  /** Clients logged in now. */
-  readonly loggedIn: number;
-  /** Connections open now that have not logged in yet. */
-  readonly pendingLogins: number;
-  /** Connections refused at once, for any reason. */
-  readonly refused: number;
-  /** Connections refused, by reason. */
-  readonly refusedBy: Readonly<Record<Refusal, number>>;
-  /** Pending logins closed to make room for a newcomer. */
-  readonly evicted: number;
-  /** Messages accepted and relayed. */
-  readonly messages: number;
-  /** Frames handed to clients: each message counts once per recipient. */
-  readonly deliveries: number;
-  /** Clients dropped as slow consumers. */
-  readonly slowConsumerDrops: number;
-  /** How many times the room held senders back because it could not keep up. */
-  readonly pressurePauses: number;
-  /**
-   * Bytes of memory held by the log of broadcast frames: what the slowest client
-   * has yet to receive, and the history, in segments of 64 KiB.
-   */
-  readonly logBytes: number;
-  /** Messages a newcomer receives as history now. */
-  readonly historySize: number;
-  /** Bytes of memory held by the connections' read buffers. */
-  readonly readBufferBytes: number;
-  /** Bytes read from clients so far. */
-  readonly bytesIn: number;
-  /** Bytes written to clients so far. */
-  readonly bytesOut: number;
-  /** Bytes of log lines queued for standard error (0 with a `log` of one's own). */
-  readonly logQueueBytes: number;
-  /** Whether the backplane is connected (always, without one). */
-  readonly backplaneConnected: boolean;
-}
-
-/** Why a connection was refused: at accept, or at login (`--unique-names`). */
-export type Refusal =
-  | "server full"
-  | "too many pending logins"
-  | "too many from address"
-  | "shutting down"
-  | "name taken";
+export type { Refusal, ServerStats } from "./stats.ts";
 
 /** The addresses of a server's doors: those it was asked to open. */
 export interface ServerAddrs {
@@ -113,9 +45,6 @@ export interface ServerAddrs {
 
 // How long a shutdown waits for queued frames to reach their clients.
 const SHUTDOWN_GRACE_MS = 500;
-// A pending login younger than this is never closed to make room for a newcomer:
-// a storm of real logins is not cut.
-const EVICT_AFTER_MS = 1000;
 
 /**
  * A running chat server. Create one with {@linkcode serve}.
@@ -157,30 +86,16 @@ export class ChatServer implements AsyncDisposable {
   readonly #logger: Logger;
   readonly #doors: Door[] = [];
   readonly #room: Room;
-  readonly #host: SessionHost;
-  readonly #admission: Admission<Session>;
-  #tls: TlsDoor | undefined;
-  #backplane: Backplane | undefined;
-  #backplaneUp = true;
-  #loginTimer: ReturnType<typeof setTimeout> | undefined;
-  #running = 1; // read loops, and the server itself until it is shut down
-  #allEnded: (() => void) | undefined;
-  #shutdown: Promise<void> | undefined;
-  #connections = 0;
-  #evicted = 0;
-  #readBufferBytes = 0;
-  readonly #refusedBy: Record<Refusal, number> = {
-    "server full": 0,
-    "too many pending logins": 0,
-    "too many from address": 0,
-    "shutting down": 0,
-    "name taken": 0,
-  };
-  readonly #traffic = { bytesIn: 0, bytesOut: 0 };
+  readonly #hub: Hub;
   readonly #presence: Presence;
   readonly #stderrLog: boolean;
+  #backplane: Backplane;
+  #backplaneUp = true;
+  #tls: TlsDoor | undefined;
   #metrics: MetricsEndpoint | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #shutdown: Promise<void> | undefined;
+  #finish: () => void = () => {};
 
   /**
    * Starts listening. Prefer {@linkcode serve}, which does the same.
@@ -192,48 +107,34 @@ export class ChatServer implements AsyncDisposable {
   constructor(options: ServerOptions = {}) {
     const resolved = this.#options = resolveServerOptions(options);
     this.#logger = new Logger(resolved.logLevel, resolved.log);
-    this.#room = new Room({
+    this.#stderrLog = options.log === undefined;
+    const room = this.#room = new Room({
       maxLag: resolved.maxQueueBytes,
       history: resolved.history,
-      onPressure: (on) => on ? this.#backplane?.pause() : this.#backplane?.resume(),
+      onPressure: (on) => on ? this.#backplane.pause() : this.#backplane.resume(),
     });
+    this.#backplane = new LocalBackplane(room);
     this.#presence = new Presence(
-      this.#room,
+      room,
       { announce: resolved.presence, uniqueNames: resolved.uniqueNames },
-      (sender, text, id) => this.#publish(sender, text, id),
+      (sender, text, id) => this.#backplane.publish(sender, text, id),
     );
-    this.#stderrLog = options.log === undefined;
-    this.#admission = new Admission<Session>({
-      maxClients: resolved.maxClients,
-      maxPendingLogins: resolved.maxPendingLogins,
-      maxConnectionsPerIp: resolved.maxConnectionsPerIp,
-      evictAfterMs: EVICT_AFTER_MS,
-    });
-    this.#host = this.#sessionHost();
-    const open = (link: Link, origin: LinkOrigin) => {
-      if (this.#admit(link, origin) !== undefined) closeQuietly(link);
-    };
-    const failed = (message: string) => this.#logger.repeated("accept", "error", message);
+    const hub = this.#hub = new Hub(
+      resolved,
+      this.#logger,
+      room,
+      this.#presence,
+      () => this.#backplane,
+    );
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
     try {
+      // The doors: one line each.
       if (!resolved.tlsOnly) {
-        const tcp = openTcpDoor(resolved.hostname, resolved.port, open, failed);
-        this.#doors.push(tcp);
-        addrs.tcp = tcp.addr;
+        addrs.tcp = this.#opened(openTcpDoor(resolved, hub)).addr;
       }
-      if (resolved.tls !== undefined) {
-        const { cert, key, port } = resolved.tls;
-        this.#tls = new TlsDoor({ hostname: resolved.hostname, port, cert, key }, open, {
-          error: failed,
-          info: (line) => this.#logger.info(line),
-        });
-        this.#doors.push(this.#tls);
-        addrs.tls = this.#tls.addr;
-      }
+      if (resolved.tls !== undefined) addrs.tls = this.#opened(this.#openTlsDoor(resolved)).addr;
       if (resolved.web !== undefined) {
-        const web = this.#openWebDoor(resolved.web, resolved.tls);
-        this.#doors.push(web);
-        addrs.web = web.addr;
+        addrs.web = this.#opened(this.#openWebDoor(resolved.web, resolved.tls)).addr;
       }
       if (resolved.metrics !== undefined) {
         this.#metrics = serveMetrics(resolved.metrics.hostname, resolved.metrics.port, this);
@@ -253,7 +154,7 @@ export class ChatServer implements AsyncDisposable {
     }
     const { promise, resolve } = Promise.withResolvers<void>();
     this.finished = promise;
-    this.#allEnded = resolve;
+    this.#finish = resolve;
     this.ready = resolved.nats === undefined ? Promise.resolve() : this.#joinCluster(resolved.nats);
     this.ready.catch(() => this.shutdown());
     const where = addrs.tcp === undefined
@@ -273,76 +174,28 @@ export class ChatServer implements AsyncDisposable {
     return this.#backplaneUp;
   }
 
-  async #joinCluster(nats: NatsOptions): Promise<void> {
-    const room = this.#room;
-    // Nobody reads from senders until the backplane can take their messages.
-    room.gate.close("backplane");
-    this.#backplaneUp = false;
-    const { NatsBackplane } = await import("./cluster/nats/nats_backplane.ts");
-    const backplane = new NatsBackplane({
-      servers: nats.servers,
-      ...(nats.room === undefined ? {} : { room: nats.room }),
-      history: this.#options.history,
-      ...(nats.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: nats.maxAgeSeconds }),
-      ...(nats.maxPending === undefined ? {} : { maxPending: nats.maxPending }),
-      log: (level, line) => this.#logger[level](line),
-    });
-    await backplane.start({
-      deliver: (frame) => room.deliver(frame),
-      congested: (on) => on ? room.gate.close("backplane") : room.gate.open("backplane"),
-      connected: (up) => this.#backplaneUp = up,
-    });
-    this.#backplane = backplane;
-    const roster = this.#joinRoster(backplane, nats);
-    this.#presence.join(roster);
-    await roster;
-    this.#backplaneUp = true;
-    room.gate.open("backplane");
-    if (this.#shutdown !== undefined) await backplane.close();
-  }
-
-  async #joinRoster(
-    backplane: NatsBackplane,
-    nats: NatsOptions,
-  ): Promise<ClusterRoster | undefined> {
-    const { NatsPresence } = await import("./cluster/nats/nats_presence.ts");
-    const connection = backplane.connection;
-    if (connection === undefined || this.#shutdown !== undefined) return undefined;
-    try {
-      return await NatsPresence.open({
-        connection,
-        ...(nats.room === undefined ? {} : { room: nats.room }),
-        uniqueNames: this.#options.uniqueNames,
-        gone: (node, member) => this.#presence.gone(node, member),
-        log: (level, line) => this.#logger[level](line),
-      });
-    } catch (error) {
-      this.#logger.error(`presence across the cluster failed: ${(error as Error).message}`);
-      return undefined;
-    }
-  }
-
   /** Counters of the server's activity. */
   get stats(): ServerStats {
-    const refusedBy = { ...this.#refusedBy };
+    const counters = this.#hub.counters;
+    const refusedBy = { ...counters.refusedBy };
     const room = this.#room;
     return {
-      connections: this.#connections,
-      clients: this.#admission.open,
+      connections: counters.connections,
+      clients: this.#hub.open,
       loggedIn: room.size,
-      pendingLogins: this.#admission.pending,
+      pendingLogins: this.#hub.pending,
       refused: Object.values(refusedBy).reduce((sum, count) => sum + count, 0),
       refusedBy,
-      evicted: this.#evicted,
+      evicted: counters.evicted,
       messages: room.messages,
       deliveries: room.deliveries,
       slowConsumerDrops: room.slowConsumerDrops,
       pressurePauses: room.pressurePauses,
       logBytes: room.log.heldBytes,
       historySize: room.historySize,
-      readBufferBytes: this.#readBufferBytes,
-      bytesIn: this.#traffic.bytesIn,
-      bytesOut: this.#traffic.bytesOut,
+      readBufferBytes: counters.readBufferBytes,
+      bytesIn: counters.traffic.bytesIn,
+      bytesOut: counters.traffic.bytesOut,
       logQueueBytes: this.#stderrLog ? stderrLogSink().heldBytes : 0,
       backplaneConnected: this.#backplaneUp,
     };
@@ -397,9 +250,40 @@ export class ChatServer implements AsyncDisposable {
     return this.shutdown();
   }
 
+  #opened(door: Door): Door {
+    this.#doors.push(door);
+    return door;
+  }
+
+  async #joinCluster(nats: NatsOptions): Promise<void> {
+    const room = this.#room;
+    // Nobody reads from senders until the backplane can take their messages.
+    room.gate.close("backplane");
+    this.#backplaneUp = false;
+    const { joinCluster } = await import("./cluster/join.ts");
+    const cluster = await joinCluster({
+      nats,
+      history: this.#options.history,
+      uniqueNames: this.#options.uniqueNames,
+      sink: {
+        deliver: (frame) => room.deliver(frame),
+        congested: (on) => on ? room.gate.close("backplane") : room.gate.open("backplane"),
+        connected: (up) => this.#backplaneUp = up,
+      },
+      gone: (node, member) => this.#presence.gone(node, member),
+      closing: () => this.#shutdown !== undefined,
+      log: (level, line) => this.#logger[level](line),
+    });
+    this.#backplane = cluster.backplane;
+    this.#presence.join(cluster.roster);
+    await cluster.roster;
+    this.#backplaneUp = true;
+    room.gate.open("backplane");
+    if (this.#shutdown !== undefined) await cluster.backplane.close();
+  }
+
   async #stop(): Promise<void> {
     const doorsClosed = Promise.all(this.#doors.map((door) => door.close()));
-    clearTimeout(this.#loginTimer);
     clearInterval(this.#statsTimer);
     this.#room.flush();
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -411,14 +295,11 @@ export class ChatServer implements AsyncDisposable {
     this.#room.close();
     await this.ready.catch(() => {});
     await this.#presence.close();
-    await this.#backplane?.close();
-    const open = this.#admission.open;
-    for (const session of [...this.#admission.connections()]) {
-      session.close({ text: "server shutting down", level: "debug" });
-    }
+    await this.#backplane.close();
+    const open = this.#hub.open;
+    await this.#hub.close();
     await doorsClosed;
-    this.#ended();
-    await this.finished;
+    this.#finish();
     await this.#metrics?.close(); // /healthz said 503 until now
     const { connections, messages, deliveries } = this.stats;
     this.#logger.info(
@@ -428,17 +309,27 @@ export class ChatServer implements AsyncDisposable {
     this.#logger.close();
   }
 
-  // Accepts a message on this node: into the room at once, or through the backplane.
-  #publish(sender: Uint8Array, text: Uint8Array, id?: string): void {
-    const backplane = this.#backplane;
-    if (backplane === undefined) this.#room.publish(sender, text);
-    else backplane.publish(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text), id);
+  // Hands a connection from a door that has no DoorHost of its own yet to the hub.
+  #handOver(link: Link, origin: LinkOrigin): string | undefined {
+    const admitted = this.#hub.admit(origin, () => closeQuietly(link));
+    if (isRefusal(admitted)) return admitted.refused;
+    admitted.open(link);
+    return undefined;
+  }
+
+  #openTlsDoor(options: ResolvedServerOptions): Door {
+    const { cert, key, port } = options.tls!;
+    const hostname = options.hostname;
+    this.#tls = new TlsDoor({ hostname, port, cert, key }, (conn, origin) => {
+      if (this.#handOver(conn, origin) !== undefined) closeQuietly(conn);
+    }, { error: this.#hub.log.error, info: this.#hub.log.info });
+    return this.#tls;
   }
 
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
     const options = this.#options;
     const handler = createWebGateway({
-      open: (link, origin) => this.#admit(link, origin),
+      open: (link, origin) => this.#handOver(link, origin),
       allowedOrigins: web.allowedOrigins ?? [],
       behindTlsProxy: web.plain === true,
       maxUsernameSize: options.maxUsernameSize,
@@ -463,129 +354,6 @@ export class ChatServer implements AsyncDisposable {
       },
     };
   }
-
-  // Admits a connection from any door, or says why not (the door closes it).
-  #admit(link: Link, origin: LinkOrigin): string | undefined {
-    this.#connections++;
-    // Keys only matter with a per-address limit; without one, none is worked out.
-    const key = this.#options.maxConnectionsPerIp > 0 ? addressKey(origin.hostname) : "";
-    const session = new Session(link, origin, key, this.#host);
-    const refusal = this.#shutdown !== undefined
-      ? "shutting down"
-      : this.#admission.admit(session, session.connectedAt);
-    if (refusal !== undefined) {
-      this.#refusedBy[refusal]++;
-      const text = this.#refusalText(refusal);
-      this.#logger.repeated("refused", "warn", `${origin.peer} refused: ${text}`);
-      return text;
-    }
-    if (this.#loginTimer === undefined) this.#armLoginTimer();
-    if (this.#logger.enabled("info")) {
-      const door = origin.door === "tcp" ? "" : ` over ${origin.door}`;
-      this.#logger.info(`${origin.peer} connected${door} (${this.#admission.open} open)`);
-    }
-    this.#running++;
-    session.run();
-    return undefined;
-  }
-
-  #refusalText(reason: Refusal): string {
-    const options = this.#options;
-    switch (reason) {
-      case "server full":
-        return `server full (${options.maxClients} clients)`;
-      case "too many pending logins":
-        return `too many pending logins (${options.maxPendingLogins})`;
-      case "too many from address":
-        return `too many connections from this address (${options.maxConnectionsPerIp})`;
-      default:
-        return reason;
-    }
-  }
-
-  #armLoginTimer(): void {
-    for (const oldest of this.#admission.pendingLogins()) {
-      const delay = oldest.connectedAt + this.#options.loginTimeout - Date.now();
-      this.#loginTimer = setTimeout(() => {
-        this.#loginTimer = undefined;
-        this.#expireLogins();
-      }, Math.max(0, delay));
-      return;
-    }
-  }
-
-  #expireLogins(): void {
-    const deadline = Date.now() - this.#options.loginTimeout;
-    for (const pending of this.#admission.pendingLogins()) {
-      if (pending.connectedAt > deadline) break;
-      pending.close({ text: "login timeout", level: "warn", cause: "login timeout" });
-    }
-    this.#armLoginTimer();
-  }
-
-  #ended(): void {
-    if (--this.#running === 0) this.#allEnded?.();
-  }
-
-  #sessionHost(): SessionHost {
-    const options = this.#options;
-    const logger = this.#logger;
-    const room = this.#room;
-    const logTexts = logger.enabled("debug"); // decided once, not per message
-    const presence = this.#presence;
-    return {
-      limits: { maxUsernameSize: options.maxUsernameSize, maxMessageSize: options.maxMessageSize },
-      rate: { rate: options.maxMessageRate, burst: options.maxMessageBurst },
-      room,
-      traffic: this.#traffic,
-      refuseLogin: (username) => {
-        const refuse = (text: string | undefined) =>
-          text === undefined ? undefined : { text, frame: presence.refusal(text) };
-        const text = presence.claim(username);
-        return text instanceof Promise ? text.then(refuse) : refuse(text);
-      },
-      loginAbandoned: (username) => presence.unclaim(username),
-      loggedIn: (session) => {
-        this.#admission.loggedIn(session);
-        presence.joined(session);
-        if (logger.enabled("info")) {
-          logger.info(
-            `${session.peer} logged in as ${quote(session.username!)} (${room.size} in the room)`,
-          );
-        }
-      },
-      received: (session, sender, text) => {
-        if (this.#shutdown !== undefined) return;
-        if (isWho(text)) {
-          room.tell(session, presence.who()); // to the sender alone, never relayed
-          return;
-        }
-        this.#publish(sender, text);
-        if (logTexts) {
-          logger.debug(
-            `${session.peer} ${quote(session.username!)} says ${
-              quote(new TextDecoder().decode(text))
-            }`,
-          );
-        }
-      },
-      closed: (session, reason: DisconnectReason) => {
-        this.#admission.closed(session);
-        room.leave(session);
-        if (session.username !== undefined) {
-          presence.left(session, reason.cause, this.#shutdown !== undefined);
-        }
-        if (reason.cause === "evicted") this.#evicted++;
-        if (reason.cause === "name taken") this.#refusedBy["name taken"]++;
-        if (logger.enabled(reason.level)) {
-          const who = session.username === undefined ? "" : ` ${quote(session.username)}`;
-          logger[reason.level](`${session.peer}${who} disconnected: ${reason.text}`);
-        }
-      },
-      ended: () => this.#ended(),
-      readBuffer: (delta) => this.#readBufferBytes += delta,
-    };
-  }
 }
 
 /**
@@ -607,12 +375,4 @@ export class ChatServer implements AsyncDisposable {
  */
 export function serve(options: ServerOptions = {}): ChatServer {
   return new ChatServer(options);
-}
-
-function closeQuietly(link: Link): void {
-  try {
-    link.close();
-  } catch {
-    // Already closed.
-  }
 }

@@ -417,10 +417,15 @@ export async function main(args: string[]): Promise<number> {
       logger.error(`SIGHUP: ${errorMessage(error)}; keeping the old certificate`);
     }
   };
-  const reloads = tlsFiles !== undefined && Deno.build.os !== "windows";
-  if (reloads) Deno.addSignalListener("SIGHUP", reload);
+  // Without TLS files there is nothing to re-read, but a SIGHUP (a closed terminal,
+  // a habit of operators) must not end the server: it is logged and ignored.
+  const hangUp = tlsFiles !== undefined
+    ? reload
+    : () => logger.info("SIGHUP ignored: no TLS certificate to reload");
+  const signalsHangUp = Deno.build.os !== "windows";
+  if (signalsHangUp) Deno.addSignalListener("SIGHUP", hangUp);
   await server.finished;
-  if (reloads) Deno.removeSignalListener("SIGHUP", reload);
+  if (signalsHangUp) Deno.removeSignalListener("SIGHUP", hangUp);
   await stopping; // its last line ("shut down: …") is logged after `finished`
   await stderrLogSink().close(LOG_FLUSH_MS);
   return 0;

@@ -40,12 +40,14 @@ export interface Backplane {
    * Publishes a message accepted by this node. It reaches the sink later (or at
    * once), in the room's order, once.
    *
-   * @param frame The encoded frame; the backplane may keep it.
-   * @param id A message id of the caller's: two frames published with the same id
+   * @param sender The sender's user name as an encoded string field; valid during
+   * the call only.
+   * @param text The message's bytes; valid during the call only.
+   * @param id A message id of the caller's: two messages published with the same id
    * (by any node, within the backplane's window of de-duplication) reach the room
-   * once. Without it, each frame is its own message.
+   * once. Without it, each message is its own.
    */
-  publish(frame: Uint8Array, id?: string): void;
+  publish(sender: Uint8Array, text: Uint8Array, id?: string): void;
   /** Stops delivering (the room's members are far behind) until {@linkcode resume}. */
   pause(): void;
   /** Delivers again after {@linkcode pause}. */

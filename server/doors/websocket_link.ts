@@ -106,6 +106,9 @@ export interface WebSocketLinkOptions {
   drainWait?: number;
 }
 
+// Close codes that say the peer found a protocol error (RFC 6455, 7.4.1).
+const PEER_PROTOCOL_ERRORS = new Set([1002, 1003, 1007, 1009, 1010]);
+
 const TIMESTAMP = 8;
 const SIZE = 4;
 const DRAIN_POLL = 5;
@@ -180,6 +183,7 @@ export class WebSocketLink implements Link {
   #wake: (() => void) | undefined;
   #closeCode: number | undefined;
   #closeReason = "";
+  #failure: string | undefined;
 
   /**
    * Wraps `socket`, which may still be connecting; its `binaryType` becomes
@@ -197,6 +201,11 @@ export class WebSocketLink implements Link {
     socket.binaryType = "arraybuffer";
     socket.addEventListener("message", (event) => this.#received(event.data));
     socket.addEventListener("close", (event) => {
+      if (this.#closeCode === undefined && PEER_PROTOCOL_ERRORS.has(event.code)) {
+        this.#failure = `the client closed with ${event.code}${
+          event.reason === "" ? "" : ` (${event.reason})`
+        }`;
+      }
       this.#closeCode ??= event.code;
       if (this.#closeReason === "") this.#closeReason = event.reason;
       this.#ended();
@@ -293,24 +302,43 @@ export class WebSocketLink implements Link {
     this.#ended();
   }
 
+  /**
+   * Why the link refused the peer (a text message, one over the limit, an empty
+   * one), or the peer's own close code for a protocol error; `undefined` for an
+   * ordinary end.
+   */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  #fail(code: number, reason: string): void {
+    this.#failure = `${reason} (WebSocket close ${code})`;
+    this.closeWith(code, reason);
+  }
+
   #received(data: unknown): void {
     if (this.#closeCode !== undefined) return;
     if (!(data instanceof ArrayBuffer)) {
-      this.closeWith(CloseCode.UnsupportedData, "Text messages are not accepted: send binary");
+      this.#fail(CloseCode.UnsupportedData, "Text messages are not accepted: send binary");
       return;
     }
     if (data.byteLength > this.#maxMessageBytes) {
-      this.closeWith(
+      this.#fail(
         CloseCode.MessageTooBig,
         `Message of ${data.byteLength} bytes exceeds the limit of ${this.#maxMessageBytes}`,
       );
       return;
     }
     if (this.#queued + data.byteLength > this.#maxQueuedBytes) {
-      this.closeWith(CloseCode.PolicyViolation, "Sending faster than the server reads");
+      this.#fail(CloseCode.PolicyViolation, "Sending faster than the server reads");
       return;
     }
-    if (data.byteLength === 0) return;
+    if (data.byteLength === 0) {
+      // No frame of this protocol is empty: a flood of them would cost the event
+      // loop without ever reaching the rate limit.
+      this.#fail(CloseCode.ProtocolError, "Empty message");
+      return;
+    }
     this.#queue.push(new Uint8Array(data));
     this.#queued += data.byteLength;
     this.#signal();

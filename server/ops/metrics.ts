@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ServerStats } from "../chat_server.ts";
+import type { ServerStats } from "../stats.ts";
 import { counted } from "./logger.ts";
 
 interface Metric {

@@ -15,6 +15,7 @@
 import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
 import type { Room } from "../room/room.ts";
 import type { SessionEnd } from "../session/session.ts";
+import { NoticePacer } from "./notice_pacer.ts";
 
 /** A member of one node, as the cluster's roster holds it. */
 export interface RosterMember {
@@ -144,6 +145,13 @@ export interface PresenceOptions {
   readonly announce: boolean;
   /** Refuse a login whose name is already in the room. */
   readonly uniqueNames: boolean;
+  /**
+   * How long a join is held before it is announced (a member who leaves within it
+   * is never announced), in milliseconds.
+   *
+   * @default {1000}
+   */
+  readonly joinHoldMs?: number;
 }
 
 /**
@@ -175,6 +183,10 @@ export class Presence {
   // The cluster's roster: being set up (a promise), ready, or none.
   #cluster: ClusterRoster | Promise<ClusterRoster | undefined> | undefined;
   #closed = false;
+  readonly #pacer: NoticePacer;
+  // The answer to /who, kept while the roster and the second stay the same.
+  #version = 0;
+  #who: { readonly key: string; readonly frame: Uint8Array } | undefined;
 
   /**
    * @param room The room it speaks to.
@@ -185,6 +197,10 @@ export class Presence {
     this.#room = room;
     this.#options = options;
     this.#publish = publish;
+    this.#pacer = new NoticePacer(
+      (text, id) => this.#say(text, id),
+      options.joinHoldMs === undefined ? {} : { holdMs: options.joinHoldMs },
+    );
   }
 
   /**
@@ -211,7 +227,7 @@ export class Presence {
    */
   gone(node: string, member: RosterMember): void {
     if (this.#options.announce) {
-      this.#say(leaveText(member.name, "left"), `leave-${node}-${member.id}`);
+      this.#pacer.left(undefined, leaveText(member.name, "left"), `leave-${node}-${member.id}`);
     }
   }
 
@@ -260,7 +276,7 @@ export class Presence {
     const name = member.username!;
     this.#members.set(member, { id: ++this.#nextId, name });
     this.#rosterChanged();
-    if (this.#options.announce) this.#say(`${name} joined`);
+    if (this.#options.announce) this.#pacer.joined(member, `${name} joined`);
   }
 
   /**
@@ -282,7 +298,7 @@ export class Presence {
       const id = cluster === undefined || cluster instanceof Promise
         ? undefined
         : `leave-${cluster.node}-${entry.id}`;
-      this.#say(leaveText(entry.name, cause), id);
+      this.#pacer.left(member, leaveText(entry.name, cause), id);
     }
   }
 
@@ -294,17 +310,23 @@ export class Presence {
    * @returns The encoded chat frame.
    */
   who(): Uint8Array {
+    // Each frame carries its second: the answer is kept per roster version and second.
+    const second = Math.floor(Date.now() / 1000);
+    const key = `${this.#version}:${second}`;
+    if (this.#who?.key === key) return this.#who.frame;
     const names: string[] = [];
     for (const member of this.#room.members()) {
       if (member.username !== undefined) names.push(member.username);
     }
     const cluster = this.#cluster;
     if (cluster !== undefined && !(cluster instanceof Promise)) names.push(...cluster.others());
-    return encodeChatMessage({
-      timestamp: Math.floor(Date.now() / 1000),
+    const frame = encodeChatMessage({
+      timestamp: second,
       username: SERVER_NAME,
       text: whoText(names),
     });
+    this.#who = { key, frame };
+    return frame;
   }
 
   /**
@@ -328,6 +350,7 @@ export class Presence {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#pacer.close();
     const cluster = await this.#cluster;
     // A node leaving a cluster says its members left, with the ids the others would
     // use: they may not have read its latest roster entry before it goes.
@@ -341,6 +364,7 @@ export class Presence {
   }
 
   #rosterChanged(): void {
+    this.#version++;
     const cluster = this.#cluster;
     if (cluster !== undefined && !(cluster instanceof Promise)) {
       cluster.update([...this.#members.values()]);

@@ -35,6 +35,12 @@ export interface Link {
   readonly pausable?: boolean;
   /** Closes with a code and a reason the peer sees (a WebSocket's close frame). */
   closeWith?(code: number, reason: string): void;
+  /**
+   * Why the stream ended, when the link itself refused what the peer sent (a
+   * WebSocket message over the limit, not UTF-8 text, a bad opcode): the session
+   * then names a protocol error rather than a departure. `undefined` otherwise.
+   */
+  readonly failure?: string | undefined;
 }
 
 /** Where a link comes from: its door, and its peer's address. */

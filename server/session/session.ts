@@ -15,6 +15,7 @@ import { TokenBucket } from "./rate_limit.ts";
 import { describeTlsError } from "../doors/tls_door.ts";
 import { closeForProtocolError } from "../doors/websocket_link.ts";
 import { ReadGate } from "../room/read_gate.ts";
+import { voiceFrame } from "./voice.ts";
 import type { Member, Room } from "../room/room.ts";
 import { errorMessage } from "../../cli/error_message.ts";
 
@@ -117,6 +118,55 @@ export const LOOKS_LIKE_HTTP: DisconnectReason = {
   cause: "protocol error",
 };
 
+/** The end of a connection that began a TLS handshake on the plain port. */
+export const LOOKS_LIKE_TLS: DisconnectReason = {
+  text: "looks like TLS (a TLS client pointed at the plain port; TLS is served by --tls)",
+  level: "info",
+  cause: "protocol error",
+};
+
+/**
+ * Whether the first bytes of a connection are a TLS handshake record (`16 03`):
+ * read as a login's size they are over 350 MB, so no chat client sends them.
+ *
+ * @param head The first bytes read, at least two for a yes.
+ * @returns `true` for the start of a TLS ClientHello.
+ */
+export function looksLikeTls(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x16 && head[1] === 0x03;
+}
+
+/**
+ * What a client is told, from `*`, before its connection is closed for a
+ * protocol error (the *Why* extension): its own words, without the codec's
+ * prefix.
+ *
+ * @example
+ * ```ts
+ * import { whyText } from "./session.ts";
+ * import { ProtocolError } from "../../protocol/errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new ProtocolError(
+ *   "SIZE_LIMIT",
+ *   "Cannot decode frame: message size 40 exceeds the limit of 20 bytes",
+ * );
+ * assert.equal(whyText(error), "message of 40 bytes over the limit of 20");
+ * ```
+ *
+ * @param error What the decoder threw.
+ * @returns One line for the client.
+ */
+export function whyText(error: ProtocolError): string {
+  const size = /(message|user name) size (\d+) exceeds the limit of (\d+)/.exec(error.message) ??
+    /(user name): its size (\d+) exceeds the limit of (\d+)/.exec(error.message);
+  if (size !== null) return `${size[1]} of ${size[2]} bytes over the limit of ${size[3]}`;
+  return error.message.replace(/^Cannot decode frame: /, "").replace(
+    /^Invalid user name/,
+    "invalid user name",
+  );
+}
+
 /**
  * Whether the first bytes of a connection are the start of an HTTP request.
  *
@@ -158,15 +208,13 @@ function nextReadSize(size: number, read: number): number {
  * its read gate: its own rate limit, and the room's gate (the room's back-pressure,
  * a congested backplane).
  */
-export class Session implements ServerDecoderSink, Member, Admitted {
+export class Session implements ServerDecoderSink, Member {
   readonly #link: Link;
   readonly #origin: LinkOrigin;
   readonly #host: SessionHost;
   readonly #decoder: ServerDecoder;
-  /** When the connection was accepted (milliseconds since the epoch). */
-  readonly connectedAt: number = Date.now();
-  /** The key the per-address limit counts by. */
-  readonly addressKey: string;
+  /** The connection's place in the server's limits, from its door's admission. */
+  readonly entry: Admitted;
   /** The user name, once logged in. */
   username: string | undefined;
   /** Room member: set by the room while a write is due or in flight. */
@@ -194,18 +242,19 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   #early: Uint8Array[] | undefined;
   #writeStartedAt = 0;
   #lastWritePartial = false;
+  #last = false; // a last frame (why it is closed) is being written
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
 
   /**
    * @param link The client's connection.
    * @param origin Its door and address.
-   * @param addressKey The key of its address for the per-address limit.
+   * @param entry Its place in the server's limits.
    * @param host The server that owns it.
    */
-  constructor(link: Link, origin: LinkOrigin, addressKey: string, host: SessionHost) {
+  constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost) {
     this.#link = link;
     this.#origin = origin;
-    this.addressKey = addressKey;
+    this.entry = entry;
     this.#host = host;
     this.#decoder = new ServerDecoder(this, host.limits);
   }
@@ -220,9 +269,9 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     return this.#origin.door;
   }
 
-  /** Whether the connection is closed. */
+  /** Whether the connection is closed, or about to be (its last frame going out). */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closed || this.#last;
   }
 
   /** Room member: the log position up to which this session has written. */
@@ -252,6 +301,15 @@ export class Session implements ServerDecoderSink, Member, Admitted {
         const read = await this.#link.read(buffer);
         if (this.#closed) return;
         if (read === null) {
+          const failure = this.#link.failure;
+          if (failure !== undefined) {
+            this.close({
+              text: `protocol error: ${failure}`,
+              level: "warn",
+              cause: "protocol error",
+            });
+            return;
+          }
           this.#decoder.end();
           this.close({ text: "left", level: "info", cause: "left" });
           return;
@@ -269,15 +327,22 @@ export class Session implements ServerDecoderSink, Member, Admitted {
       }
     } catch (error) {
       // A read interrupted by our own close is not news.
-      if (!this.#closed && error instanceof ProtocolError && this.#link.closeWith) {
+      if (this.#closed) return;
+      if (!(error instanceof ProtocolError)) {
+        this.close(describe(error));
+      } else if (this.#link.closeWith !== undefined) {
+        // A WebSocket says why in its close frame.
         const { code, reason } = closeForProtocolError(error);
         this.#link.closeWith(code, reason);
-      }
-      if (!this.#closed) {
-        // (A WebSocket's first message cannot be an HTTP request: it came after one.)
-        const http = error instanceof ProtocolError && this.#head !== undefined &&
-          this.#link.closeWith === undefined && looksLikeHttp(this.#head);
-        this.close(http ? LOOKS_LIKE_HTTP : describe(error));
+        this.close(describe(error));
+      } else if (this.#head !== undefined && looksLikeHttp(this.#head)) {
+        this.close(LOOKS_LIKE_HTTP);
+      } else if (this.#head !== undefined && looksLikeTls(this.#head)) {
+        // A voice frame starts with a zero byte: no TLS record, so a TLS client
+        // stops at once and says the server does not speak TLS.
+        this.#closeSaying(LOOKS_LIKE_TLS, "this port does not speak TLS: connect without --tls");
+      } else {
+        this.#closeSaying(describe(error), whyText(error));
       }
     } finally {
       this.#host.readBuffer(-buffer.length);
@@ -292,7 +357,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     kept.set(bytes.subarray(0, kept.length - head.length), head.length);
     this.#head = kept;
     // Four bytes decide; a logged-in session never needs them.
-    if (kept.length === 4 && !looksLikeHttp(kept)) this.#head = undefined;
+    if (kept.length === 4 && !looksLikeHttp(kept) && !looksLikeTls(kept)) this.#head = undefined;
   }
 
   /** Decoder sink: the client logged in. */
@@ -369,7 +434,7 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     const cursor = this.#cursor;
     let bytes: Uint8Array | undefined;
     let own = false; // a private frame, not the log
-    if (this.#closed) {
+    if (this.#closed || this.#last) {
       bytes = undefined;
     } else if (cursor >= this.privateAt) {
       bytes = this.#private![0]!.frame;
@@ -400,6 +465,11 @@ export class Session implements ServerDecoderSink, Member, Admitted {
     room.written(this);
   }
 
+  /** Whether one more private frame would be queued (none is while it holds its maximum). */
+  canQueuePrivate(): boolean {
+    return (this.#private?.length ?? 0) < MAX_PRIVATE_FRAMES;
+  }
+
   /** Room member: queues a frame for this client alone, due at log position `at`. */
   queuePrivate(frame: Uint8Array, at: number): boolean {
     const queue = this.#private ??= [];
@@ -415,15 +485,6 @@ export class Session implements ServerDecoderSink, Member, Admitted {
       text: `slow consumer: ${lag} bytes behind`,
       level: "warn",
       cause: "slow consumer",
-    });
-  }
-
-  /** Admission: closes a pending login to make room for a newcomer. */
-  evict(): void {
-    this.close({
-      text: "not logged in, closed to make room for a newcomer",
-      level: "info",
-      cause: "evicted",
     });
   }
 
@@ -463,18 +524,34 @@ export class Session implements ServerDecoderSink, Member, Admitted {
   }
 
   // A refused login: the client receives `frame`, then the connection is closed.
-  async #refuse(text: string, frame: Uint8Array): Promise<void> {
+  #refuse(text: string, frame: Uint8Array): void {
+    this.#closeAfter({ text: `login refused: ${text}`, level: "info", cause: "name taken" }, frame);
+  }
+
+  // The client is told why in one frame from `*` (when nothing of the log is half
+  // written), then the connection is closed.
+  #closeSaying(reason: DisconnectReason, why: string): void {
+    if (this.#writeStartedAt !== 0 || this.#lastWritePartial) this.close(reason);
+    else this.#closeAfter(reason, voiceFrame(why));
+  }
+
+  // Writes `frame` (for at most STALL_MS: a peer that does not read gets nothing
+  // more), then closes; the room writes nothing more meanwhile.
+  async #closeAfter(reason: DisconnectReason, frame: Uint8Array): Promise<void> {
     this.#running++;
-    try {
+    this.#last = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<void>((resolve) => timer = setTimeout(resolve, STALL_MS));
+    const written = (async () => {
       for (let at = 0; at < frame.length && !this.#closed;) {
-        const written = await this.#link.write(frame.subarray(at));
-        this.#host.traffic.bytesOut += written;
-        at += written;
+        const count = await this.#link.write(frame.subarray(at));
+        this.#host.traffic.bytesOut += count;
+        at += count;
       }
-    } catch {
-      // Closed below all the same.
-    }
-    this.close({ text: `login refused: ${text}`, level: "info", cause: "name taken" });
+    })().catch(() => {});
+    await Promise.race([written, stalled]);
+    clearTimeout(timer);
+    this.close(reason);
     this.#stopped();
   }
 

@@ -94,8 +94,8 @@ natsTest("NatsBackplane gives two nodes the same frames in the same order", asyn
   await within(a.start(sinkA), "start of a");
   await within(b.start(sinkB), "start of b");
   for (let i = 0; i < 200; i++) {
-    a.publish(frame(`a${i}`));
-    b.publish(frame(`b${i}`));
+    a.publishFrame(frame(`a${i}`));
+    b.publishFrame(frame(`b${i}`));
   }
   await Promise.all([sinkA.received(400), sinkB.received(400)]);
   await Promise.all([a.close(), b.close()]);
@@ -113,7 +113,7 @@ natsTest("NatsBackplane delivers the last n frames before start resolves", async
   const writer = backplane(server);
   const writerSink = new Recorder();
   await writer.start(writerSink);
-  for (let i = 0; i < 30; i++) writer.publish(frame(`m${i}`));
+  for (let i = 0; i < 30; i++) writer.publishFrame(frame(`m${i}`));
   await writerSink.received(30);
 
   const late = backplane(server, { history: 10 });
@@ -121,7 +121,7 @@ natsTest("NatsBackplane delivers the last n frames before start resolves", async
   await within(late.start(lateSink), "start of the late node");
   assert.deepEqual(lateSink.texts, Array.from({ length: 10 }, (_, i) => `m${20 + i}`));
   // Then live frames, with no gap and no repeat.
-  writer.publish(frame("live"));
+  writer.publishFrame(frame("live"));
   await lateSink.received(11);
   assert.equal(lateSink.texts[10], "live");
 
@@ -170,7 +170,7 @@ natsTest("NatsBackplane serves each node its own history size", async () => {
   await using server = await NatsServer.start();
   const writer = backplane(server, { history: 3 });
   await writer.start(new Recorder());
-  for (let i = 0; i < 20; i++) writer.publish(frame(`m${i}`));
+  for (let i = 0; i < 20; i++) writer.publishFrame(frame(`m${i}`));
   await until("publishing", () => writer.pending === 0);
   const three = backplane(server, { history: 3 });
   const twelve = backplane(server, { history: 12 });
@@ -223,7 +223,7 @@ natsTest("NatsBackplane passes credentials from the URL", async () => {
   const node = new NatsBackplane({ servers: [`nats://alice:s3cret@127.0.0.1:${server.port}`] });
   const sink = new Recorder();
   await node.start(sink);
-  node.publish(frame("hello"));
+  node.publishFrame(frame("hello"));
   await sink.received(1);
   await node.close();
 });
@@ -240,18 +240,18 @@ for (const fault of ["stop", "kill"] as const) {
       const sinkB = new Recorder();
       await a.start(sinkA);
       await b.start(sinkB);
-      for (let i = 0; i < 50; i++) a.publish(frame(`before${i}`));
+      for (let i = 0; i < 50; i++) a.publishFrame(frame(`before${i}`));
       await Promise.all([sinkA.received(50), sinkB.received(50)]);
 
       await server[fault]();
       await until("the loss to be seen", () => sinkA.events.includes("connected false"));
       for (let i = 0; i < 50; i++) {
-        a.publish(frame(`a-during${i}`));
-        b.publish(frame(`b-during${i}`));
+        a.publishFrame(frame(`a-during${i}`));
+        b.publishFrame(frame(`b-during${i}`));
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
       await server.restart();
-      for (let i = 0; i < 20; i++) a.publish(frame(`after${i}`));
+      for (let i = 0; i < 20; i++) a.publishFrame(frame(`after${i}`));
 
       await Promise.all([sinkA.received(170, 20_000), sinkB.received(170, 20_000)]);
       // Nothing more comes: no repeat.
@@ -283,11 +283,11 @@ natsTest("NatsBackplane says congested past maxPending, then not once drained", 
   await node.start(sink);
   await server.stop();
   await until("the loss to be seen", () => sink.events.includes("connected false"));
-  for (let i = 0; i < 19; i++) node.publish(frame(`m${i}`));
+  for (let i = 0; i < 19; i++) node.publishFrame(frame(`m${i}`));
   assert.deepEqual(sink.events, ["connected false"]);
-  node.publish(frame("m19"));
+  node.publishFrame(frame("m19"));
   assert.deepEqual(sink.events, ["connected false", "congested true"]);
-  for (let i = 20; i < 30; i++) node.publish(frame(`m${i}`));
+  for (let i = 20; i < 30; i++) node.publishFrame(frame(`m${i}`));
   assert.equal(node.pending, 30);
   await server.restart();
   await sink.received(30, 20_000);
@@ -308,10 +308,10 @@ natsTest("NatsBackplane delivers nothing while paused, then carries on", async (
   const sink = new Recorder();
   await writer.start(new Recorder());
   await reader.start(sink);
-  for (let i = 0; i < 10; i++) writer.publish(frame(`m${i}`));
+  for (let i = 0; i < 10; i++) writer.publishFrame(frame(`m${i}`));
   await sink.received(10);
   reader.pause();
-  for (let i = 10; i < 1000; i++) writer.publish(frame(`m${i}`));
+  for (let i = 10; i < 1000; i++) writer.publishFrame(frame(`m${i}`));
   await until("publishing", () => writer.pending === 0);
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(sink.texts.length, 10);
@@ -325,7 +325,7 @@ natsTest("NatsBackplane publishes what it holds when closed", async () => {
   await using server = await NatsServer.start();
   const node = backplane(server);
   await node.start(new Recorder());
-  for (let i = 0; i < 100; i++) node.publish(frame(`m${i}`));
+  for (let i = 0; i < 100; i++) node.publishFrame(frame(`m${i}`));
   await within(node.close(), "close", 3_000);
   assert.equal(node.pending, 0);
   const reader = backplane(server, { history: 1000 });
@@ -341,7 +341,7 @@ natsTest("NatsBackplane closes within its bound when NATS is gone", async () => 
   const node = backplane(server, { closeTimeoutMs: 300 }, lines);
   await node.start(new Recorder());
   await server.kill();
-  node.publish(frame("lost"));
+  node.publishFrame(frame("lost"));
   const started = Date.now();
   await within(node.close(), "close", 3_000);
   assert.ok(Date.now() - started < 2_000);
@@ -367,10 +367,10 @@ natsTest(
     await a.start(seenA);
     await b.start(seenB);
     try {
-      a.publish(frame("bob left"), "leave-n1-7");
-      b.publish(frame("bob left"), "leave-n1-7");
-      a.publish(frame("after"));
-      b.publish(frame("after"));
+      a.publishFrame(frame("bob left"), "leave-n1-7");
+      b.publishFrame(frame("bob left"), "leave-n1-7");
+      a.publishFrame(frame("after"));
+      b.publishFrame(frame("after"));
       await seenA.received(3);
       await seenB.received(3);
       assert.deepEqual(seenA.texts.filter((text) => text === "bob left"), ["bob left"]);

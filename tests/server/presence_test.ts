@@ -43,6 +43,7 @@ Deno.test("presence: a leave after a protocol error carries the reason", async (
   await using test = startServer({ presence: true, maxMessageSize: 10 });
   const alice = await test.join("alice");
   const carol = await test.join("carol");
+  await alice.waitForText("carol joined"); // a join is held a second before it is said
   await carol.sendString("far too long for the limit");
   assert.equal((await alice.waitForText("carol left (protocol error)")).username, "*");
   await carol.close();

@@ -28,7 +28,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import type { Backplane, BackplaneSink } from "../backplane.ts";
+import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 
@@ -144,7 +144,7 @@ interface Pending {
  *   congested: (on) => console.log("congested", on),
  *   connected: (up) => console.log("connected", up),
  * });
- * backplane.publish(new Uint8Array(16));
+ * backplane.publishFrame(new Uint8Array(16));
  * await backplane.close();
  * ```
  */
@@ -293,13 +293,25 @@ export class NatsBackplane implements Backplane {
   }
 
   /**
-   * Queues a frame for publishing; it reaches the sink through the stream.
+   * Queues a message for publishing, stamped now; it reaches the sink through the
+   * stream.
    *
-   * @param frame The encoded frame, kept until acknowledged.
+   * @param sender The sender's user name as an encoded string field.
+   * @param text The message's bytes.
    * @param id The JetStream message id; frames with one id are stored once (within
    * two minutes, at most the stream's age limit). Without it, a fresh one.
    */
-  publish(frame: Uint8Array, id?: string): void {
+  publish(sender: Uint8Array, text: Uint8Array, id?: string): void {
+    this.publishFrame(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text), id);
+  }
+
+  /**
+   * Queues an encoded frame for publishing.
+   *
+   * @param frame The encoded frame, kept until acknowledged.
+   * @param id The JetStream message id, as for {@linkcode publish}.
+   */
+  publishFrame(frame: Uint8Array, id?: string): void {
     if (this.#closed) {
       this.#log("warn", "NATS backplane closed: a message was not published");
       return;

@@ -1,0 +1,76 @@
+/**
+ * Joining a cluster: the NATS driver (backplane and roster), loaded only when a
+ * server is given `--nats`.
+ *
+ * @module
+ */
+
+import type { Backplane, BackplaneSink } from "./backplane.ts";
+import type { ClusterRoster, RosterMember } from "../ops/presence.ts";
+import type { LogLevel, NatsOptions } from "../options.ts";
+
+/** What joining a cluster needs from the server. */
+export interface ClusterJoin {
+  /** The NATS servers, room and limits. */
+  readonly nats: NatsOptions;
+  /** Messages a newcomer receives as history. */
+  readonly history: number;
+  /** Whether names are unique across the cluster. */
+  readonly uniqueNames: boolean;
+  /** Where the room's frames go. */
+  readonly sink: BackplaneSink;
+  /** A member of another node is gone (its node died or left). */
+  gone(node: string, member: RosterMember): void;
+  /** Whether the server began to shut down meanwhile. */
+  closing(): boolean;
+  /** Log lines. */
+  log(level: LogLevel, line: string): void;
+}
+
+/** A cluster joined: its backplane, and the roster once it is open. */
+export interface Cluster {
+  /** The room's transport between the nodes, started. */
+  readonly backplane: Backplane;
+  /** The roster and name claims, or `undefined` when they could not be opened. */
+  readonly roster: Promise<ClusterRoster | undefined>;
+}
+
+/**
+ * Connects to NATS, positions the room's consumer (the history delivered), and
+ * opens the roster. The NATS client is imported here, lazily.
+ *
+ * @param join What the cluster needs from the server.
+ * @returns The backplane once started; the roster follows.
+ * @throws {Error} With a one-line message naming NATS when it cannot be reached.
+ */
+export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
+  const { nats } = join;
+  const { NatsBackplane } = await import("./nats/nats_backplane.ts");
+  const backplane = new NatsBackplane({
+    servers: nats.servers,
+    ...(nats.room === undefined ? {} : { room: nats.room }),
+    history: join.history,
+    ...(nats.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: nats.maxAgeSeconds }),
+    ...(nats.maxPending === undefined ? {} : { maxPending: nats.maxPending }),
+    log: join.log,
+  });
+  await backplane.start(join.sink);
+  const roster = (async () => {
+    const { NatsPresence } = await import("./nats/nats_presence.ts");
+    const connection = backplane.connection;
+    if (connection === undefined || join.closing()) return undefined;
+    try {
+      return await NatsPresence.open({
+        connection,
+        ...(nats.room === undefined ? {} : { room: nats.room }),
+        uniqueNames: join.uniqueNames,
+        gone: join.gone,
+        log: join.log,
+      });
+    } catch (error) {
+      join.log("error", `presence across the cluster failed: ${(error as Error).message}`);
+      return undefined;
+    }
+  })();
+  return { backplane, roster };
+}
