@@ -8,7 +8,7 @@
 
 import { openTcpDoor } from "./doors/tcp_door.ts";
 import { closeQuietly, type Door, isRefusal } from "./doors/door.ts";
-import { TlsDoor } from "./doors/tls_door.ts";
+import { openTlsDoor, type TlsDoor } from "./doors/tls_door.ts";
 import { createWebGateway } from "./doors/web_gateway.ts";
 import { formatHostPort } from "../cli/host_port.ts";
 import { Hub } from "./hub.ts";
@@ -132,7 +132,11 @@ export class ChatServer implements AsyncDisposable {
       if (!resolved.tlsOnly) {
         addrs.tcp = this.#opened(openTcpDoor(resolved, hub)).addr;
       }
-      if (resolved.tls !== undefined) addrs.tls = this.#opened(this.#openTlsDoor(resolved)).addr;
+      if (resolved.tls !== undefined) {
+        const { cert, key, port } = resolved.tls;
+        this.#tls = openTlsDoor({ hostname: resolved.hostname, port, cert, key }, hub);
+        addrs.tls = this.#opened(this.#tls).addr;
+      }
       if (resolved.web !== undefined) {
         addrs.web = this.#opened(this.#openWebDoor(resolved.web, resolved.tls)).addr;
       }
@@ -231,12 +235,12 @@ export class ChatServer implements AsyncDisposable {
 
   /**
    * Replaces the TLS door's certificate (certificate rotation): connections
-   * already accepted keep theirs, new ones get the new one; a client connecting
-   * in the few milliseconds the door re-opens may be refused.
+   * already accepted keep theirs, new ones get the new one; the door never
+   * stops listening.
    *
    * @param cert The new certificate chain, PEM.
    * @param key Its private key, PEM.
-   * @returns A promise that resolves once the door listens with the new pair.
+   * @returns A promise that resolves once new connections get the new pair.
    * @throws {Error} With a one-line message when the pair is not usable (the door
    * keeps the old one), or when the server has no TLS door.
    */
@@ -315,15 +319,6 @@ export class ChatServer implements AsyncDisposable {
     if (isRefusal(admitted)) return admitted.refused;
     admitted.open(link);
     return undefined;
-  }
-
-  #openTlsDoor(options: ResolvedServerOptions): Door {
-    const { cert, key, port } = options.tls!;
-    const hostname = options.hostname;
-    this.#tls = new TlsDoor({ hostname, port, cert, key }, (conn, origin) => {
-      if (this.#handOver(conn, origin) !== undefined) closeQuietly(conn);
-    }, { error: this.#hub.log.error, info: this.#hub.log.info });
-    return this.#tls;
   }
 
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
