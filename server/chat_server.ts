@@ -9,7 +9,7 @@
 import { openTcpDoor } from "./doors/tcp_door.ts";
 import { closeQuietly, type Door, isRefusal } from "./doors/door.ts";
 import { openTlsDoor, type TlsDoor } from "./doors/tls_door.ts";
-import { createWebGateway } from "./doors/web_gateway.ts";
+import { openWebDoor } from "./doors/web_door.ts";
 import { formatHostPort } from "../cli/host_port.ts";
 import { Hub } from "./hub.ts";
 import { stderrLogSink } from "./ops/log_sink.ts";
@@ -323,31 +323,16 @@ export class ChatServer implements AsyncDisposable {
 
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
     const options = this.#options;
-    const handler = createWebGateway({
-      open: (link, origin) => this.#handOver(link, origin),
+    return openWebDoor({
+      hostname: web.hostname ?? "0.0.0.0",
+      port: web.port,
+      tls: web.plain === true ? undefined : tls,
       allowedOrigins: web.allowedOrigins ?? [],
+      hosts: web.hosts ?? [],
       behindTlsProxy: web.plain === true,
       maxUsernameSize: options.maxUsernameSize,
       maxMessageSize: options.maxMessageSize,
-    });
-    const secure = tls !== undefined && web.plain !== true;
-    const server = Deno.serve({
-      hostname: web.hostname ?? "0.0.0.0",
-      port: web.port,
-      ...(secure ? { cert: tls.cert, key: tls.key } : {}),
-      onListen: () => {},
-      onError: () => new Response("Internal error", { status: 500 }),
-    }, handler);
-    const addr = server.addr as Deno.NetAddr;
-    const scheme = secure ? "https" : "http";
-    this.#logger.info(`web page on ${scheme}://${formatHostPort(addr.hostname, addr.port)}/`);
-    return {
-      name: "web",
-      addr,
-      async close() {
-        await server.shutdown();
-      },
-    };
+    }, this.#hub);
   }
 }
 

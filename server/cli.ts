@@ -72,6 +72,8 @@ OPTIONS:
   --web <host:port>            Serve the browser page and its WebSocket door here (HTTPS
                                with --tls-cert, read at start only)
   --web-origin <origin>        Another origin whose pages may connect (repeatable)
+  --web-host <name>            A host name the page is served under, besides IP addresses
+                               and localhost (repeatable)
   --web-plain                  Plain HTTP despite --tls-cert (behind a TLS proxy)
   --nats <url>[,<url>...]      Join the servers on this NATS JetStream as one chat
                                (credentials in the URL: nats://user:pass@host:4222)
@@ -103,7 +105,7 @@ const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username
        [--max-connections-per-ip <count>] [--max-message-rate <count>]
        [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
        [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
-       [--web <host:port> [--web-origin <origin>]... [--web-plain]]
+       [--web <host:port> [--web-origin <origin>]... [--web-host <name>]... [--web-plain]]
        [--nats <url>[,<url>...] [--room <name>] [--nats-max-age <seconds>]
        [--nats-max-pending <count>]] [--presence] [--unique-names]
        [--metrics <host:port>] [--stats-interval <seconds>]
@@ -133,6 +135,7 @@ const FLAGS = {
   "tls-only": { type: "boolean" },
   web: { type: "string" },
   "web-origin": { type: "string", multiple: true },
+  "web-host": { type: "string", multiple: true },
   "web-plain": { type: "boolean" },
   nats: { type: "string" },
   room: { type: "string" },
@@ -213,10 +216,15 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     if (values["tls-only"]) options.tlsOnly = true;
   }
   const web = values.web;
-  if (web === undefined && (values["web-origin"] !== undefined || values["web-plain"])) {
-    throw new UsageError(
-      `option ${values["web-plain"] ? "--web-plain" : "--web-origin"} needs --web`,
-    );
+  if (web === undefined) {
+    const stray = values["web-plain"]
+      ? "--web-plain"
+      : values["web-origin"] !== undefined
+      ? "--web-origin"
+      : values["web-host"] !== undefined
+      ? "--web-host"
+      : undefined;
+    if (stray !== undefined) throw new UsageError(`option ${stray} needs --web`);
   }
   if (web !== undefined) {
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(web);
@@ -244,6 +252,19 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
       }
     }
     if (origins.length > 0) options.web.allowedOrigins = origins;
+    const hosts = values["web-host"] ?? [];
+    for (const host of hosts) {
+      if (
+        !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
+          host,
+        )
+      ) {
+        throw new UsageError(
+          `invalid value for --web-host: "${host}" (expected a host name such as chat.example.com)`,
+        );
+      }
+    }
+    if (hosts.length > 0) options.web.hosts = hosts;
     if (values["web-plain"]) options.web.plain = true;
   }
   const nats = values.nats;
