@@ -114,7 +114,7 @@ export function openWebDoor(options: WebDoorOptions, host: DoorHost): Door {
     }
     server.handleUpgrade(request, socket, head, (ws) => {
       const transport = secure ? transportOf(socket as TLSSocket) : undefined;
-      upgrade.open(new WebSocketLink(ws, { ...linkOptions, transport }));
+      upgrade.open(new WebSocketLink(ws, { ...linkOptions, transport, socket }));
     });
   };
 

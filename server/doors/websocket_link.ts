@@ -131,6 +131,12 @@ export interface WebSocketLinkOptions {
    * resumed with it (a `node:tls` socket keeps reading its stream when paused).
    */
   transport?: Duplex | undefined;
+  /**
+   * The stream the WebSocket runs on (its socket): once the WebSocket has ended
+   * it (the closing handshake, whoever started it), a peer that keeps its side
+   * open is cut off after `closeGrace`, not the 30 seconds `ws` waits.
+   */
+  socket?: Duplex | undefined;
 }
 
 // Close codes that say the peer found a protocol error (RFC 6455, 7.4.1).
@@ -217,6 +223,7 @@ export class WebSocketLink implements Link {
   #closeReason = "";
   #failure: string | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #socketClosed = false;
 
   /**
    * Wraps `socket`, open.
@@ -231,6 +238,7 @@ export class WebSocketLink implements Link {
     this.#maxWriteBytes = options.maxWriteBytes ?? 64 * 1024;
     this.#closeGrace = options.closeGrace ?? 1000;
     this.#transport = options.transport;
+    options.socket?.once("finish", () => this.#cutOffLater());
     socket.on("message", (data: Uint8Array, isBinary: boolean) => this.#received(data, isBinary));
     socket.on("close", (code: number, reason: Uint8Array) => {
       const text = new TextDecoder().decode(reason);
@@ -239,6 +247,7 @@ export class WebSocketLink implements Link {
       }
       this.#closeCode ??= code;
       if (this.#closeReason === "") this.#closeReason = text;
+      this.#socketClosed = true;
       clearTimeout(this.#graceTimer);
       this.#ended();
     });
@@ -249,9 +258,10 @@ export class WebSocketLink implements Link {
         : error.message;
       this.#failure ??= `${what} (WebSocket close ${code})`;
       this.#closeCode ??= code;
+      this.#queue = []; // what came before the fault goes with it
+      this.#queued = 0;
       // ws has sent its close frame; a peer that does not answer is cut off.
-      clearTimeout(this.#graceTimer);
-      this.#graceTimer = setTimeout(() => socket.terminate(), this.#closeGrace);
+      this.#cutOffLater();
       this.#ended();
     });
   }
@@ -371,11 +381,17 @@ export class WebSocketLink implements Link {
     this.#queued = 0;
     try {
       this.#socket.close(code, this.#closeReason);
-      this.#graceTimer = setTimeout(() => this.#socket.terminate(), this.#closeGrace);
+      this.#cutOffLater();
     } catch {
       this.#socket.terminate();
     }
     this.#ended();
+  }
+
+  // Terminates the socket in `closeGrace` unless it closes first.
+  #cutOffLater(): void {
+    if (this.#graceTimer !== undefined || this.#socketClosed) return;
+    this.#graceTimer = setTimeout(() => this.#socket.terminate(), this.#closeGrace);
   }
 
   #fail(code: number, reason: string): void {
