@@ -14,7 +14,8 @@ import { formatHostPort } from "../cli/host_port.ts";
 import { Hub } from "./hub.ts";
 import { stderrLogSink } from "./ops/log_sink.ts";
 import { counted, Logger } from "./ops/logger.ts";
-import { type MetricsEndpoint, serveMetrics, statsLine } from "./ops/metrics.ts";
+import { statsLine } from "./ops/metrics.ts";
+import { openMetricsDoor } from "./doors/metrics_door.ts";
 import { Presence } from "./ops/presence.ts";
 import {
   type NatsOptions,
@@ -92,7 +93,7 @@ export class ChatServer implements AsyncDisposable {
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
-  #metrics: MetricsEndpoint | undefined;
+  #metrics: Door | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #shutdown: Promise<void> | undefined;
   #finish: () => void = () => {};
@@ -141,7 +142,7 @@ export class ChatServer implements AsyncDisposable {
         addrs.web = this.#opened(this.#openWebDoor(resolved.web, resolved.tls)).addr;
       }
       if (resolved.metrics !== undefined) {
-        this.#metrics = serveMetrics(resolved.metrics.hostname, resolved.metrics.port, this);
+        this.#metrics = openMetricsDoor(resolved.metrics, hub, this);
         addrs.metrics = this.#metrics.addr;
       }
     } catch (error) {
