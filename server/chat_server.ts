@@ -16,6 +16,7 @@ import { stderrLogSink } from "./ops/log_sink.ts";
 import { counted, Logger } from "./ops/logger.ts";
 import { statsLine } from "./ops/metrics.ts";
 import { openMetricsDoor } from "./doors/metrics_door.ts";
+import { DEFAULT_HEADER_TIMEOUT_MS } from "./doors/http_door.ts";
 import { Presence } from "./ops/presence.ts";
 import {
   type NatsOptions,
@@ -128,6 +129,7 @@ export class ChatServer implements AsyncDisposable {
       () => this.#backplane,
     );
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
+    const headerTimeoutMs = headerTimeout(resolved);
     try {
       // The doors: one line each.
       if (!resolved.tlsOnly) {
@@ -142,7 +144,7 @@ export class ChatServer implements AsyncDisposable {
         addrs.web = this.#opened(this.#openWebDoor(resolved.web, resolved.tls)).addr;
       }
       if (resolved.metrics !== undefined) {
-        this.#metrics = openMetricsDoor(resolved.metrics, hub, this);
+        this.#metrics = openMetricsDoor({ ...resolved.metrics, headerTimeoutMs }, hub, this);
         addrs.metrics = this.#metrics.addr;
       }
     } catch (error) {
@@ -333,8 +335,14 @@ export class ChatServer implements AsyncDisposable {
       behindTlsProxy: web.plain === true,
       maxUsernameSize: options.maxUsernameSize,
       maxMessageSize: options.maxMessageSize,
+      headerTimeoutMs: headerTimeout(options),
     }, this.#hub);
   }
+}
+
+// An HTTP connection's header deadline: never past the login deadline.
+function headerTimeout(options: ResolvedServerOptions): number {
+  return Math.min(DEFAULT_HEADER_TIMEOUT_MS, options.loginTimeout);
 }
 
 /**

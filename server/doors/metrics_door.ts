@@ -10,6 +10,7 @@
 import type { Door, DoorHost } from "./door.ts";
 import { openHttpDoor } from "./http_door.ts";
 import { type MetricsSource, renderMetrics } from "../ops/metrics.ts";
+import { formatHostPort } from "../../cli/host_port.ts";
 
 /** Where the metrics door listens. */
 export interface MetricsDoorOptions {
@@ -46,7 +47,7 @@ export function openMetricsDoor(
   host: DoorHost,
   source: MetricsSource,
 ): Door {
-  return openHttpDoor({ name: "metrics", ...options }, host, {
+  const door = openHttpDoor({ name: "metrics", ...options }, host, {
     request(request, response) {
       const url = request.url ?? "/";
       const path = url.split(/[?#]/, 1)[0];
@@ -69,4 +70,7 @@ export function openMetricsDoor(
       return answer(404, "not found\n");
     },
   });
+  const where = formatHostPort(door.addr.hostname, door.addr.port);
+  host.log.info(`metrics on http://${where}/metrics`);
+  return door;
 }

@@ -71,7 +71,7 @@ export function openWebDoor(options: WebDoorOptions, host: DoorHost): Door {
   const linkOptions = { ...options.link, maxMessageBytes: gateway.maxMessageBytes };
   const log = host.log;
   let failed: string | undefined;
-  const servers = import("ws").then(
+  const servers = loadWs().then(
     ({ WebSocketServer }) =>
       new WebSocketServer({
         noServer: true,
@@ -149,6 +149,34 @@ export function openWebDoor(options: WebDoorOptions, host: DoorHost): Door {
       await servers; // the import settles before the door says it is closed
     },
   };
+}
+
+/**
+ * Imports `npm:ws`. At load, `ws` reads the environment variable
+ * `WS_NO_BUFFER_UTIL` (which would need `--allow-env`) unless `node:http` offers
+ * `websocketMask` and `websocketUnmask`, as Bun's does: they are given here, the
+ * same XOR loops `ws` runs without its optional native module, so that `--web`
+ * needs no permission beyond `--allow-net`.
+ */
+async function loadWs(): Promise<typeof import("ws")> {
+  const http = (await import("node:http")).default as unknown as Record<string, unknown>;
+  if (typeof http.websocketMask !== "function") {
+    Object.assign(http, {
+      websocketMask(
+        source: Uint8Array,
+        mask: Uint8Array,
+        output: Uint8Array,
+        offset: number,
+        length: number,
+      ): void {
+        for (let i = 0; i < length; i++) output[offset + i] = source[i]! ^ mask[i & 3]!;
+      },
+      websocketUnmask(buffer: Uint8Array, mask: Uint8Array): void {
+        for (let i = 0; i < buffer.length; i++) buffer[i]! ^= mask[i & 3]!;
+      },
+    });
+  }
+  return await import("ws");
 }
 
 function quoteHeader(value: string | undefined): string {
