@@ -9,14 +9,19 @@ import { Duplex } from "node:stream";
 import { closeQuietly } from "./door.ts";
 
 /**
- * How many bytes one read of the connection takes: a small buffer, so that an
- * idle connection costs little (`Duplex.fromWeb` holds about 97 KiB each).
+ * How many bytes the first read of a connection takes, and an idle connection's
+ * read: a small buffer, so that an idle connection costs little
+ * (`Duplex.fromWeb` holds about 97 KiB each). A read that fills its buffer
+ * doubles the next one, up to {@linkcode CONN_MAX_READ_SIZE}.
  */
-export const CONN_READ_SIZE = 4096;
+export const CONN_READ_SIZE = 1024;
+/** The largest read of a busy connection. */
+export const CONN_MAX_READ_SIZE = 16 * 1024;
 
 /**
- * A node `Duplex` over a `Deno.Conn`: it reads {@linkcode CONN_READ_SIZE} bytes
- * at a time while its reader wants more, writes whole chunks, and closes the
+ * A node `Duplex` over a `Deno.Conn`: it reads a small buffer at a time while its
+ * reader wants more (larger while the peer keeps it full), writes whole chunks
+ * (those queued during a write in one), and closes the
  * connection when destroyed. It has the socket methods `node:http` and `npm:ws`
  * call (`setNoDelay`, `setKeepAlive`, `setTimeout`: the door owns its deadlines)
  * and the peer's address.
@@ -46,6 +51,7 @@ export class ConnDuplex extends Duplex {
   readonly remoteFamily: string;
   readonly #conn: Deno.Conn;
   #reading = false;
+  #readSize = CONN_READ_SIZE;
 
   /**
    * Wraps `conn`; the duplex owns it from now on.
@@ -98,6 +104,22 @@ export class ConnDuplex extends Duplex {
     writeAll(this.#conn, chunk).then(() => callback(), callback);
   }
 
+  /** Writes every chunk queued while a write was in flight, in one write. */
+  override _writev(
+    chunks: { chunk: Uint8Array }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    let size = 0;
+    for (const { chunk } of chunks) size += chunk.length;
+    const joined = new Uint8Array(size);
+    let at = 0;
+    for (const { chunk } of chunks) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    writeAll(this.#conn, joined).then(() => callback(), callback);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     (this.#conn as Deno.TcpConn).closeWrite().then(() => callback(), () => callback());
   }
@@ -110,12 +132,16 @@ export class ConnDuplex extends Duplex {
   async #pump(): Promise<void> {
     try {
       for (;;) {
-        const buffer = new Uint8Array(CONN_READ_SIZE);
+        const buffer = new Uint8Array(this.#readSize);
         const count = await this.#conn.read(buffer);
         if (count === null) {
           this.push(null);
           return;
         }
+        // A full buffer: the peer is busy, read more at once; else back to small.
+        this.#readSize = count === buffer.length
+          ? Math.min(buffer.length * 2, CONN_MAX_READ_SIZE)
+          : CONN_READ_SIZE;
         if (!this.push(buffer.subarray(0, count))) break;
       }
     } catch (error) {
