@@ -205,6 +205,7 @@ export class ChatServer implements AsyncDisposable {
       bytesOut: counters.traffic.bytesOut,
       logQueueBytes: this.#stderrLog ? stderrLogSink().heldBytes : 0,
       backplaneConnected: this.#backplaneUp,
+      backplaneRefused: counters.backplaneRefused,
     };
   }
 
@@ -264,8 +265,11 @@ export class ChatServer implements AsyncDisposable {
 
   async #joinCluster(nats: NatsOptions): Promise<void> {
     const room = this.#room;
-    // Nobody reads from senders until the backplane can take their messages.
+    // Nobody reads from senders until the backplane can take their messages, and
+    // nobody logs in before this node has joined: a user let in before would be in
+    // a room cut off from the others.
     room.gate.close("backplane");
+    this.#hub.opening.close("joining");
     this.#backplaneUp = false;
     const { joinCluster } = await import("./cluster/join.ts");
     const cluster = await joinCluster({
@@ -277,7 +281,10 @@ export class ChatServer implements AsyncDisposable {
         congested: (on) => on ? room.gate.close("backplane") : room.gate.open("backplane"),
         connected: (up) => this.#backplaneUp = up,
       },
+      limits: this.#options,
+      rejected: () => this.#hub.counters.backplaneRefused++,
       gone: (node, member) => this.#presence.gone(node, member),
+      lost: (key) => this.#presence.lost(key),
       closing: () => this.#shutdown !== undefined,
       log: (level, line) => this.#logger[level](line),
     });
@@ -286,6 +293,7 @@ export class ChatServer implements AsyncDisposable {
     await cluster.roster;
     this.#backplaneUp = true;
     room.gate.open("backplane");
+    this.#hub.opening.open("joining");
     if (this.#shutdown !== undefined) await cluster.backplane.close();
   }
 

@@ -10,12 +10,14 @@
 import { addressKey, Admission, type Admitted as AdmissionEntry } from "./session/admission.ts";
 import type { Admitted, CloseReason, DoorHost, DoorLog, Ticket } from "./doors/door.ts";
 import type { Link, LinkOrigin } from "./session/link.ts";
-import { type DisconnectReason, Session, type SessionHost } from "./session/session.ts";
+import { Session } from "./session/session.ts";
+import type { DisconnectReason, SessionHost } from "./session/session_host.ts";
 import type { Backplane } from "./cluster/backplane.ts";
 import type { Logger } from "./ops/logger.ts";
 import { quote } from "./ops/logger.ts";
 import { isWho, type Presence } from "./ops/presence.ts";
 import type { ResolvedServerOptions } from "./options.ts";
+import { ReadGate } from "./room/read_gate.ts";
 import type { Room } from "./room/room.ts";
 import type { Refusal } from "./stats.ts";
 
@@ -92,6 +94,8 @@ export interface HubCounters {
   evicted: number;
   /** Bytes of memory held by the connections' read buffers. */
   readBufferBytes: number;
+  /** Frames from the cluster refused by the checks of `cluster/frame_check.ts`. */
+  backplaneRefused: number;
   /** Connections refused, by reason. */
   readonly refusedBy: Record<Refusal, number>;
   /** Bytes read from and written to clients. */
@@ -105,11 +109,17 @@ export interface HubCounters {
 export class Hub implements DoorHost {
   /** Lines for the log, from the doors. */
   readonly log: DoorLog;
+  /**
+   * Closed (reason `joining`) while the server joins its cluster: sessions read
+   * nothing, not even a login, until it opens.
+   */
+  readonly opening: ReadGate = new ReadGate();
   /** What the hub counts. */
   readonly counters: HubCounters = {
     connections: 0,
     evicted: 0,
     readBufferBytes: 0,
+    backplaneRefused: 0,
     refusedBy: {
       "server full": 0,
       "too many pending logins": 0,
@@ -125,7 +135,7 @@ export class Hub implements DoorHost {
   readonly #presence: Presence;
   readonly #backplane: () => Backplane;
   readonly #admission: Admission<Entry>;
-  readonly #sessionHost: SessionHost;
+  readonly #sessionHost: SessionHost<Session>;
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
   #running = 0; // sessions still reading or writing
@@ -264,7 +274,7 @@ export class Hub implements DoorHost {
     this.#armLoginTimer();
   }
 
-  #makeSessionHost(): SessionHost {
+  #makeSessionHost(): SessionHost<Session> {
     const options = this.#options;
     const logger = this.#logger;
     const room = this.#room;
@@ -275,6 +285,7 @@ export class Hub implements DoorHost {
       limits: { maxUsernameSize: options.maxUsernameSize, maxMessageSize: options.maxMessageSize },
       rate: { rate: options.maxMessageRate, burst: options.maxMessageBurst },
       room,
+      opening: this.opening,
       traffic: counters.traffic,
       refuseLogin: (username) => {
         const refuse = (text: string | undefined) =>

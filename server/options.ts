@@ -230,6 +230,14 @@ export interface NatsOptions {
    * @default {10000}
    */
   maxPending?: number;
+  /**
+   * The lease, in seconds: a node that stops answering (stalled, frozen, cut off)
+   * keeps its members and their names this long before the others count it as
+   * gone.
+   *
+   * @default {15}
+   */
+  leaseSeconds?: number;
 }
 
 /** The web door of {@linkcode ServerOptions}. */
@@ -304,6 +312,16 @@ function checkInteger(name: string, value: number, min: number, max: number): nu
   return value;
 }
 
+function checkNats(nats: NatsOptions | undefined): NatsOptions | undefined {
+  const lease = nats?.leaseSeconds;
+  if (lease !== undefined && !(lease >= 1 && lease <= 3600)) {
+    throw new RangeError(
+      `Invalid leaseSeconds: ${lease} is not a number of seconds from 1 to 3600`,
+    );
+  }
+  return nats;
+}
+
 function checkStatsInterval(seconds: number): number {
   if (!(seconds >= 0 && seconds <= 86400)) {
     throw new RangeError(
@@ -369,7 +387,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       port: checkInteger("tls.port", options.tls.port ?? DEFAULT_TLS_PORT, 0, 65535),
     },
     tlsOnly: options.tlsOnly ?? false,
-    nats: options.nats,
+    nats: checkNats(options.nats),
     web: options.web,
     logLevel,
     log: options.log ?? writeToStderr,

@@ -67,6 +67,8 @@ export interface ServerStats {
   readonly logQueueBytes: number;
   /** Whether the backplane is connected (always, without one). */
   readonly backplaneConnected: boolean;
+  /** Frames from the cluster refused: garbage, bad names, forged notices (0 without one). */
+  readonly backplaneRefused: number;
 }
 
 /** Why a connection was refused: at accept, or at login (`--unique-names`). */

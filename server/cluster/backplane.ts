@@ -14,8 +14,12 @@ export interface BackplaneSink {
    * sent to clients) to the room. Frames arrive in the one order of the room.
    *
    * @param frame The frame's bytes; valid during the call only.
+   * @param from Where it came from, for a backplane between processes: whether
+   * it came the way only the servers' own notices come, and its position in the
+   * backplane's order (for the log). Nothing from another process is trusted: the
+   * sink checks each frame (see `frame_check.ts`).
    */
-  deliver(frame: Uint8Array): void;
+  deliver(frame: Uint8Array, from?: { readonly voice: boolean; readonly seq: number }): void;
   /**
    * The backplane holds more unpublished messages than its bound (`true`): stop
    * reading from local senders until it says `false`.

@@ -6,6 +6,7 @@
  */
 
 import type { Backplane, BackplaneSink } from "./backplane.ts";
+import { checkRelayFrame, type FrameFault, type FrameLimits } from "./frame_check.ts";
 import type { ClusterRoster, RosterMember } from "../ops/presence.ts";
 import type { LogLevel, NatsOptions } from "../options.ts";
 
@@ -17,10 +18,16 @@ export interface ClusterJoin {
   readonly history: number;
   /** Whether names are unique across the cluster. */
   readonly uniqueNames: boolean;
-  /** Where the room's frames go. */
+  /** Where the room's frames go, once checked. */
   readonly sink: BackplaneSink;
+  /** The limits and name rules every frame from the cluster must keep. */
+  readonly limits: FrameLimits;
+  /** A frame from the cluster was refused (counted for the metrics). */
+  rejected(fault: FrameFault): void;
   /** A member of another node is gone (its node died or left). */
   gone(node: string, member: RosterMember): void;
+  /** This node lost the claim of a name (away longer than the lease). */
+  lost(key: string): void;
   /** Whether the server began to shut down meanwhile. */
   closing(): boolean;
   /** Log lines. */
@@ -54,7 +61,7 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
     ...(nats.maxPending === undefined ? {} : { maxPending: nats.maxPending }),
     log: join.log,
   });
-  await backplane.start(join.sink);
+  await backplane.start(checkedSink(join));
   const roster = (async () => {
     const { NatsPresence } = await import("./nats/nats_presence.ts");
     const connection = backplane.connection;
@@ -64,7 +71,9 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
         connection,
         ...(nats.room === undefined ? {} : { room: nats.room }),
         uniqueNames: join.uniqueNames,
+        ...(nats.leaseSeconds === undefined ? {} : { staleMs: nats.leaseSeconds * 1000 }),
         gone: join.gone,
+        lost: join.lost,
         log: join.log,
       });
     } catch (error) {
@@ -73,4 +82,32 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
     }
   })();
   return { backplane, roster };
+}
+
+/**
+ * The sink as the cluster sees it: each frame checked before it reaches the room;
+ * one that fails is skipped, counted, and logged once per kind with its position.
+ */
+export function checkedSink(join: ClusterJoin): BackplaneSink {
+  const logged = new Set<FrameFault>();
+  return {
+    deliver(frame, from) {
+      const fault = checkRelayFrame(frame, from?.voice ?? false, join.limits);
+      if (fault === undefined) {
+        join.sink.deliver(frame);
+        return;
+      }
+      join.rejected(fault);
+      if (logged.has(fault)) return;
+      logged.add(fault);
+      const where = from === undefined ? "" : ` at stream sequence ${from.seq}`;
+      join.log(
+        "warn",
+        `a frame from the cluster was refused${where}: ${fault} ` +
+          `(further ones of this kind are counted in wirechat_backplane_refused_total, not logged)`,
+      );
+    },
+    congested: (on) => join.sink.congested(on),
+    connected: (up) => join.sink.connected(up),
+  };
 }

@@ -113,6 +113,12 @@ const METRICS: readonly Metric[] = [
     help: "1 while the backplane is connected (always 1 without one).",
     value: (s) => s.backplaneConnected ? 1 : 0,
   },
+  {
+    name: "backplane_refused_total",
+    type: "counter",
+    help: "Frames from the cluster refused: garbage, bad names, forged server notices.",
+    value: (s) => s.backplaneRefused,
+  },
 ];
 
 /**

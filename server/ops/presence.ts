@@ -14,7 +14,7 @@
 
 import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
 import type { Room } from "../room/room.ts";
-import type { SessionEnd } from "../session/session.ts";
+import type { SessionEnd } from "../session/session_host.ts";
 import { NoticePacer } from "./notice_pacer.ts";
 
 /** A member of one node, as the cluster's roster holds it. */
@@ -164,6 +164,8 @@ export type PublishNotice = (sender: Uint8Array, text: Uint8Array, id?: string) 
 export interface PresenceMember {
   /** The user name. */
   readonly username: string | undefined;
+  /** Tells the member why (from `*`) and disconnects it: its name was lost. */
+  dismiss?(why: string): void;
 }
 
 /**
@@ -255,6 +257,23 @@ export class Presence {
         return `names cannot be checked now: try again later`;
       },
     );
+  }
+
+  /**
+   * This node lost the claim of `key` while it was away (past the cluster's
+   * lease) and someone else holds the name now: the member of this node holding
+   * it is told why and disconnected, not left as a duplicate.
+   *
+   * @param key The name's {@linkcode nameKey}.
+   */
+  lost(key: string): void {
+    for (const [member, entry] of this.#members) {
+      if (nameKey(entry.name) !== key) continue;
+      this.#claims.delete(key);
+      member.dismiss?.(
+        `the name "${entry.name}" was taken while this server was away from the cluster`,
+      );
+    }
   }
 
   /**

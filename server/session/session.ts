@@ -12,89 +12,23 @@ import { ServerDecoder, type ServerDecoderSink } from "../../protocol/server_dec
 import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
 import { TokenBucket } from "./rate_limit.ts";
-import { describeTlsError } from "../doors/tls_door.ts";
 import { closeForProtocolError } from "../doors/websocket_link.ts";
 import { ReadGate } from "../room/read_gate.ts";
 import { voiceFrame } from "./voice.ts";
-import type { Member, Room } from "../room/room.ts";
-import { errorMessage } from "../../cli/error_message.ts";
+import { MIN_READ_SIZE, nextReadSize } from "./read_size.ts";
+import type { Member } from "../room/room.ts";
+import {
+  describe,
+  LOOKS_LIKE_HTTP,
+  LOOKS_LIKE_TLS,
+  looksLikeHttp,
+  looksLikeTls,
+  whyText,
+} from "./disconnect.ts";
+import type { DisconnectReason, SessionHost } from "./session_host.ts";
 
-/**
- * Why the server ended a connection, and how loudly to log it. (The client's
- * `SessionEnd`, in client/session_end.ts, is how a client command's session
- * ended: another thing, hence another name.)
- */
-export interface DisconnectReason {
-  /** What happened, for the log: "left", "login timeout", ... */
-  readonly text: string;
-  /** `warn` for a peer's misbehaviour, `info` for ordinary departures. */
-  readonly level: "info" | "warn" | "debug";
-  /** What ended it, for those who count or announce departures. */
-  readonly cause?: DisconnectCause;
-}
+export { LOOKS_LIKE_HTTP, looksLikeHttp, looksLikeTls, whyText } from "./disconnect.ts";
 
-/** What ended a connection, for those who count or announce departures. */
-export type DisconnectCause =
-  | "left"
-  | "evicted"
-  | "login timeout"
-  | "slow consumer"
-  | "protocol error"
-  | "name taken";
-
-/** @deprecated Use {@linkcode DisconnectReason}: the old name, kept for the modules that import it. */
-export type SessionEnd = DisconnectReason;
-
-/** What a session needs from the server that owns it. */
-export interface SessionHost {
-  /** The limits for the decoder. */
-  readonly limits: { readonly maxUsernameSize: number; readonly maxMessageSize: number };
-  /** Messages per second and burst per connection; `rate` 0 turns the limit off. */
-  readonly rate: { readonly rate: number; readonly burst: number };
-  /** The room the session joins once logged in. */
-  readonly room: Room;
-  /** Bytes read from and written to clients so far; sessions add to them. */
-  readonly traffic: { bytesIn: number; bytesOut: number };
-  /**
-   * Decides whether a login may proceed.
-   *
-   * @returns `undefined` to let it in, or why not: the text for the log and the
-   * frame the newcomer receives before it is closed; or a promise of either (a
-   * claim across a cluster), during which the session reads nothing more.
-   */
-  refuseLogin(
-    username: string,
-  ): LoginRefusal | undefined | Promise<LoginRefusal | undefined>;
-  /** A login let in by {@linkcode refuseLogin} was closed before it could join. */
-  loginAbandoned(username: string): void;
-  /** The session logged in (it is in the room already). */
-  loggedIn(session: Session): void;
-  /** The session received a message (its bytes are valid during the call only). */
-  received(session: Session, sender: Uint8Array, text: Uint8Array): void;
-  /** The session closed its connection. */
-  closed(session: Session, reason: DisconnectReason): void;
-  /** The session is closed and nothing of it runs any more: no read, no write. */
-  ended(session: Session): void;
-  /** The bytes the session holds for reads grew (or shrank, when negative). */
-  readBuffer(delta: number): void;
-}
-
-/** Why a login is refused: the text for the log and the frame for the newcomer. */
-export interface LoginRefusal {
-  /** The reason, for the log. */
-  readonly text: string;
-  /** The frame the newcomer receives before it is closed. */
-  readonly frame: Uint8Array;
-}
-
-// Idle connections dominate a chat server's memory: each keeps one read pending, and
-// that read holds its buffer. Reads start small and grow fourfold while they fill the
-// buffer; a read that does not fill it means the client paused, and the next read
-// goes back to at most SETTLED_READ_SIZE, so a connection that sent a burst and went
-// quiet costs what an idle one does.
-const MIN_READ_SIZE = 64;
-const SETTLED_READ_SIZE = 1024;
-const MAX_READ_SIZE = 64 * 1024;
 // Private frames (answers to /who) a session holds at most; more are not queued.
 const MAX_PRIVATE_FRAMES = 4;
 
@@ -104,103 +38,7 @@ const MAX_PRIVATE_FRAMES = 4;
  */
 export const STALL_MS = 250;
 
-// The first four bytes of an HTTP request (RFC 9110 methods, and HTTP/2's "PRI *"):
-// read as a login's size they are over a gigabyte, so no client sends them.
-const HTTP_START = /^(GET |HEAD|POST|PUT |DELE|CONN|OPTI|TRAC|PATC|PRI )/;
-
 const NO_BYTES = new Uint8Array(0);
-
-/** The end of a connection that spoke HTTP to the chat port. */
-export const LOOKS_LIKE_HTTP: DisconnectReason = {
-  text: "looks like HTTP (a browser or curl pointed at the chat port; " +
-    "the web page is served by --web)",
-  level: "info",
-  cause: "protocol error",
-};
-
-/** The end of a connection that began a TLS handshake on the plain port. */
-export const LOOKS_LIKE_TLS: DisconnectReason = {
-  text: "looks like TLS (a TLS client pointed at the plain port; TLS is served by --tls)",
-  level: "info",
-  cause: "protocol error",
-};
-
-/**
- * Whether the first bytes of a connection are a TLS handshake record (`16 03`):
- * read as a login's size they are over 350 MB, so no chat client sends them.
- *
- * @param head The first bytes read, at least two for a yes.
- * @returns `true` for the start of a TLS ClientHello.
- */
-export function looksLikeTls(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x16 && head[1] === 0x03;
-}
-
-/**
- * What a client is told, from `*`, before its connection is closed for a
- * protocol error (the *Why* extension): its own words, without the codec's
- * prefix.
- *
- * @example
- * ```ts
- * import { whyText } from "./session.ts";
- * import { ProtocolError } from "../../protocol/errors.ts";
- * import assert from "node:assert/strict";
- *
- * const error = new ProtocolError(
- *   "SIZE_LIMIT",
- *   "Cannot decode frame: message size 40 exceeds the limit of 20 bytes",
- * );
- * assert.equal(whyText(error), "message of 40 bytes over the limit of 20");
- * ```
- *
- * @param error What the decoder threw.
- * @returns One line for the client.
- */
-export function whyText(error: ProtocolError): string {
-  const size = /(message|user name) size (\d+) exceeds the limit of (\d+)/.exec(error.message) ??
-    /(user name): its size (\d+) exceeds the limit of (\d+)/.exec(error.message);
-  if (size !== null) return `${size[1]} of ${size[2]} bytes over the limit of ${size[3]}`;
-  return error.message.replace(/^Cannot decode frame: /, "").replace(
-    /^Invalid user name/,
-    "invalid user name",
-  );
-}
-
-/**
- * Whether the first bytes of a connection are the start of an HTTP request.
- *
- * @param head The first bytes read, at least four for a yes.
- * @returns `true` for `GET `, `POST`, `HEAD` and the other methods.
- */
-export function looksLikeHttp(head: Uint8Array): boolean {
-  return head.length >= 4 && HTTP_START.test(String.fromCharCode(...head.subarray(0, 4)));
-}
-
-function describe(error: unknown): DisconnectReason {
-  const tls = describeTlsError(error);
-  if (tls !== undefined) return { text: tls, level: "info", cause: "protocol error" };
-  if (error instanceof ProtocolError) {
-    return {
-      text: `protocol error: ${error.message} (${error.code})`,
-      level: "warn",
-      cause: "protocol error",
-    };
-  }
-  if (error instanceof Deno.errors.ConnectionReset) {
-    return { text: "connection reset by peer", level: "info" };
-  }
-  if (error instanceof Deno.errors.BrokenPipe) return { text: "connection lost", level: "info" };
-  const message = errorMessage(error);
-  return { text: `connection error: ${message}`, level: "warn" };
-}
-
-function nextReadSize(size: number, read: number): number {
-  if (read === size) return size < MAX_READ_SIZE ? size * 4 : size;
-  let next = MIN_READ_SIZE;
-  while (next <= read && next < SETTLED_READ_SIZE) next *= 4;
-  return Math.min(next, size);
-}
 
 /**
  * A client connection, from accept to close. It is the decoder's sink (login,
@@ -211,7 +49,7 @@ function nextReadSize(size: number, read: number): number {
 export class Session implements ServerDecoderSink, Member {
   readonly #link: Link;
   readonly #origin: LinkOrigin;
-  readonly #host: SessionHost;
+  readonly #host: SessionHost<Session>;
   readonly #decoder: ServerDecoder;
   /** The connection's place in the server's limits, from its door's admission. */
   readonly entry: Admitted;
@@ -251,7 +89,7 @@ export class Session implements ServerDecoderSink, Member {
    * @param entry Its place in the server's limits.
    * @param host The server that owns it.
    */
-  constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost) {
+  constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost<Session>) {
     this.#link = link;
     this.#origin = origin;
     this.entry = entry;
@@ -294,6 +132,7 @@ export class Session implements ServerDecoderSink, Member {
     this.#host.readBuffer(MIN_READ_SIZE);
     const roomGate = this.#host.room.gate;
     try {
+      if (!this.#host.opening.isOpen) await this.#waitFor(this.#host.opening);
       while (true) {
         if (this.#gate !== undefined && !this.#gate.isOpen) await this.#gate.wait();
         if (this.username !== undefined && !roomGate.isOpen) await this.#waitFor(roomGate);
@@ -463,6 +302,15 @@ export class Session implements ServerDecoderSink, Member {
       this.#stopped();
     }
     room.written(this);
+  }
+
+  /**
+   * Presence: this member's name was lost (taken elsewhere while this node was
+   * away): it is told why, from `*`, and disconnected.
+   */
+  dismiss(why: string): void {
+    if (this.#closed || this.#last) return;
+    this.#closeSaying({ text: `name lost: ${why}`, level: "warn", cause: "name taken" }, why);
   }
 
   /** Whether one more private frame would be queued (none is while it holds its maximum). */

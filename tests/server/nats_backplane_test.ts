@@ -147,7 +147,7 @@ natsTest("NatsBackplane sets the stream's limits and never narrows them", async 
   assert.equal(info.config.max_age, 7200 * 1e9);
   assert.equal(info.config.storage, "file");
   assert.equal(info.config.discard, "old");
-  assert.deepEqual(info.config.subjects, ["wirechat.test.msg"]);
+  assert.deepEqual(info.config.subjects, ["wirechat.test.msg", "wirechat.test.voice"]);
   assert.ok(info.config.duplicate_window > 0);
 
   // A node with a smaller history and age leaves them as they are.

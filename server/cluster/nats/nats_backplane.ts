@@ -15,120 +15,29 @@
  * @module
  */
 
-import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   DeliverPolicy,
-  DiscardPolicy,
   jetstream,
   type JetStreamClient,
-  type JetStreamManager,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type StreamConfig,
 } from "@nats-io/jetstream";
 import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
+import { guardStraySocketErrors, integer, parseServers } from "./nats_connection.ts";
+import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
+import { NatsPublisher } from "./nats_publisher.ts";
 
-/** The stream never holds fewer messages than this, whatever the histories in use. */
-export const MIN_STREAM_MESSAGES = 10_000;
+export { MIN_STREAM_MESSAGES, type NatsBackplaneOptions } from "./nats_stream.ts";
 
-/** How long JetStream remembers message ids to drop a republished message, at most. */
-const DUPLICATE_WINDOW_MS = 120_000;
 /** Pause between two tries to connect at start, and between two tries to publish. */
 const RETRY_DELAY_MS = 250;
 /** How long a publish or a JetStream API call waits for its answer before it is tried again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
-/** Frames sent before their acknowledgements are awaited. */
-const PUBLISH_BATCH = 256;
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
-
-// The NATS client for Node, run on Deno's node:net, can let a socket's late "error"
-// event (ECONNRESET after nats-server refused or dropped the connection) escape as an
-// uncaught exception, which would end the server. Nothing else in wirechat uses
-// node:net, so a stray socket error of these kinds is the NATS client's own: it is
-// logged, and the client's reconnection (or the start's retries) goes on.
-const STRAY_SOCKET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ECONNREFUSED", "ETIMEDOUT"]);
-let strayErrorLog: ((level: LogLevel, line: string) => void) | undefined;
-let strayErrorsGuarded = false;
-
-function guardStraySocketErrors(log: (level: LogLevel, line: string) => void): void {
-  strayErrorLog = log;
-  if (strayErrorsGuarded) return;
-  strayErrorsGuarded = true;
-  globalThis.addEventListener("error", (event) => {
-    const code = (event.error as { code?: unknown } | null | undefined)?.code;
-    if (typeof code !== "string" || !STRAY_SOCKET_ERRORS.has(code)) return;
-    event.preventDefault();
-    strayErrorLog?.("warn", `NATS connection error: ${code}`);
-  });
-}
-
-/** Options of {@linkcode NatsBackplane}. */
-export interface NatsBackplaneOptions {
-  /**
-   * NATS server URLs, e.g. `nats://127.0.0.1:4222`. Credentials go in the URL as
-   * NATS clients take them: `nats://user:password@host:port` or `nats://token@host:port`.
-   */
-  servers: readonly string[];
-  /**
-   * The chat's name: letters, digits, `-` and `_`. Nodes with the same NATS and room
-   * are one chat.
-   *
-   * @default {"wirechat"}
-   */
-  room?: string;
-  /**
-   * How many of the last frames {@linkcode NatsBackplane.start} delivers before it
-   * resolves. The stream keeps at least the largest history of the nodes using it.
-   *
-   * @default {0}
-   */
-  history?: number;
-  /**
-   * The age in seconds past which the stream drops a message. When nodes disagree,
-   * the stream keeps the longest.
-   *
-   * @default {86400}
-   */
-  maxAgeSeconds?: number;
-  /**
-   * Frames held unpublished (NATS lost or slow) before the sink is told it is
-   * congested; it is told it is not once they fall to half of this.
-   *
-   * @default {10000}
-   */
-  maxPending?: number;
-  /**
-   * How long {@linkcode NatsBackplane.start} tries to reach NATS, in milliseconds,
-   * before it rejects.
-   *
-   * @default {5000}
-   */
-  connectTimeoutMs?: number;
-  /**
-   * How long {@linkcode NatsBackplane.close} tries to publish the frames it holds, in
-   * milliseconds, before it disconnects anyway.
-   *
-   * @default {1000}
-   */
-  closeTimeoutMs?: number;
-  /**
-   * Receives one line per event (connection tries, loss, recovery), without
-   * credentials.
-   *
-   * @default {() => {}}
-   */
-  log?: (level: LogLevel, line: string) => void;
-}
-
-interface Pending {
-  readonly frame: Uint8Array;
-  readonly id: string;
-}
 
 /**
  * A {@linkcode Backplane} over a NATS JetStream stream, for a room served by several
@@ -155,7 +64,6 @@ export class NatsBackplane implements Backplane {
   readonly #room: string;
   readonly #history: number;
   readonly #maxAgeSeconds: number;
-  readonly #maxPending: number;
   readonly #connectTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #log: (level: LogLevel, line: string) => void;
@@ -168,15 +76,7 @@ export class NatsBackplane implements Backplane {
   #closing = false;
   #closed = false;
 
-  // Frames to publish, oldest first, from index #head on.
-  #pending: Pending[] = [];
-  #head = 0;
-  #counter = 0;
-  #congested = false;
-  #pumping: Promise<void> | undefined;
-  #publishFailing = false;
-  #lastAckSeq = 0;
-  #reordered = false;
+  readonly #publisher: NatsPublisher;
 
   // The stream sequence of the last frame delivered to the sink.
   #lastSeq = 0;
@@ -212,10 +112,18 @@ export class NatsBackplane implements Backplane {
     this.#room = room;
     this.#history = integer("history", options.history ?? 0, 0);
     this.#maxAgeSeconds = integer("maxAgeSeconds", options.maxAgeSeconds ?? 86_400, 1);
-    this.#maxPending = integer("maxPending", options.maxPending ?? 10_000, 1);
     this.#connectTimeoutMs = integer("connectTimeoutMs", options.connectTimeoutMs ?? 5_000, 0);
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
+    this.#publisher = new NatsPublisher({
+      nodeId: this.#nodeId,
+      maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
+      log: this.#log,
+      connected: () => this.#connected,
+      closed: () => this.#closed,
+      congested: (on) => this.#sink?.congested(on),
+      delay: (milliseconds) => this.#delay(milliseconds),
+    });
   }
 
   /** The JetStream stream of the room: `WIRECHAT_<room>`. */
@@ -228,9 +136,18 @@ export class NatsBackplane implements Backplane {
     return `wirechat.${this.#room}.msg`;
   }
 
+  /**
+   * The subject of the servers' own notices (from `*`): `wirechat.<room>.voice`.
+   * A frame from `*` counts only from here, so only those who may publish here
+   * (the nodes' NATS user) can speak as the server.
+   */
+  get voiceSubject(): string {
+    return `wirechat.${this.#room}.voice`;
+  }
+
   /** Frames accepted by {@linkcode publish} and not yet acknowledged by JetStream. */
   get pending(): number {
-    return this.#pending.length - this.#head;
+    return this.#publisher.pending;
   }
 
   /**
@@ -253,7 +170,13 @@ export class NatsBackplane implements Backplane {
     let messages: number;
     try {
       const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
-      ({ lastSeq, messages } = await this.#ensureStream(jsm));
+      ({ lastSeq, messages } = await ensureStream(jsm, {
+        stream: this.stream,
+        subjects: [this.subject, this.voiceSubject],
+        history: this.#history,
+        maxAgeSeconds: this.#maxAgeSeconds,
+        log: this.#log,
+      }));
       this.#js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
     } catch (error) {
       await nc.close().catch(() => {});
@@ -281,7 +204,7 @@ export class NatsBackplane implements Backplane {
       "info",
       `NATS backplane connected to ${this.#address}, stream ${this.stream}, from sequence ${from}`,
     );
-    this.#pump();
+    this.#publisher.start(this.#js!);
   }
 
   /**
@@ -302,7 +225,8 @@ export class NatsBackplane implements Backplane {
    * two minutes, at most the stream's age limit). Without it, a fresh one.
    */
   publish(sender: Uint8Array, text: Uint8Array, id?: string): void {
-    this.publishFrame(encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text), id);
+    const frame = encodeRelayFrame(Math.floor(Date.now() / 1000), sender, text);
+    this.publishFrame(frame, id, isServerField(sender));
   }
 
   /**
@@ -310,19 +234,14 @@ export class NatsBackplane implements Backplane {
    *
    * @param frame The encoded frame, kept until acknowledged.
    * @param id The JetStream message id, as for {@linkcode publish}.
+   * @param voice Whether it is the server's own notice (published to the voice subject).
    */
-  publishFrame(frame: Uint8Array, id?: string): void {
+  publishFrame(frame: Uint8Array, id?: string, voice = false): void {
     if (this.#closed) {
       this.#log("warn", "NATS backplane closed: a message was not published");
       return;
     }
-    this.#pending.push({ frame, id: id ?? `${this.#nodeId}-${++this.#counter}` });
-    if (!this.#congested && this.pending >= this.#maxPending) {
-      this.#congested = true;
-      this.#log("warn", `NATS backplane holds ${this.pending} unpublished messages: congested`);
-      this.#sink?.congested(true);
-    }
-    this.#pump();
+    this.#publisher.push(voice ? this.voiceSubject : this.subject, frame, id);
   }
 
   /** Stops pulling from the stream until {@linkcode resume}; no frame is delivered. */
@@ -346,8 +265,8 @@ export class NatsBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#pumping !== undefined) {
-      await Promise.race([this.#pumping, this.#delay(this.#closeTimeoutMs)]);
+    if (this.#publisher.publishing !== undefined) {
+      await Promise.race([this.#publisher.publishing, this.#delay(this.#closeTimeoutMs)]);
     }
     this.#closed = true;
     if (this.pending > 0) {
@@ -358,7 +277,7 @@ export class NatsBackplane implements Backplane {
     await this.#nc?.close().catch(() => {});
     // A JetStream call in flight may wait for its timeout: bound the wait, never hang.
     await Promise.race([
-      Promise.all([this.#pumping, this.#consuming, this.#statusLoop]),
+      Promise.all([this.#publisher.publishing, this.#consuming, this.#statusLoop]),
       this.#delay(PUBLISH_TIMEOUT_MS),
     ]);
     for (const wake of this.#wakeups) wake();
@@ -393,52 +312,6 @@ export class NatsBackplane implements Backplane {
     }
   }
 
-  // Creates the stream or widens its limits to this node's needs, never narrowing
-  // what another node asked for; two nodes starting at once both end here.
-  async #ensureStream(jsm: JetStreamManager): Promise<{ lastSeq: number; messages: number }> {
-    const maxMsgs = Math.max(this.#history, MIN_STREAM_MESSAGES);
-    const maxAge = nanos(this.#maxAgeSeconds * 1000);
-    for (let attempt = 1;; attempt++) {
-      try {
-        let info;
-        try {
-          info = await jsm.streams.info(this.stream);
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-          info = await jsm.streams.add({
-            name: this.stream,
-            subjects: [this.subject],
-            storage: StorageType.File,
-            retention: RetentionPolicy.Limits,
-            discard: DiscardPolicy.Old,
-            max_msgs: maxMsgs,
-            max_age: maxAge,
-            duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, this.#maxAgeSeconds * 1000)),
-          });
-          this.#log("info", `NATS stream ${this.stream} created`);
-        }
-        const config: StreamConfig = info.config;
-        const wanted = {
-          max_msgs: config.max_msgs < 0 ? config.max_msgs : Math.max(config.max_msgs, maxMsgs),
-          max_age: config.max_age === 0 ? 0 : Math.max(config.max_age, maxAge),
-        };
-        if (wanted.max_msgs !== config.max_msgs || wanted.max_age !== config.max_age) {
-          info = await jsm.streams.update(this.stream, { ...config, ...wanted });
-          this.#log(
-            "info",
-            `NATS stream ${this.stream} limits raised to ${wanted.max_msgs} messages, ${
-              wanted.max_age / 1e9
-            } s`,
-          );
-        }
-        return { lastSeq: info.state.last_seq, messages: info.state.messages };
-      } catch (error) {
-        // Another node created or updated the stream between our calls: look again.
-        if (attempt >= 3) throw error;
-      }
-    }
-  }
-
   async #watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
       if (this.#closed) continue;
@@ -456,82 +329,6 @@ export class NatsBackplane implements Backplane {
         if (!this.#paused && !this.#closing) this.#restartConsumer();
         for (const wake of this.#wakeups) wake();
       }
-    }
-  }
-
-  #pump(): void {
-    if (this.#pumping !== undefined || this.#js === undefined || this.pending === 0) return;
-    this.#pumping = this.#publishAll(this.#js).finally(() => {
-      this.#pumping = undefined;
-      if (!this.#closed) this.#pump();
-    });
-  }
-
-  // Publishes in batches of up to PUBLISH_BATCH frames, all sent before the first
-  // acknowledgement is awaited; the next batch starts at the first frame not
-  // acknowledged, so a retry goes out in order, and the message id makes a retry of
-  // a stored frame harmless. Only a frame lost while a later one of the same batch
-  // was stored (a connection dying mid-batch) could land out of order: that is
-  // detected from the stream sequences and logged.
-  async #publishAll(js: JetStreamClient): Promise<void> {
-    while (this.pending > 0 && !this.#closed) {
-      if (!this.#connected) {
-        // The client would buffer the requests and time them out: wait for NATS.
-        await this.#delay(PUBLISH_TIMEOUT_MS);
-        continue;
-      }
-      const batch = this.#pending.slice(this.#head, this.#head + PUBLISH_BATCH);
-      const results = await Promise.allSettled(
-        batch.map((next) =>
-          js.publish(this.subject, next.frame, { msgID: next.id, timeout: PUBLISH_TIMEOUT_MS })
-        ),
-      );
-      if (this.#closed) return;
-      let stored = 0;
-      let failure: unknown;
-      for (const result of results) {
-        if (result.status === "rejected") {
-          failure = result.reason;
-          break;
-        }
-        if (result.value.seq < this.#lastAckSeq && !this.#reordered) {
-          this.#reordered = true;
-          this.#log("warn", "NATS outage put some of this node's messages out of their order");
-        }
-        this.#lastAckSeq = result.value.seq;
-        stored++;
-      }
-      this.#acknowledged(stored);
-      if (failure === undefined) {
-        if (this.#publishFailing) {
-          this.#publishFailing = false;
-          this.#log("info", `NATS publish works again, ${this.pending} messages held`);
-        }
-        continue;
-      }
-      if (!this.#publishFailing) {
-        this.#publishFailing = true;
-        this.#log(
-          "warn",
-          `NATS publish failed, ${this.pending} messages held: ${oneLineMessage(failure)}`,
-        );
-      }
-      await this.#delay(RETRY_DELAY_MS);
-    }
-  }
-
-  // Drops the first `count` pending frames, published.
-  #acknowledged(count: number): void {
-    this.#pending.fill(undefined as unknown as Pending, this.#head, this.#head + count);
-    this.#head += count;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#pending.length) {
-      this.#pending = this.#pending.slice(this.#head);
-      this.#head = 0;
-    }
-    if (this.#congested && this.pending <= this.#maxPending >> 1) {
-      this.#congested = false;
-      this.#log("info", `NATS backplane holds ${this.pending} unpublished messages: flowing`);
-      this.#sink?.congested(false);
     }
   }
 
@@ -565,7 +362,6 @@ export class NatsBackplane implements Backplane {
       let messages: ConsumerMessages;
       try {
         const consumer = await this.#js!.consumers.get(this.stream, {
-          filter_subjects: this.subject,
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.#lastSeq + 1,
         });
@@ -596,7 +392,10 @@ export class NatsBackplane implements Backplane {
           if (message.seq <= this.#lastSeq) continue;
           this.#lastSeq = message.seq;
           try {
-            this.#sink!.deliver(message.data);
+            this.#sink!.deliver(message.data, {
+              voice: message.subject === this.voiceSubject,
+              seq: message.seq,
+            });
           } catch (error) {
             this.#log(
               "error",
@@ -636,43 +435,8 @@ export class NatsBackplane implements Backplane {
   }
 }
 
-function integer(name: string, value: number, least: number): number {
-  if (!Number.isSafeInteger(value) || value < least) {
-    throw new RangeError(`Invalid ${name}: ${value} is not an integer of at least ${least}`);
-  }
-  return value;
-}
-
-// Takes credentials out of the URLs (the client wants them as options) and keeps
-// addresses that can be logged.
-function parseServers(urls: readonly string[]): {
-  servers: string[];
-  credentials: { user?: string; pass?: string; token?: string };
-} {
-  const servers: string[] = [];
-  let credentials: { user?: string; pass?: string; token?: string } = {};
-  for (const text of urls) {
-    if (!text.includes("://")) {
-      servers.push(text);
-      continue;
-    }
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      throw new TypeError(`Invalid NATS URL: "${text.replace(/\/\/[^@/]*@/, "//***@")}"`);
-    }
-    if (url.username !== "" && Object.keys(credentials).length === 0) {
-      const user = decodeURIComponent(url.username);
-      credentials = url.password === ""
-        ? { token: user }
-        : { user, pass: decodeURIComponent(url.password) };
-    }
-    servers.push(`${url.protocol}//${url.host}`);
-  }
-  return { servers, credentials };
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && /not found/i.test(error.message);
+// The user name field of `*`: four size bytes, then the star.
+function isServerField(sender: Uint8Array): boolean {
+  return sender.length === 5 && sender[3] === 1 && sender[4] === 0x2a && sender[0] === 0 &&
+    sender[1] === 0 && sender[2] === 0;
 }

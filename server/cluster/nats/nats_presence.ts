@@ -56,12 +56,19 @@ export interface NatsPresenceOptions {
    */
   readonly refreshMs?: number;
   /**
-   * How long another node's entry may go unrefreshed before the node counts as
-   * dead, in milliseconds.
+   * The lease: how long another node's entry may go unrefreshed before the node
+   * counts as dead (its members announced gone, its claims free), in
+   * milliseconds. A node stalled for less (a pause, a flood, `kill -STOP`) keeps
+   * its members and their names.
    *
-   * @default {5000}
+   * @default {15000}
    */
   readonly staleMs?: number;
+  /**
+   * This node lost the claim of a name one of its members holds (it was away for
+   * longer than the lease, and someone else took the name meanwhile).
+   */
+  readonly lost?: (key: string) => void;
   /**
    * How often this node refreshes its name claims, in milliseconds.
    *
@@ -159,8 +166,8 @@ export class NatsPresence implements ClusterRoster {
     this.#roster = roster;
     this.#names = names;
     this.#refreshMs = options.refreshMs ?? 1_000;
-    this.#staleMs = options.staleMs ?? 5_000;
-    this.#claimRefreshMs = options.claimRefreshMs ?? 5_000;
+    this.#staleMs = options.staleMs ?? 15_000;
+    this.#claimRefreshMs = options.claimRefreshMs ?? Math.min(5_000, this.#staleMs / 3);
     this.#log = options.log ?? (() => {});
   }
 
@@ -174,7 +181,9 @@ export class NatsPresence implements ClusterRoster {
    */
   static async open(options: NatsPresenceOptions): Promise<NatsPresence> {
     const room = options.room ?? "wirechat";
-    const ttl = (options.maxAgeSeconds ?? 15) * 1000;
+    // The buckets' age limit is only the last resort for claims nobody deletes: never
+    // shorter than the lease, or a stalled node would lose what the lease keeps.
+    const ttl = Math.max((options.maxAgeSeconds ?? 15) * 1000, options.staleMs ?? 15_000);
     const kvm = new Kvm(options.connection);
     const roster = await kvm.create(`wirechat_${room}_roster`, { history: 1, ttl });
     const names = options.uniqueNames === true
@@ -362,7 +371,11 @@ export class NatsPresence implements ClusterRoster {
         } catch (again) {
           if (!isTaken(again)) throw again;
           this.#claims.delete(key);
-          this.#log("warn", `presence: a name claim of this node was lost while NATS was away`);
+          this.#log(
+            "warn",
+            "presence: a name claim of this node was lost while it was away; its holder goes",
+          );
+          this.#options.lost?.(key);
           continue;
         }
       }
