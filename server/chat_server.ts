@@ -9,7 +9,7 @@
 import { openTcpDoor } from "./doors/tcp_door.ts";
 import { closeQuietly, type Door, isRefusal } from "./doors/door.ts";
 import { openTlsDoor, type TlsDoor } from "./doors/tls_door.ts";
-import { openWebDoor } from "./doors/web_door.ts";
+import { openWebDoor, type WebDoor } from "./doors/web_door.ts";
 import { formatHostPort } from "../cli/host_port.ts";
 import { Hub } from "./hub.ts";
 import { stderrLogSink } from "./ops/log_sink.ts";
@@ -94,6 +94,7 @@ export class ChatServer implements AsyncDisposable {
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
+  #web: WebDoor | undefined;
   #metrics: Door | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #shutdown: Promise<void> | undefined;
@@ -238,9 +239,9 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /**
-   * Replaces the TLS door's certificate (certificate rotation): connections
-   * already accepted keep theirs, new ones get the new one; the door never
-   * stops listening.
+   * Replaces the certificate of the TLS door, and of the web door when it
+   * serves HTTPS (certificate rotation): connections already accepted keep
+   * theirs, new ones get the new one; no door stops listening.
    *
    * @param cert The new certificate chain, PEM.
    * @param key Its private key, PEM.
@@ -250,7 +251,8 @@ export class ChatServer implements AsyncDisposable {
    */
   reloadTls(cert: string, key: string): Promise<void> {
     if (this.#tls === undefined) return Promise.reject(new Error("The server has no TLS door"));
-    return this.#tls.reload(cert, key);
+    const web = this.#web?.secure === true ? this.#web : undefined;
+    return this.#tls.reload(cert, key).then(() => web?.reload(cert, key));
   }
 
   /** Shuts the server down: `await using server = serve(...)`. */
@@ -334,7 +336,7 @@ export class ChatServer implements AsyncDisposable {
 
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
     const options = this.#options;
-    return openWebDoor({
+    return this.#web = openWebDoor({
       hostname: web.hostname ?? "0.0.0.0",
       port: web.port,
       tls: web.plain === true ? undefined : tls,

@@ -45,6 +45,22 @@ interface WsServer {
   ): void;
 }
 
+/** The web door: a {@linkcode Door} whose certificate (if it has one) can be replaced. */
+export interface WebDoor extends Door {
+  /** Whether it speaks HTTPS and WSS. */
+  readonly secure: boolean;
+  /**
+   * Replaces the certificate for new connections, as the TLS door does.
+   *
+   * @param cert The new certificate chain, PEM.
+   * @param key Its private key, PEM.
+   * @returns A promise that resolves once new connections get the new pair.
+   * @throws {Error} With a one-line message when the pair is not usable (the old
+   * one stays), or when the door has no certificate.
+   */
+  reload(cert: string, key: string): Promise<void>;
+}
+
 /**
  * Opens the web door. Every connection counts against the server's limits from
  * accept (a refusal is answered 503); the page is served by
@@ -65,7 +81,7 @@ interface WsServer {
  * @throws {Error} With a one-line message when the certificate is not usable.
  * @throws {Deno.errors.AddrInUse} When the port is taken.
  */
-export function openWebDoor(options: WebDoorOptions, host: DoorHost): Door {
+export function openWebDoor(options: WebDoorOptions, host: DoorHost): WebDoor {
   const secure = options.tls !== undefined;
   const gateway = createWebGateway({ ...options, secure });
   const linkOptions = { ...options.link, maxMessageBytes: gateway.maxMessageBytes };
@@ -118,12 +134,13 @@ export function openWebDoor(options: WebDoorOptions, host: DoorHost): Door {
     });
   };
 
+  const context = options.tls === undefined ? undefined : new TlsContext(options.tls);
   const door = openHttpDoor(
     {
       name: "web",
       hostname: options.hostname,
       port: options.port,
-      tls: options.tls === undefined ? undefined : new TlsContext(options.tls),
+      tls: context,
       ...(options.headerTimeoutMs === undefined
         ? {}
         : { headerTimeoutMs: options.headerTimeoutMs }),
@@ -144,6 +161,17 @@ export function openWebDoor(options: WebDoorOptions, host: DoorHost): Door {
   return {
     name: door.name,
     addr: door.addr,
+    secure,
+    reload(cert, key) {
+      try {
+        if (context === undefined) throw new Error("The web door has no certificate");
+        context.reload(cert, key);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      log.info(`TLS certificate reloaded on the web door`);
+      return Promise.resolve();
+    },
     async close() {
       await door.close();
       await servers; // the import settles before the door says it is closed

@@ -5,6 +5,7 @@ import type { ChatMessage } from "../../protocol/frames.ts";
 import { within } from "../support/deadline.ts";
 import { clientFrame, openRawWebSocket, readUntilClose } from "../support/raw_websocket.ts";
 import { startServer } from "../support/test_server.ts";
+import { testCerts } from "../support/tls_certs.ts";
 
 /** A WebSocket user of the server's web door, decoding what it receives. */
 class WebUser {
@@ -207,4 +208,30 @@ Deno.test("the web door ends a flood of empty frames at the first, as a protocol
   await tcp.sendString("still here");
   await tcp.waitForText("still here");
   await tcp.close();
+});
+
+Deno.test("reloadTls replaces the web door's certificate too, without listening again", async () => {
+  const certs = await testCerts();
+  await using test = startServer({
+    tls: { ...certs.server, port: 0 },
+    web: { hostname: "127.0.0.1", port: 0 },
+  });
+  const port = test.server.addrs.web!.port;
+  const get = async () => {
+    const client = Deno.createHttpClient({ caCerts: [certs.ca] });
+    try {
+      const response = await fetch(`https://localhost:${port}/config.json`, { client });
+      await response.body?.cancel();
+      return response.status;
+    } finally {
+      client.close();
+    }
+  };
+  assert.equal(await get(), 200);
+  // A certificate for other.example only: a client for localhost now refuses it.
+  await test.server.reloadTls(certs.other.cert, certs.other.key);
+  await assert.rejects(get());
+  await test.server.reloadTls(certs.renewed.cert, certs.renewed.key);
+  assert.equal(await get(), 200);
+  assert.equal(test.server.addrs.web!.port, port);
 });
