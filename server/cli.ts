@@ -216,15 +216,9 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     if (values["tls-only"]) options.tlsOnly = true;
   }
   const web = values.web;
-  if (web === undefined) {
-    const stray = values["web-plain"]
-      ? "--web-plain"
-      : values["web-origin"] !== undefined
-      ? "--web-origin"
-      : values["web-host"] !== undefined
-      ? "--web-host"
-      : undefined;
-    if (stray !== undefined) throw new UsageError(`option ${stray} needs --web`);
+  const stray = (["web-plain", "web-origin", "web-host"] as const).find((flag) => values[flag]);
+  if (web === undefined && stray !== undefined) {
+    throw new UsageError(`option --${stray} needs --web`);
   }
   if (web !== undefined) {
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(web);
@@ -253,16 +247,12 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     }
     if (origins.length > 0) options.web.allowedOrigins = origins;
     const hosts = values["web-host"] ?? [];
-    for (const host of hosts) {
-      if (
-        !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
-          host,
-        )
-      ) {
-        throw new UsageError(
-          `invalid value for --web-host: "${host}" (expected a host name such as chat.example.com)`,
-        );
-      }
+    const label = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
+    const bad = hosts.find((host) => !new RegExp(`^${label}(\\.${label})*$`, "i").test(host));
+    if (bad !== undefined) {
+      throw new UsageError(
+        `invalid value for --web-host: "${bad}" (expected a host name such as chat.example.com)`,
+      );
     }
     if (hosts.length > 0) options.web.hosts = hosts;
     if (values["web-plain"]) options.web.plain = true;

@@ -32,7 +32,7 @@ export const CONN_MAX_READ_SIZE = 16 * 1024;
  * import assert from "node:assert/strict";
  *
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
- * const client = await Deno.connect(listener.addr);
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
  * const duplex = new ConnDuplex(await listener.accept());
  * const data = new Promise((resolve) => duplex.once("data", resolve));
  * await client.write(new TextEncoder().encode("hi"));
