@@ -20,8 +20,8 @@ import {
   type Ticket,
   tuneConn,
 } from "./door.ts";
-import { ConnDuplex, readHead } from "./conn_duplex.ts";
-import { isTlsHandshake, refuseOverTls, startTls, type TlsContext } from "./tls_door.ts";
+import { ConnDuplex } from "./conn_duplex.ts";
+import { isTlsHandshake, readHello, refuseOverTls, startTls, type TlsContext } from "./tls_door.ts";
 import { oneLine } from "./tls_files.ts";
 import type { Link, NetOrigin } from "../session/link.ts";
 
@@ -239,7 +239,7 @@ export function openHttpDoor(
       return;
     }
     const context = options.tls;
-    readHead(conn).then((head) => {
+    readHello(conn).then((head) => {
       if (head === null || closed) {
         clearTimeout(connection.timer);
         closeQuietly(conn);

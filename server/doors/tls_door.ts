@@ -86,6 +86,39 @@ function secureContext(pair: TlsCertifiedKey): tls.SecureContext {
   }
 }
 
+// A TLS record: type, version (2 bytes), length (2 bytes), then at most 16 KiB
+// (plus what encryption adds: 2 KiB at most).
+const RECORD_HEADER = 5;
+const MAX_RECORD = 18 * 1024;
+
+/**
+ * Reads the first bytes of a connection to a TLS door: when they open a TLS
+ * record, reads on until that whole record (the client's hello) has arrived, so
+ * that the costly TLS machinery starts only for a client that sent a whole one;
+ * a peer that sends half a hello and stalls costs a pending read until the login
+ * deadline, nothing more.
+ *
+ * @param conn The connection.
+ * @returns The bytes read (the first record whole, when it is TLS), or `null`
+ * when the peer closed first.
+ */
+export async function readHello(conn: Deno.Conn): Promise<Uint8Array | null> {
+  let head = await readHead(conn);
+  while (head !== null && isTlsHandshake(head)) {
+    if (head.length >= RECORD_HEADER) {
+      const length = (head[3]! << 8) | head[4]!;
+      if (length > MAX_RECORD || head.length >= RECORD_HEADER + length) return head;
+    }
+    const more = await readHead(conn);
+    if (more === null) return null;
+    const joined = new Uint8Array(head.length + more.length);
+    joined.set(head);
+    joined.set(more, head.length);
+    head = joined;
+  }
+  return head;
+}
+
 /** Whether the first bytes of a connection open a TLS handshake. */
 export function isTlsHandshake(head: Uint8Array): boolean {
   return head[0] === HANDSHAKE_RECORD;
@@ -137,7 +170,7 @@ export async function refuseOverTls(
   plain?: Uint8Array,
 ): Promise<void> {
   const timer = setTimeout(() => closeQuietly(conn), REFUSAL_GRACE_MS);
-  const head = await readHead(conn);
+  const head = await readHello(conn);
   if (head === null) {
     clearTimeout(timer);
     closeQuietly(conn);
@@ -245,7 +278,7 @@ function acceptTls(conn: Deno.Conn, origin: LinkOrigin, context: TlsContext, hos
     return;
   }
   const log = host.log;
-  readHead(conn).then((head) => {
+  readHello(conn).then((head) => {
     if (head === null || closed) {
       closeQuietly(conn);
       admitted.release();

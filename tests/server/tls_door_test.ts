@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NOT_TLS_TEXT, openTlsDoor, type TlsDoor } from "../../server/doors/tls_door.ts";
+import { NOT_TLS_TEXT, openTlsDoor, readHello, type TlsDoor } from "../../server/doors/tls_door.ts";
 import { checkTlsPair, describeTlsError, loadTlsFiles } from "../../server/doors/tls_files.ts";
 import type { Link } from "../../server/session/link.ts";
 import { ClientDecoder } from "../../protocol/client_decoder.ts";
@@ -330,4 +330,35 @@ Deno.test("describeTlsError words the TLS failures of Deno's TlsConn, and nothin
   );
   assert.equal(describeTlsError(new Deno.errors.ConnectionReset("reset")), undefined);
   assert.equal(describeTlsError(new Error("other")), undefined);
+});
+
+Deno.test("readHello waits for the whole first TLS record, and returns other bytes as they come", async () => {
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  const conn = await listener.accept();
+  try {
+    // A record of 10 bytes, its header and 3 bytes first, the rest 100 ms later.
+    await client.write(new Uint8Array([0x16, 3, 1, 0, 10, 1, 2, 3]));
+    const hello = readHello(conn);
+    let done = false;
+    hello.then(() => done = true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(done, false, "half a record is not a hello");
+    await client.write(new Uint8Array([4, 5, 6, 7, 8, 9, 10]));
+    assert.equal((await within(hello, "the hello", 5000))?.length, 15);
+    // Not TLS: the first bytes, at once.
+    await client.write(new Uint8Array([0, 0, 0, 3]));
+    assert.deepEqual(await within(readHello(conn), "the head", 5000), new Uint8Array([0, 0, 0, 3]));
+    // A peer that hangs up in the middle of its hello.
+    await client.write(new Uint8Array([0x16, 3, 1, 1, 0]));
+    client.close();
+    assert.equal(await within(readHello(conn), "the end", 5000), null);
+  } finally {
+    conn.close();
+    try {
+      client.close();
+    } catch {
+      // Closed above.
+    }
+  }
 });
