@@ -51,7 +51,8 @@ export type {
 export type { Link, LinkOrigin } from "./server/session/link.ts";
 export {
   createWebGateway,
-  type WebGatewayHandler,
+  type UpgradeRefusal,
+  type WebGateway,
   type WebGatewayOptions,
 } from "./server/doors/web_gateway.ts";
 export {
@@ -59,6 +60,7 @@ export {
   closeForProtocolError,
   WebSocketLink,
   type WebSocketLinkOptions,
+  type WsSocket,
 } from "./server/doors/websocket_link.ts";
 
 if (import.meta.main) {

@@ -8,13 +8,15 @@
 
 import { openTcpDoor } from "./doors/tcp_door.ts";
 import { closeQuietly, type Door, isRefusal } from "./doors/door.ts";
-import { TlsDoor } from "./doors/tls_door.ts";
-import { createWebGateway } from "./doors/web_gateway.ts";
+import { openTlsDoor, type TlsDoor } from "./doors/tls_door.ts";
+import { openWebDoor, type WebDoor } from "./doors/web_door.ts";
 import { formatHostPort } from "../cli/host_port.ts";
 import { Hub } from "./hub.ts";
 import { stderrLogSink } from "./ops/log_sink.ts";
 import { counted, Logger } from "./ops/logger.ts";
-import { type MetricsEndpoint, serveMetrics, statsLine } from "./ops/metrics.ts";
+import { statsLine } from "./ops/metrics.ts";
+import { openMetricsDoor } from "./doors/metrics_door.ts";
+import { DEFAULT_HEADER_TIMEOUT_MS } from "./doors/http_door.ts";
 import { Presence } from "./ops/presence.ts";
 import {
   type NatsOptions,
@@ -92,7 +94,8 @@ export class ChatServer implements AsyncDisposable {
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
-  #metrics: MetricsEndpoint | undefined;
+  #web: WebDoor | undefined;
+  #metrics: Door | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #shutdown: Promise<void> | undefined;
   #finish: () => void = () => {};
@@ -127,17 +130,22 @@ export class ChatServer implements AsyncDisposable {
       () => this.#backplane,
     );
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
+    const headerTimeoutMs = headerTimeout(resolved);
     try {
       // The doors: one line each.
       if (!resolved.tlsOnly) {
         addrs.tcp = this.#opened(openTcpDoor(resolved, hub)).addr;
       }
-      if (resolved.tls !== undefined) addrs.tls = this.#opened(this.#openTlsDoor(resolved)).addr;
+      if (resolved.tls !== undefined) {
+        const { cert, key, port } = resolved.tls;
+        this.#tls = openTlsDoor({ hostname: resolved.hostname, port, cert, key }, hub);
+        addrs.tls = this.#opened(this.#tls).addr;
+      }
       if (resolved.web !== undefined) {
         addrs.web = this.#opened(this.#openWebDoor(resolved.web, resolved.tls)).addr;
       }
       if (resolved.metrics !== undefined) {
-        this.#metrics = serveMetrics(resolved.metrics.hostname, resolved.metrics.port, this);
+        this.#metrics = openMetricsDoor({ ...resolved.metrics, headerTimeoutMs }, hub, this);
         addrs.metrics = this.#metrics.addr;
       }
     } catch (error) {
@@ -231,19 +239,20 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /**
-   * Replaces the TLS door's certificate (certificate rotation): connections
-   * already accepted keep theirs, new ones get the new one; a client connecting
-   * in the few milliseconds the door re-opens may be refused.
+   * Replaces the certificate of the TLS door, and of the web door when it
+   * serves HTTPS (certificate rotation): connections already accepted keep
+   * theirs, new ones get the new one; no door stops listening.
    *
    * @param cert The new certificate chain, PEM.
    * @param key Its private key, PEM.
-   * @returns A promise that resolves once the door listens with the new pair.
+   * @returns A promise that resolves once new connections get the new pair.
    * @throws {Error} With a one-line message when the pair is not usable (the door
    * keeps the old one), or when the server has no TLS door.
    */
   reloadTls(cert: string, key: string): Promise<void> {
     if (this.#tls === undefined) return Promise.reject(new Error("The server has no TLS door"));
-    return this.#tls.reload(cert, key);
+    const web = this.#web?.secure === true ? this.#web : undefined;
+    return this.#tls.reload(cert, key).then(() => web?.reload(cert, key));
   }
 
   /** Shuts the server down: `await using server = serve(...)`. */
@@ -325,43 +334,25 @@ export class ChatServer implements AsyncDisposable {
     return undefined;
   }
 
-  #openTlsDoor(options: ResolvedServerOptions): Door {
-    const { cert, key, port } = options.tls!;
-    const hostname = options.hostname;
-    this.#tls = new TlsDoor({ hostname, port, cert, key }, (conn, origin) => {
-      if (this.#handOver(conn, origin) !== undefined) closeQuietly(conn);
-    }, { error: this.#hub.log.error, info: this.#hub.log.info });
-    return this.#tls;
-  }
-
   #openWebDoor(web: WebOptions, tls: { cert: string; key: string } | undefined): Door {
     const options = this.#options;
-    const handler = createWebGateway({
-      open: (link, origin) => this.#handOver(link, origin),
+    return this.#web = openWebDoor({
+      hostname: web.hostname ?? "0.0.0.0",
+      port: web.port,
+      tls: web.plain === true ? undefined : tls,
       allowedOrigins: web.allowedOrigins ?? [],
+      hosts: web.hosts ?? [],
       behindTlsProxy: web.plain === true,
       maxUsernameSize: options.maxUsernameSize,
       maxMessageSize: options.maxMessageSize,
-    });
-    const secure = tls !== undefined && web.plain !== true;
-    const server = Deno.serve({
-      hostname: web.hostname ?? "0.0.0.0",
-      port: web.port,
-      ...(secure ? { cert: tls.cert, key: tls.key } : {}),
-      onListen: () => {},
-      onError: () => new Response("Internal error", { status: 500 }),
-    }, handler);
-    const addr = server.addr as Deno.NetAddr;
-    const scheme = secure ? "https" : "http";
-    this.#logger.info(`web page on ${scheme}://${formatHostPort(addr.hostname, addr.port)}/`);
-    return {
-      name: "web",
-      addr,
-      async close() {
-        await server.shutdown();
-      },
-    };
+      headerTimeoutMs: headerTimeout(options),
+    }, this.#hub);
   }
+}
+
+// An HTTP connection's header deadline: never past the login deadline.
+function headerTimeout(options: ResolvedServerOptions): number {
+  return Math.min(DEFAULT_HEADER_TIMEOUT_MS, options.loginTimeout);
 }
 
 /**

@@ -63,6 +63,7 @@ const FLAGS = {
   "tls-only": { type: "boolean" },
   web: { type: "string" },
   "web-origin": { type: "string", multiple: true },
+  "web-host": { type: "string", multiple: true },
   "web-plain": { type: "boolean" },
   ...CLUSTER_FLAGS,
   "login-timeout": { type: "string" },
@@ -141,10 +142,9 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     if (values["tls-only"]) options.tlsOnly = true;
   }
   const web = values.web;
-  if (web === undefined && (values["web-origin"] !== undefined || values["web-plain"])) {
-    throw new UsageError(
-      `option ${values["web-plain"] ? "--web-plain" : "--web-origin"} needs --web`,
-    );
+  const stray = (["web-plain", "web-origin", "web-host"] as const).find((flag) => values[flag]);
+  if (web === undefined && stray !== undefined) {
+    throw new UsageError(`option --${stray} needs --web`);
   }
   if (web !== undefined) {
     // A bare port binds the address of --host, as the chat's own port does.
@@ -173,6 +173,15 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
       }
     }
     if (origins.length > 0) options.web.allowedOrigins = origins;
+    const hosts = values["web-host"] ?? [];
+    const label = "[a-z0-9]([a-z0-9-]*[a-z0-9])?";
+    const bad = hosts.find((host) => !new RegExp(`^${label}(\\.${label})*$`, "i").test(host));
+    if (bad !== undefined) {
+      throw new UsageError(
+        `invalid value for --web-host: "${bad}" (expected a host name such as chat.example.com)`,
+      );
+    }
+    if (hosts.length > 0) options.web.hosts = hosts;
     if (values["web-plain"]) options.web.plain = true;
   }
   const cluster = parseClusterFlags(values);

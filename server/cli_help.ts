@@ -51,6 +51,8 @@ OPTIONS:
                                with --tls-cert, read at start only); a bare port
                                binds the address of --host
   --web-origin <origin>        Another origin whose pages may connect (repeatable)
+  --web-host <name>            A host name the page is served under, besides IP addresses
+                               and localhost (repeatable)
   --web-plain                  Plain HTTP despite --tls-cert (behind a TLS proxy)
   --nats <url>[,<url>...]      Join the servers on this NATS JetStream as one chat
                                (no credentials in the URL: see the flags below)

@@ -272,6 +272,14 @@ export interface WebOptions {
    */
   allowedOrigins?: string[];
   /**
+   * Host names the page is served under (`chat.example.com`), besides IP
+   * literals and `localhost`: a WebSocket request whose `Host` header is none of
+   * them gets 403 (DNS rebinding).
+   *
+   * @default {[]}
+   */
+  hosts?: string[];
+  /**
    * Plain HTTP even when the server has a TLS certificate: behind a proxy that
    * terminates TLS (its `https://` origin is then the page's own).
    *

@@ -1,29 +1,17 @@
 /**
- * The WebSocket door: a `Deno.serve` handler that serves the chat page and hands
- * each WebSocket at `/ws` to the server's sessions as a {@linkcode Link}.
+ * What the web door says over HTTP: the chat page, its script and limits, and
+ * the checks a WebSocket request passes (its Host, its Origin) before the
+ * upgrade. Pure request handling for `node:http`; the door does the I/O.
  *
  * @module
  */
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { APP_JS, INDEX_HTML, STYLE_HASH } from "./web_assets.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../../protocol/limits.ts";
-import { formatHostPort } from "../../cli/host_port.ts";
-import type { LinkOrigin } from "../session/link.ts";
-import { CloseCode, WebSocketLink, type WebSocketLinkOptions } from "./websocket_link.ts";
 
 /** Options of {@linkcode createWebGateway}. */
 export interface WebGatewayOptions {
-  /**
-   * Receives each accepted WebSocket once it is open: the server's admission and
-   * session code. Returning a string refuses the client: the link is closed with
-   * 1013 (try again later) and that string as the reason. A throw closes it with
-   * 1011.
-   *
-   * @param link The WebSocket as a link; `closeWith` closes it with a code.
-   * @param origin Door `"web"` and the peer's address.
-   * @returns Nothing to accept the client, or why it is refused.
-   */
-  open(link: WebSocketLink, origin: LinkOrigin): string | void;
   /**
    * Origins (`scheme://host[:port]`) whose pages may open a WebSocket, besides the
    * page's own origin. Others get 403.
@@ -31,6 +19,19 @@ export interface WebGatewayOptions {
    * @default {[]}
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Host names the page is served under, besides IP literals and `localhost`: a
+   * WebSocket request whose `Host` is none of them gets 403 (DNS rebinding).
+   *
+   * @default {[]}
+   */
+  hosts?: readonly string[];
+  /**
+   * The door speaks HTTPS: the page's own origin is `https://` and its host.
+   *
+   * @default {false}
+   */
+  secure?: boolean;
   /**
    * The server speaks plain HTTP behind a proxy that terminates TLS (`--web-plain`):
    * the page's own origin is then also `https://` and the request's host, as the
@@ -51,17 +52,25 @@ export interface WebGatewayOptions {
    * @default {3000}
    */
   maxMessageSize?: number;
-  /**
-   * The rest of each link's options (its slow-consumer bound); its largest
-   * message is one client frame: `max(maxUsernameSize, maxMessageSize) + 4`.
-   *
-   * @default {{}}
-   */
-  link?: Omit<WebSocketLinkOptions, "maxMessageBytes">;
 }
 
-/** A `Deno.serve` handler. */
-export type WebGatewayHandler = (request: Request, info: Deno.ServeHandlerInfo) => Response;
+/** Why a WebSocket request is refused before its upgrade. */
+export interface UpgradeRefusal {
+  /** The HTTP status: 403, 404, 405. */
+  readonly status: number;
+  /** One line for the client and the log. */
+  readonly text: string;
+}
+
+/** The web door's answers: see {@linkcode createWebGateway}. */
+export interface WebGateway {
+  /** The largest WebSocket message, in bytes: one client frame. */
+  readonly maxMessageBytes: number;
+  /** Answers a request that is not an upgrade. */
+  request(request: IncomingMessage, response: ServerResponse): void;
+  /** Checks a WebSocket upgrade request: `undefined` lets it through. */
+  checkUpgrade(request: IncomingMessage): UpgradeRefusal | undefined;
+}
 
 /**
  * The Content-Security-Policy of the page: its own script and connections only,
@@ -85,137 +94,144 @@ const COMMON_HEADERS = {
 };
 
 /**
- * Creates the handler of the web door, for `Deno.serve`:
+ * Creates the answers of the web door:
  *
  * - `GET /`: the page, with a strict Content-Security-Policy (no inline script);
  * - `GET /app.js`: its script;
  * - `GET /config.json`: the server's limits, `{ maxUsernameSize, maxMessageSize }`;
- * - `GET /ws`: a WebSocket, after the Origin check: a request whose `Origin` is
- *   neither the page's own `scheme://host` nor in `allowedOrigins` gets 403; a
- *   request without `Origin` (not a browser) is accepted.
+ * - `GET /ws` with `Upgrade: websocket`: let through to the WebSocket server only
+ *   when its `Host` is an IP literal, `localhost` or one of `hosts`, and its
+ *   `Origin` is the page's own `scheme://host` or in `allowedOrigins`; else 403.
+ *   A request without `Origin` (not a browser) passes. `/ws` without an upgrade
+ *   gets 426.
  *
- * The page and script are embedded strings (`server/doors/web_assets.ts`): serving them needs
- * no `--allow-read`. Requires `--allow-net` for `Deno.serve`.
+ * The page and script are embedded strings (`server/doors/web_assets.ts`):
+ * serving them needs no `--allow-read`.
  *
- * @example Serving the page and refusing a foreign page's WebSocket
+ * @example A foreign page's WebSocket is refused
  * ```ts
  * import { createWebGateway } from "@wirechat/wirechat/server";
+ * import type { IncomingMessage } from "node:http";
  * import assert from "node:assert/strict";
  *
- * const handler = createWebGateway({
- *   open(link, origin) {
- *     // The server's admission and session code goes here; a string refuses.
- *     if (origin.door !== "web") return "Unexpected door";
- *     link.close();
- *     return undefined;
- *   },
- *   allowedOrigins: ["https://chat.example.com"],
- * });
- * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
- * const base = `http://127.0.0.1:${server.addr.port}`;
- * const page = await fetch(base);
- * assert.match(page.headers.get("content-security-policy")!, /script-src 'self'/);
- * await page.body?.cancel();
- * const refused = await fetch(`${base}/ws`, { headers: { origin: "https://evil.example" } });
- * assert.equal(refused.status, 403);
- * await refused.body?.cancel();
- * await server.shutdown();
+ * const gateway = createWebGateway({ allowedOrigins: ["https://chat.example.com"] });
+ * const request = (headers: Record<string, string>) =>
+ *   ({ url: "/ws", method: "GET", headers }) as unknown as IncomingMessage;
+ * assert.equal(gateway.checkUpgrade(request({ host: "127.0.0.1:8080" })), undefined);
+ * assert.equal(
+ *   gateway.checkUpgrade(request({ host: "127.0.0.1:8080", origin: "https://evil.example" }))
+ *     ?.status,
+ *   403,
+ * );
+ * assert.equal(gateway.checkUpgrade(request({ host: "evil.example:8080" }))?.status, 403);
  * ```
  *
- * @param options The sessions' entry point, allowed origins and limits.
- * @returns The handler.
+ * @param options Allowed origins and hosts, and limits.
+ * @returns The gateway.
  */
-export function createWebGateway(options: WebGatewayOptions): WebGatewayHandler {
+export function createWebGateway(options: WebGatewayOptions = {}): WebGateway {
   const allowed = new Set((options.allowedOrigins ?? []).map(normalizeOrigin));
+  const hosts = new Set((options.hosts ?? []).map((host) => host.toLowerCase()));
   const maxUsernameSize = options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE;
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  const linkOptions: WebSocketLinkOptions = {
-    ...options.link,
-    maxMessageBytes: Math.max(maxUsernameSize, maxMessageSize) + 4,
-  };
   const config = JSON.stringify({ maxUsernameSize, maxMessageSize });
+  const scheme = options.secure === true ? "https" : "http";
 
-  return (request, info) => {
-    const url = new URL(request.url);
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return text(405, "Method not allowed", { allow: "GET, HEAD" });
+  function isOwnOrigin(origin: string, host: string): boolean {
+    if (origin === originOf(scheme, host)) return true;
+    return options.behindTlsProxy === true && scheme === "http" &&
+      origin === originOf("https", host);
+  }
+
+  function checkUpgrade(request: IncomingMessage): UpgradeRefusal | undefined {
+    if (pathOf(request) !== "/ws") return { status: 404, text: "Not found" };
+    const host = request.headers.host ?? "";
+    if (!isServedHost(host, hosts)) return { status: 403, text: "Host not served" };
+    const origin = request.headers.origin;
+    if (origin !== undefined && !isOwnOrigin(origin, host) && !allowed.has(origin)) {
+      return { status: 403, text: "Origin not allowed" };
     }
-    switch (url.pathname) {
-      case "/":
-      case "/index.html":
-        return new Response(INDEX_HTML, {
-          headers: {
-            ...COMMON_HEADERS,
+    return undefined;
+  }
+
+  return {
+    maxMessageBytes: Math.max(maxUsernameSize, maxMessageSize) + 4,
+    request(request, response) {
+      if (request.method !== "GET" && request.method !== "HEAD") {
+        return text(response, 405, "Method not allowed", { allow: "GET, HEAD" });
+      }
+      switch (pathOf(request)) {
+        case "/":
+        case "/index.html":
+          return send(response, 200, INDEX_HTML, {
             "content-type": "text/html; charset=utf-8",
             "content-security-policy": CONTENT_SECURITY_POLICY,
-          },
-        });
-      case "/app.js":
-        return new Response(APP_JS, {
-          headers: { ...COMMON_HEADERS, "content-type": "text/javascript; charset=utf-8" },
-        });
-      case "/config.json":
-        return new Response(config, {
-          headers: { ...COMMON_HEADERS, "content-type": "application/json" },
-        });
-      case "/ws":
-        return upgrade(request, url, info);
-      default:
-        return text(404, "Not found");
-    }
-  };
-
-  function isOwnOrigin(origin: string, url: URL): boolean {
-    if (origin === url.origin) return true;
-    return options.behindTlsProxy === true && url.protocol === "http:" &&
-      origin === new URL(`https://${url.host}`).origin;
-  }
-
-  function upgrade(request: Request, url: URL, info: Deno.ServeHandlerInfo): Response {
-    const origin = request.headers.get("origin");
-    if (origin !== null && !isOwnOrigin(origin, url) && !allowed.has(origin)) {
-      return text(403, "Origin not allowed");
-    }
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return text(426, "Upgrade required: this is a WebSocket endpoint", {
-        upgrade: "websocket",
-      });
-    }
-    // The peer's address must be read before the upgrade takes the request over.
-    const linkOrigin = originOf(info);
-    let upgraded: { socket: WebSocket; response: Response };
-    try {
-      upgraded = Deno.upgradeWebSocket(request);
-    } catch {
-      return text(400, "Bad WebSocket request");
-    }
-    const { socket, response } = upgraded;
-    const link = new WebSocketLink(socket, linkOptions);
-    socket.addEventListener("open", () => {
-      let refusal: string | void;
-      try {
-        refusal = options.open(link, linkOrigin);
-      } catch {
-        link.closeWith(CloseCode.InternalError, "Internal error");
-        return;
+          });
+        case "/app.js":
+          return send(response, 200, APP_JS, {
+            "content-type": "text/javascript; charset=utf-8",
+          });
+        case "/config.json":
+          return send(response, 200, config, { "content-type": "application/json" });
+        case "/ws": {
+          const refusal = checkUpgrade(request);
+          if (refusal !== undefined) return text(response, refusal.status, refusal.text);
+          if (request.headers.upgrade?.toLowerCase() === "websocket") {
+            return text(response, 400, "Bad WebSocket request");
+          }
+          return text(response, 426, "Upgrade required: this is a WebSocket endpoint", {
+            upgrade: "websocket",
+          });
+        }
+        default:
+          return text(response, 404, "Not found");
       }
-      if (typeof refusal === "string") link.closeWith(CloseCode.TryAgainLater, refusal);
-    }, { once: true });
-    return response;
-  }
+    },
+    checkUpgrade,
+  };
 }
 
-/** Door `"web"` and the peer's address, from what `Deno.serve` says of the request. */
-function originOf(info: Deno.ServeHandlerInfo): LinkOrigin {
-  const address = info.remoteAddr;
-  if (address.transport === "tcp" || address.transport === "udp") {
-    return {
-      door: "web",
-      peer: formatHostPort(address.hostname, address.port),
-      hostname: address.hostname,
-    };
+/**
+ * Whether a `Host` header names this server: an IP literal (`127.0.0.1`,
+ * `[::1]`), `localhost`, or one of `hosts` (lower case), with or without a port.
+ *
+ * @example
+ * ```ts
+ * import { isServedHost } from "./web_gateway.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isServedHost("127.0.0.1:8080", new Set()));
+ * assert.ok(isServedHost("[::1]:8080", new Set()));
+ * assert.ok(isServedHost("LOCALHOST", new Set()));
+ * assert.ok(isServedHost("chat.example.com", new Set(["chat.example.com"])));
+ * assert.ok(!isServedHost("evil.example:8080", new Set()));
+ * ```
+ *
+ * @param host The header's value.
+ * @param hosts The names given with `--web-host`, lower case.
+ * @returns Whether the server serves that host.
+ */
+export function isServedHost(host: string, hosts: ReadonlySet<string>): boolean {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::\d{1,5})?$/.exec(host.trim());
+  if (match === null) return false;
+  const name = match[1]!.toLowerCase();
+  if (name.startsWith("[")) return true; // an IPv6 literal, checked by the pattern
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return true;
+  return name === "localhost" || hosts.has(name);
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? "/";
+  const end = url.search(/[?#]/);
+  return end < 0 ? url : url.slice(0, end);
+}
+
+function originOf(scheme: string, host: string): string | undefined {
+  try {
+    return new URL(`${scheme}://${host}`).origin;
+  } catch {
+    return undefined;
   }
-  return { door: "web", peer: "unix", hostname: "unix" };
 }
 
 /**
@@ -230,9 +246,24 @@ function normalizeOrigin(origin: string): string {
   return url.origin;
 }
 
-function text(status: number, body: string, headers: Record<string, string> = {}): Response {
-  return new Response(body + "\n", {
-    status,
-    headers: { ...COMMON_HEADERS, "content-type": "text/plain; charset=utf-8", ...headers },
+function send(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+): void {
+  response.writeHead(status, { ...COMMON_HEADERS, ...headers });
+  response.end(response.req?.method === "HEAD" ? undefined : body);
+}
+
+function text(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  send(response, status, body + "\n", {
+    "content-type": "text/plain; charset=utf-8",
+    ...headers,
   });
 }

@@ -1,10 +1,12 @@
 /**
- * A WebSocket seen as a {@linkcode Link}: the bytes of binary messages in, one
- * server frame per message out.
+ * A WebSocket (of `npm:ws`, over a connection the web door accepted) seen as a
+ * {@linkcode Link}: the bytes of binary messages in, one server frame per
+ * message out; reads paused while the session does not read.
  *
  * @module
  */
 
+import type { Duplex } from "node:stream";
 import type { Link } from "../session/link.ts";
 import type { ProtocolError } from "../../protocol/errors.ts";
 import { readU32 } from "../../protocol/integers.ts";
@@ -73,45 +75,82 @@ export function closeForProtocolError(error: ProtocolError): { code: number; rea
   return { code, reason: error.message };
 }
 
+/**
+ * What {@linkcode WebSocketLink} uses of an `npm:ws` WebSocket (version 8); the
+ * link never imports `ws` itself.
+ */
+export interface WsSocket {
+  /** 1 while open. */
+  readonly readyState: number;
+  /** Sends one message; `callback` runs once it is handed to the socket. */
+  send(data: Uint8Array, options: { binary: boolean }, callback: (error?: Error) => void): void;
+  /** Starts the closing handshake. */
+  close(code: number, reason: string): void;
+  /** Destroys the socket at once. */
+  terminate(): void;
+  /** Stops reading the socket. */
+  pause(): void;
+  /** Reads the socket again. */
+  resume(): void;
+  /** Adds a listener: `message`, `close`, `error`. */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+}
+
 /** Options of a {@linkcode WebSocketLink}. */
 export interface WebSocketLinkOptions {
   /**
-   * The largest WebSocket message accepted, in bytes; a larger one closes the
-   * link with 1009 after it arrives (Deno cannot refuse it earlier). The gateway
-   * passes `max(maxUsernameSize, maxMessageSize) + 4`: one whole client frame.
+   * The largest message accepted, in bytes, as the WebSocket server enforces it
+   * (`maxPayload`): it closes the link with 1009 as soon as a frame announces
+   * more, before any of it is buffered. Here only for the words of the log.
    *
    * @default {3004}
    */
   maxMessageBytes?: number;
   /**
-   * The most received bytes queued for a session that is not reading (Deno cannot
-   * pause a WebSocket's reads); past it the link closes with 1008.
+   * Received bytes queued for a session that is not reading before the link
+   * stops reading the socket (the sender's bytes then wait in TCP's window).
    *
-   * @default {1048576}
+   * @default {16384}
    */
   maxQueuedBytes?: number;
   /**
-   * The slow-consumer bound: {@linkcode WebSocketLink.write} sends frames while
-   * the socket's `bufferedAmount` is under it.
+   * The most bytes one {@linkcode WebSocketLink.write} sends, in whole frames;
+   * the write resolves once they are handed to the connection.
    *
    * @default {65536}
    */
-  highWaterMark?: number;
+  maxWriteBytes?: number;
   /**
-   * Milliseconds a write waits for `bufferedAmount` to fall under the bound
-   * before it returns 0.
+   * Milliseconds a closing handshake may take before the connection is destroyed.
    *
-   * @default {100}
+   * @default {1000}
    */
-  drainWait?: number;
+  closeGrace?: number;
+  /**
+   * The stream under the WebSocket's socket when that socket is TLS: paused and
+   * resumed with it (a `node:tls` socket keeps reading its stream when paused).
+   */
+  transport?: Duplex | undefined;
+  /**
+   * The stream the WebSocket runs on (its socket): once the WebSocket has ended
+   * it (the closing handshake, whoever started it), a peer that keeps its side
+   * open is cut off after `closeGrace`, not the 30 seconds `ws` waits.
+   */
+  socket?: Duplex | undefined;
 }
 
 // Close codes that say the peer found a protocol error (RFC 6455, 7.4.1).
 const PEER_PROTOCOL_ERRORS = new Set([1002, 1003, 1007, 1009, 1010]);
+// The close code `ws` sends for each of its errors (lib/receiver.js).
+const WS_ERROR_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CloseCode.MessageTooBig,
+  WS_ERR_INVALID_UTF8: CloseCode.InvalidPayload,
+  WS_ERR_INVALID_CLOSE_CODE: CloseCode.ProtocolError,
+};
 
 const TIMESTAMP = 8;
 const SIZE = 4;
-const DRAIN_POLL = 5;
+const OPEN = 1;
 
 /**
  * The end of the server frame (u64 timestamp, u32 size + user name, u32 size +
@@ -127,90 +166,104 @@ function frameEnd(bytes: Uint8Array, start: number): number {
 }
 
 /**
- * Adapts a server-side WebSocket to the {@linkcode Link} a session reads.
+ * Adapts a server-side `npm:ws` WebSocket to the {@linkcode Link} a session reads.
  *
  * - `read` returns the bytes of received binary messages, split or joined in any
- *   way (a message larger than the buffer takes several reads), then `null` once
- *   the socket is closed and what arrived before is read.
- * - `write` sends exactly one server frame per WebSocket message.
- * - A text message closes the link with 1003; a binary message over
- *   `maxMessageBytes` closes it with 1009.
+ *   way, then `null` once the socket is closed and what arrived before is read.
+ * - The link is pausable: past `maxQueuedBytes` not yet read it pauses the
+ *   socket, so a session that stops reading (a sender past its rate) holds its
+ *   peer back, as over TCP.
+ * - `write` sends exactly one server frame per WebSocket message and resolves
+ *   once they are handed to the connection: a peer that does not read stalls
+ *   the write, which the room's slow-consumer rule sees.
+ * - A text message closes the link with 1003, an empty one with 1002 (no frame of
+ *   the protocol is empty); `ws` itself closes with 1009 a message over its
+ *   `maxPayload`, with 1007 bad UTF-8 in a close reason, with 1002 a bad frame.
+ *   Each is a {@linkcode WebSocketLink.failure}: the session logs a protocol
+ *   error, not a departure.
  *
- * The slow-consumer rule: `write` sends whole frames while `socket.bufferedAmount`
- * is under `highWaterMark`, and returns how many bytes it sent. When the socket is
- * already at the bound it waits up to `drainWait` milliseconds for it to drain,
- * then returns 0: the bytes stay in the room's log, where the room's own lag limit
- * (`maxQueueBytes`) drops the client if it keeps not reading. A client thus holds
- * at most `highWaterMark` plus one frame in its socket's buffer.
- *
- * @example Reading what a browser sent, in any split
+ * @example Reading what a client sent, over a socket of one's own
  * ```ts
- * import { WebSocketLink } from "@wirechat/wirechat/server";
+ * import { WebSocketLink, type WsSocket } from "@wirechat/wirechat/server";
+ * import { EventEmitter } from "node:events";
  * import assert from "node:assert/strict";
  *
- * const accepted = Promise.withResolvers<WebSocketLink>();
- * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
- *   const { socket, response } = Deno.upgradeWebSocket(request);
- *   accepted.resolve(new WebSocketLink(socket, { maxMessageBytes: 3004 }));
- *   return response;
- * });
- * const client = new WebSocket(`ws://127.0.0.1:${server.addr.port}`);
- * await new Promise((resolve) => client.onopen = resolve);
- * client.send(new Uint8Array([0, 0, 0]));
- * client.send(new Uint8Array([3, 98, 111, 98])); // "bob", its size split across messages
- * const link = await accepted.promise;
+ * const socket = Object.assign(new EventEmitter(), {
+ *   readyState: 1,
+ *   send() {},
+ *   close() {},
+ *   terminate() {},
+ *   pause() {},
+ *   resume() {},
+ * }) as unknown as WsSocket & EventEmitter;
+ * const link = new WebSocketLink(socket);
+ * socket.emit("message", new Uint8Array([0, 0, 0, 3]), true);
+ * socket.emit("message", new Uint8Array([98, 111, 98]), true); // "bob"
  * const buffer = new Uint8Array(16);
  * let read = 0;
  * while (read < 7) read += (await link.read(buffer.subarray(read)))!;
  * assert.deepEqual(buffer.subarray(0, 7), new Uint8Array([0, 0, 0, 3, 98, 111, 98]));
- * const closed = new Promise((resolve) => client.onclose = resolve);
- * link.close();
- * await closed;
- * await server.shutdown();
  * ```
  */
 export class WebSocketLink implements Link {
-  /** Not reading a WebSocket does not hold its peer back. */
-  readonly pausable = false;
-  readonly #socket: WebSocket;
+  /** Not reading holds the peer back. */
+  readonly pausable = true;
+  readonly #socket: WsSocket;
   readonly #maxMessageBytes: number;
   readonly #maxQueuedBytes: number;
-  readonly #highWaterMark: number;
-  readonly #drainWait: number;
+  readonly #maxWriteBytes: number;
+  readonly #closeGrace: number;
+  readonly #transport: Duplex | undefined;
   #queue: Uint8Array[] = [];
   #queued = 0;
+  #paused = false;
   #closed = false;
   #wake: (() => void) | undefined;
   #closeCode: number | undefined;
   #closeReason = "";
   #failure: string | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #socketClosed = false;
 
   /**
-   * Wraps `socket`, which may still be connecting; its `binaryType` becomes
-   * `"arraybuffer"`.
+   * Wraps `socket`, open.
    *
-   * @param socket The server side of a WebSocket.
+   * @param socket The server side of a WebSocket (`npm:ws`).
    * @param options Limits.
    */
-  constructor(socket: WebSocket, options: WebSocketLinkOptions = {}) {
+  constructor(socket: WsSocket, options: WebSocketLinkOptions = {}) {
     this.#socket = socket;
     this.#maxMessageBytes = options.maxMessageBytes ?? 3004;
-    this.#maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024;
-    this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
-    this.#drainWait = options.drainWait ?? 100;
-    socket.binaryType = "arraybuffer";
-    socket.addEventListener("message", (event) => this.#received(event.data));
-    socket.addEventListener("close", (event) => {
-      if (this.#closeCode === undefined && PEER_PROTOCOL_ERRORS.has(event.code)) {
-        this.#failure = `the client closed with ${event.code}${
-          event.reason === "" ? "" : ` (${event.reason})`
-        }`;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024;
+    this.#maxWriteBytes = options.maxWriteBytes ?? 64 * 1024;
+    this.#closeGrace = options.closeGrace ?? 1000;
+    this.#transport = options.transport;
+    options.socket?.once("finish", () => this.#cutOffLater());
+    socket.on("message", (data: Uint8Array, isBinary: boolean) => this.#received(data, isBinary));
+    socket.on("close", (code: number, reason: Uint8Array) => {
+      const text = new TextDecoder().decode(reason);
+      if (this.#closeCode === undefined && PEER_PROTOCOL_ERRORS.has(code)) {
+        this.#failure ??= `the client closed with ${code}${text === "" ? "" : ` (${text})`}`;
       }
-      this.#closeCode ??= event.code;
-      if (this.#closeReason === "") this.#closeReason = event.reason;
+      this.#closeCode ??= code;
+      if (this.#closeReason === "") this.#closeReason = text;
+      this.#socketClosed = true;
+      clearTimeout(this.#graceTimer);
       this.#ended();
     });
-    socket.addEventListener("error", () => this.#ended());
+    socket.on("error", (error: Error & { code?: string }) => {
+      const code = WS_ERROR_CODES[error.code ?? ""] ?? CloseCode.ProtocolError;
+      const what = code === CloseCode.MessageTooBig
+        ? `Message over the limit of ${this.#maxMessageBytes} bytes`
+        : error.message;
+      this.#failure ??= `${what} (WebSocket close ${code})`;
+      this.#closeCode ??= code;
+      this.#queue = []; // what came before the fault goes with it
+      this.#queued = 0;
+      // ws has sent its close frame; a peer that does not answer is cut off.
+      this.#cutOffLater();
+      this.#ended();
+    });
   }
 
   /**
@@ -224,8 +277,17 @@ export class WebSocketLink implements Link {
   }
 
   /**
-   * Reads the next received bytes into `buffer` (one read at a time): the rest of the oldest message,
-   * and as much of the following ones as fits.
+   * Why the link refused the peer (a text message, an empty one, one over the
+   * limit, a bad frame), or the peer's own close code for a protocol error;
+   * `undefined` for an ordinary end.
+   */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /**
+   * Reads the next received bytes into `buffer` (one read at a time): the rest of
+   * the oldest message, and as much of the following ones as fits.
    *
    * @param buffer Where to copy the bytes.
    * @returns How many bytes were copied, or `null` once the socket is closed and
@@ -240,39 +302,61 @@ export class WebSocketLink implements Link {
     while (copied < buffer.length && this.#queue.length > 0) {
       const head = this.#queue[0]!;
       const count = Math.min(head.length, buffer.length - copied);
-      buffer.set(head.subarray(0, count), copied);
+      buffer.set(count === head.length ? head : head.subarray(0, count), copied);
       copied += count;
       if (count === head.length) this.#queue.shift();
       else this.#queue[0] = head.subarray(count);
     }
     this.#queued -= copied;
+    if (this.#paused && this.#queued < this.#maxQueuedBytes && !this.#closed) {
+      this.#paused = false;
+      this.#socket.resume();
+      this.#transport?.resume();
+    }
     return copied;
   }
 
   /**
-   * Sends the whole server frames at the start of `bytes`, one WebSocket message
-   * each, while the socket's `bufferedAmount` is under the bound.
+   * Sends the whole server frames at the start of `bytes` (up to
+   * `maxWriteBytes`), one WebSocket message each, and resolves once they are
+   * handed to the connection.
    *
    * @param bytes Whole frames of the server→client format.
-   * @returns How many bytes were sent, always a frame boundary: fewer than
-   * `bytes.length`, 0 included, when the peer is not reading fast enough.
+   * @returns How many bytes were sent, always a frame boundary.
    * @throws {Deno.errors.BrokenPipe} When the link is closed.
    * @throws {RangeError} When `bytes` does not start with a whole frame.
    */
-  async write(bytes: Uint8Array): Promise<number> {
-    if (bytes.length === 0) return 0;
-    if (!(await this.#drained())) return 0;
+  write(bytes: Uint8Array): Promise<number> {
+    if (bytes.length === 0) return Promise.resolve(0);
+    if (this.#closed || this.#socket.readyState !== OPEN) {
+      return Promise.reject(new Deno.errors.BrokenPipe("Cannot write: the WebSocket is closed"));
+    }
     let start = 0;
-    while (start < bytes.length && this.#socket.bufferedAmount < this.#highWaterMark) {
+    const ends: number[] = [];
+    while (start < bytes.length) {
       const end = frameEnd(bytes, start);
-      if (end < 0) {
-        if (start > 0) break;
-        throw new RangeError(`Cannot write: ${bytes.length} bytes end inside a frame`);
-      }
-      this.#socket.send(bytes.subarray(start, end));
+      if (end < 0) break;
+      if (start > 0 && end > this.#maxWriteBytes) break;
+      ends.push(end);
       start = end;
     }
-    return start;
+    if (ends.length === 0) {
+      return Promise.reject(
+        new RangeError(`Cannot write: ${bytes.length} bytes end inside a frame`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      let from = 0;
+      ends.forEach((end, index) => {
+        const last = index === ends.length - 1;
+        this.#socket.send(bytes.subarray(from, end), { binary: true }, (error) => {
+          if (!last) return;
+          if (error) reject(new Deno.errors.BrokenPipe(`Cannot write: ${error.message}`));
+          else resolve(end);
+        });
+        from = end;
+      });
+    });
   }
 
   /** Closes the link normally (1000); what was received and not read is dropped. */
@@ -282,7 +366,8 @@ export class WebSocketLink implements Link {
 
   /**
    * Closes the link with a close code and a reason the peer sees; what was
-   * received and not read is dropped. Later calls do nothing.
+   * received and not read is dropped. A peer that does not answer the close
+   * within `closeGrace` is cut off. Later calls do nothing.
    *
    * @param code A close code from {@linkcode CloseCode}: 1008 for a sender past
    * its rate burst, 1002 or 1007 for a protocol error, 1013 for a refusal.
@@ -296,19 +381,17 @@ export class WebSocketLink implements Link {
     this.#queued = 0;
     try {
       this.#socket.close(code, this.#closeReason);
+      this.#cutOffLater();
     } catch {
-      // The socket is already closed.
+      this.#socket.terminate();
     }
     this.#ended();
   }
 
-  /**
-   * Why the link refused the peer (a text message, one over the limit, an empty
-   * one), or the peer's own close code for a protocol error; `undefined` for an
-   * ordinary end.
-   */
-  get failure(): string | undefined {
-    return this.#failure;
+  // Terminates the socket in `closeGrace` unless it closes first.
+  #cutOffLater(): void {
+    if (this.#graceTimer !== undefined || this.#socketClosed) return;
+    this.#graceTimer = setTimeout(() => this.#socket.terminate(), this.#closeGrace);
   }
 
   #fail(code: number, reason: string): void {
@@ -316,31 +399,25 @@ export class WebSocketLink implements Link {
     this.closeWith(code, reason);
   }
 
-  #received(data: unknown): void {
+  #received(data: Uint8Array, isBinary: boolean): void {
     if (this.#closeCode !== undefined) return;
-    if (!(data instanceof ArrayBuffer)) {
+    if (!isBinary) {
       this.#fail(CloseCode.UnsupportedData, "Text messages are not accepted: send binary");
       return;
     }
-    if (data.byteLength > this.#maxMessageBytes) {
-      this.#fail(
-        CloseCode.MessageTooBig,
-        `Message of ${data.byteLength} bytes exceeds the limit of ${this.#maxMessageBytes}`,
-      );
-      return;
-    }
-    if (this.#queued + data.byteLength > this.#maxQueuedBytes) {
-      this.#fail(CloseCode.PolicyViolation, "Sending faster than the server reads");
-      return;
-    }
-    if (data.byteLength === 0) {
+    if (data.length === 0) {
       // No frame of this protocol is empty: a flood of them would cost the event
       // loop without ever reaching the rate limit.
       this.#fail(CloseCode.ProtocolError, "Empty message");
       return;
     }
-    this.#queue.push(new Uint8Array(data));
-    this.#queued += data.byteLength;
+    this.#queue.push(data);
+    this.#queued += data.length;
+    if (!this.#paused && this.#queued >= this.#maxQueuedBytes) {
+      this.#paused = true;
+      this.#socket.pause();
+      this.#transport?.pause();
+    }
     this.#signal();
   }
 
@@ -353,18 +430,6 @@ export class WebSocketLink implements Link {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
-  }
-
-  async #drained(): Promise<boolean> {
-    const deadline = Date.now() + this.#drainWait;
-    for (;;) {
-      if (this.#closed || this.#socket.readyState !== WebSocket.OPEN) {
-        throw new Deno.errors.BrokenPipe("Cannot write: the WebSocket is closed");
-      }
-      if (this.#socket.bufferedAmount < this.#highWaterMark) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL));
-    }
   }
 }
 

@@ -175,58 +175,10 @@ export function statsLine(stats: ServerStats): string {
     `backplane ${stats.backplaneConnected ? "connected" : "lost"}`;
 }
 
-/** What the metrics endpoint reads. */
+/** What the metrics door reads. */
 export interface MetricsSource {
   /** The figures now. */
   readonly stats: ServerStats;
   /** Whether the server accepts connections (not shutting down). */
   readonly accepting: boolean;
-}
-
-/** The HTTP endpoint of `--metrics`. */
-export interface MetricsEndpoint {
-  /** The address it listens on (with the real port when 0 was asked for). */
-  readonly addr: Deno.NetAddr;
-  /** Stops listening; resolves once every request is answered. */
-  close(): Promise<void>;
-}
-
-/**
- * Serves `/metrics` and `/healthz` (200 while accepting with the backplane
- * connected, 503 otherwise) over HTTP with `Deno.serve`. Requires `--allow-net`.
- *
- * @param hostname The address to listen on.
- * @param port The port; 0 picks a free one.
- * @param source The server it reports on.
- * @returns The running endpoint.
- */
-export function serveMetrics(
-  hostname: string,
-  port: number,
-  source: MetricsSource,
-): MetricsEndpoint {
-  const server = Deno.serve({ hostname, port, onListen: () => {} }, (request) => {
-    const path = new URL(request.url).pathname;
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response("method not allowed\n", { status: 405 });
-    }
-    if (path === "/metrics") {
-      return new Response(renderMetrics(source.stats), {
-        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-      });
-    }
-    if (path === "/healthz") {
-      if (!source.accepting) return new Response("shutting down\n", { status: 503 });
-      return source.stats.backplaneConnected
-        ? new Response("ok\n")
-        : new Response("backplane lost\n", { status: 503 });
-    }
-    return new Response("not found\n", { status: 404 });
-  });
-  return {
-    addr: server.addr,
-    close: async () => {
-      await server.shutdown();
-    },
-  };
 }

@@ -29,6 +29,7 @@ Deno.test("server --help prints usage and every option, and exits 0", async () =
       "--login-timeout",
       "--log-level",
       "--version",
+      "--web-host",
     ]
   ) assert.ok(stdout.includes(flag), flag);
   assert.ok(stdout.includes("USAGE:\n  wirechat-server [options]\n"), stdout);
@@ -260,4 +261,43 @@ Deno.test("serve refuses a message size of 0, as the flag does: nobody could say
       message: "Invalid maxMessageSize: 0 is not an integer from 1 to 4294967295",
     },
   );
+});
+Deno.test("parseServerArgs takes --web-host NAME, repeatable, and refuses a name that is not one", () => {
+  assert.deepEqual(
+    parseServerArgs([
+      "--web",
+      "127.0.0.1:8080",
+      "--web-host",
+      "chat.example.com",
+      "--web-host",
+      "a-b.example",
+    ]),
+    { web: { hostname: "127.0.0.1", port: 8080, hosts: ["chat.example.com", "a-b.example"] } },
+  );
+  assert.throws(
+    () => parseServerArgs(["--web", "127.0.0.1:8080", "--web-host", "evil.example:80"]),
+    (error) => error instanceof UsageError && /invalid value for --web-host/.test(error.message),
+  );
+  assert.throws(
+    () => parseServerArgs(["--web-host", "chat.example.com"]),
+    (error) => error instanceof UsageError && /--web-host needs --web/.test(error.message),
+  );
+});
+
+Deno.test("the default server does not load npm:ws: only the web door imports it, lazily", async () => {
+  const { code, stdout } = await runDeno(["info", "--json", SERVER]);
+  assert.equal(code, 0);
+  const graph = JSON.parse(stdout) as {
+    modules: { specifier: string; dependencies?: { specifier: string; isDynamic?: boolean }[] }[];
+  };
+  const importers = graph.modules.flatMap((module) =>
+    (module.dependencies ?? [])
+      .filter((dependency) =>
+        dependency.specifier === "ws" || dependency.specifier.startsWith("npm:ws")
+      )
+      .map((dependency) => ({ from: module.specifier, dynamic: dependency.isDynamic === true }))
+  );
+  assert.equal(importers.length, 1, JSON.stringify(importers));
+  assert.match(importers[0]!.from, /server\/doors\/web_door\.ts$/);
+  assert.equal(importers[0]!.dynamic, true);
 });

@@ -56,10 +56,11 @@ Deno.test("/metrics reports, in Prometheus text, what the clients did", async ()
   assert.match(response.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
   const text = await response.text();
   const samples = parsePrometheus(text);
-  assert.equal(samples.get("wirechat_connections_open"), 2);
+  // The scrape's own connection counts too, as every connection of every door.
+  assert.equal(samples.get("wirechat_connections_open"), 3);
   assert.equal(samples.get("wirechat_logged_in"), 2);
-  assert.equal(samples.get("wirechat_pending_logins"), 0);
-  assert.equal(samples.get("wirechat_connections_total"), 3);
+  assert.equal(samples.get("wirechat_pending_logins"), 1);
+  assert.equal(samples.get("wirechat_connections_total"), 4);
   assert.equal(samples.get('wirechat_refused_total{reason="name taken"}'), 1);
   assert.equal(samples.get('wirechat_refused_total{reason="server full"}'), 0);
   assert.equal(samples.get("wirechat_messages_total"), 1);

@@ -31,29 +31,34 @@ Deno.test("server puts a TLS client and a plain client in one chat, both ways", 
   await plain.close();
 });
 
-Deno.test("server closes plaintext sent to the TLS port with one line; others notice nothing", async () => {
+Deno.test("server tells a plain client on the TLS port to use --tls, in one frame; others notice nothing", async () => {
   const certs = await testCerts();
   await using test = startServer({ tls: { ...certs.server, port: 0 } });
   const alice = await test.join("alice");
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: test.server.addrs.tls!.port });
-  await conn.write(new Uint8Array([0, 0, 0, 3, 98, 111, 98]));
-  const buffer = new Uint8Array(64);
-  // The server answers with a TLS alert, or closes at once: either way, no chat.
-  while ((await conn.read(buffer).catch(() => null)) !== null) { /* the alert */ }
-  conn.close();
-  await test.logs.waitFor(/disconnected: TLS handshake failed/);
+  const plain = await ChatPeer.connect(test.server.addrs.tls!.port);
+  plain.startReading();
+  await plain.sendRaw(new Uint8Array([0, 0, 0, 3, 98, 111, 98]));
+  const [why] = await plain.waitForMessages(1);
+  assert.deepEqual([why!.username, why!.text], ["*", "this port speaks TLS: use --tls"]);
+  assert.equal(await plain.waitForEnd(), "closed");
+  await plain.close();
+  await test.logs.waitFor(/does not speak TLS/);
+  assert.equal(test.server.stats.clients, 1);
   await alice.sendString("still fine");
   await alice.waitForText("still fine");
   await alice.close();
 });
 
-Deno.test("server counts a TLS handshake that never completes against the login timeout", async () => {
+Deno.test("server closes a TLS handshake that never completes at the login timeout", async () => {
   const certs = await testCerts();
   await using test = startServer({ tls: { ...certs.server, port: 0 }, loginTimeout: 300 });
   const silent = await ChatPeer.connect(test.server.addrs.tls!.port);
+  silent.startReading();
+  // The first bytes of a handshake record, and nothing more.
+  await silent.sendRaw(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00]));
   await test.logs.waitFor(/disconnected: login timeout/);
-  // The session is gone; Deno frees the socket itself only once the peer goes away,
-  // since closing a TLS connection does not cancel a handshake in progress.
+  // The socket itself is closed: the client sees the end.
+  assert.equal(await silent.waitForEnd(), "closed");
   assert.equal(test.server.stats.clients, 0);
   assert.equal(test.server.stats.pendingLogins, 0);
   await silent.close();

@@ -3,7 +3,9 @@ import { ClientDecoder } from "../../protocol/client_decoder.ts";
 import { encodeString } from "../../protocol/encode.ts";
 import type { ChatMessage } from "../../protocol/frames.ts";
 import { within } from "../support/deadline.ts";
+import { clientFrame, openRawWebSocket, readUntilClose } from "../support/raw_websocket.ts";
 import { startServer } from "../support/test_server.ts";
+import { testCerts } from "../support/tls_certs.ts";
 
 /** A WebSocket user of the server's web door, decoding what it receives. */
 class WebUser {
@@ -86,14 +88,15 @@ Deno.test("a WebSocket user and a TCP user talk both ways, one frame per WebSock
   await web.close();
 });
 
-Deno.test("the web door counts against --max-clients, and refuses with a reason", async () => {
+Deno.test("the web door counts against --max-clients, and refuses with 503 and the reason", async () => {
   await using test = startServer({ web: { hostname: "127.0.0.1", port: 0 }, maxClients: 1 });
   const tcp = await test.join("tcp");
-  const web = await WebUser.open(test.server.addrs.web!.port);
-  const closed = await within(web.closed, "the refusal");
-  assert.equal(closed.code, 1013);
-  assert.match(closed.reason, /server full/);
-  assert.equal(test.server.stats.refusedBy["server full"], 1);
+  const port = test.server.addrs.web!.port;
+  await assert.rejects(WebUser.open(port));
+  const page = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal(page.status, 503);
+  assert.match(await page.text(), /server full/);
+  assert.equal(test.server.stats.refusedBy["server full"], 2);
   await tcp.close();
 });
 
@@ -107,33 +110,128 @@ Deno.test("the web door refuses a foreign origin with 403, and an allowed one ge
   });
   assert.equal(refused.status, 403);
   await refused.body?.cancel();
+  const raw = await openRawWebSocket(port, { origin: "https://evil.example" });
+  assert.match(raw.head, /^HTTP\/1\.1 403 /);
+  raw.conn.close();
   const allowed = await WebUser.open(port, { origin: "https://chat.example.com" });
   allowed.send(encodeString("allowed"));
   await test.logs.waitFor(/logged in as "allowed"/);
   await allowed.close();
 });
 
-Deno.test("the web door closes a sender past its burst with 1008, an oversized one with 1009", async () => {
+Deno.test("the web door refuses a Host it does not serve with 403 before the upgrade (DNS rebinding)", async () => {
+  await using test = startServer({
+    web: { hostname: "127.0.0.1", port: 0, hosts: ["chat.example.com"] },
+  });
+  const port = test.server.addrs.web!.port;
+  // A foreign page whose name now points here: Host and Origin agree, and are foreign.
+  const rebound = await openRawWebSocket(port, {
+    host: `evil.example:${port}`,
+    origin: `http://evil.example:${port}`,
+  });
+  assert.match(rebound.head, /^HTTP\/1\.1 403 /);
+  rebound.conn.close();
+  await test.logs.waitFor(/refused on the web door: Host not served/);
+  for (
+    const host of [`localhost:${port}`, `[::1]:${port}`, "chat.example.com", "CHAT.example.com:443"]
+  ) {
+    const served = await openRawWebSocket(port, { host });
+    assert.match(served.head, /^HTTP\/1\.1 101 /, host);
+    served.conn.close();
+  }
+  assert.equal(test.server.stats.loggedIn, 0);
+});
+
+Deno.test("the web door paces a sender past its burst: nothing dropped, no close", async () => {
   await using test = startServer({
     web: { hostname: "127.0.0.1", port: 0 },
-    maxMessageRate: 1,
+    maxMessageRate: 20,
     maxMessageBurst: 3,
-    maxMessageSize: 100,
   });
   const port = test.server.addrs.web!.port;
   const tcp = await test.join("tcp");
   const flooder = await WebUser.open(port);
   flooder.send(encodeString("flooder"));
-  // One past the burst (more in flight while the server closes would cut the close frame).
-  for (let i = 0; i < 4; i++) flooder.send(encodeString(`flood ${i}`));
-  const rate = await within(flooder.closed, "the rate close");
-  assert.equal(rate.code, 1008);
+  for (let i = 0; i < 30; i++) flooder.send(encodeString(`flood ${i}`));
+  for (let i = 0; i < 30; i++) await tcp.waitForText(`flood ${i}`);
+  assert.equal(flooder.socket.readyState, WebSocket.OPEN);
+  await flooder.close();
+  await tcp.close();
+});
+
+Deno.test("the web door refuses an oversized message with 1009 before it is buffered", async () => {
+  await using test = startServer({ web: { hostname: "127.0.0.1", port: 0 }, maxMessageSize: 100 });
+  const port = test.server.addrs.web!.port;
+  const tcp = await test.join("tcp");
   const big = await WebUser.open(port);
   big.send(encodeString("big"));
   big.send(encodeString("x".repeat(101)));
   assert.equal((await within(big.closed, "the size close")).code, 1009);
+  await test.logs.waitFor(
+    /"big" disconnected: protocol error: Message over the limit of 104 bytes/,
+  );
+  // A header that announces 60 MB, then 4 MB of it: refused at the header.
+  const { conn } = await openRawWebSocket(port);
+  const before = Deno.memoryUsage().rss;
+  const chunk = new Uint8Array(64 * 1024);
+  const sending = (async () => {
+    await conn.write(clientFrame(2, new Uint8Array(0), 60 * 1024 * 1024));
+    for (let i = 0; i < 64; i++) await conn.write(chunk);
+  })().catch(() => {});
+  const { code } = await readUntilClose(conn);
+  assert.equal(code, 1009);
+  await sending;
+  conn.close();
+  const growth = Deno.memoryUsage().rss - before;
+  assert.ok(growth < 16 * 1024 * 1024, `grew by ${growth} bytes`);
   // The others noticed nothing.
   await tcp.sendString("still here");
   await tcp.waitForText("still here");
   await tcp.close();
+});
+
+Deno.test("the web door ends a flood of empty frames at the first, as a protocol error", async () => {
+  await using test = startServer({ web: { hostname: "127.0.0.1", port: 0 } });
+  const port = test.server.addrs.web!.port;
+  const tcp = await test.join("tcp");
+  const { conn } = await openRawWebSocket(port);
+  await conn.write(clientFrame(2, encodeString("empty")));
+  await test.logs.waitFor(/logged in as "empty"/);
+  const empty = clientFrame(2, new Uint8Array(0));
+  const flood = new Uint8Array(empty.length * 1000);
+  for (let i = 0; i < 1000; i++) flood.set(empty, i * empty.length);
+  await conn.write(flood).catch(() => {});
+  const { code, reason } = await readUntilClose(conn);
+  assert.deepEqual([code, reason], [1002, "Empty message"]);
+  conn.close();
+  await test.logs.waitFor(/"empty" disconnected: protocol error: Empty message/);
+  await tcp.sendString("still here");
+  await tcp.waitForText("still here");
+  await tcp.close();
+});
+
+Deno.test("reloadTls replaces the web door's certificate too, without listening again", async () => {
+  const certs = await testCerts();
+  await using test = startServer({
+    tls: { ...certs.server, port: 0 },
+    web: { hostname: "127.0.0.1", port: 0 },
+  });
+  const port = test.server.addrs.web!.port;
+  const get = async () => {
+    const client = Deno.createHttpClient({ caCerts: [certs.ca] });
+    try {
+      const response = await fetch(`https://localhost:${port}/config.json`, { client });
+      await response.body?.cancel();
+      return response.status;
+    } finally {
+      client.close();
+    }
+  };
+  assert.equal(await get(), 200);
+  // A certificate for other.example only: a client for localhost now refuses it.
+  await test.server.reloadTls(certs.other.cert, certs.other.key);
+  await assert.rejects(get());
+  await test.server.reloadTls(certs.renewed.cert, certs.renewed.key);
+  assert.equal(await get(), 200);
+  assert.equal(test.server.addrs.web!.port, port);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { APP_JS, INDEX_HTML } from "../../server/doors/web_assets.ts";
 import { CloseCode } from "../../server/doors/websocket_link.ts";
+import { within } from "../support/deadline.ts";
 import { startGateway, WebSocketPeer } from "../support/web_gateway.ts";
 
 Deno.test("web gateway serves the page with a strict Content-Security-Policy", async () => {
@@ -92,23 +93,41 @@ Deno.test("web gateway behind a TLS proxy takes https:// and its host as its own
   }
 });
 
-Deno.test("web gateway closes with 1011 when the open callback throws", async () => {
-  await using gateway = startGateway({
-    open: () => {
-      throw new Error("bug");
-    },
-  });
+Deno.test("web gateway: a refused connection hears 503 and the reason, and no link opens", async () => {
+  await using gateway = startGateway();
+  gateway.host.refuse = "too many connections from this address (3)";
   const peer = new WebSocketPeer(gateway.wsUrl);
-  assert.deepEqual(await peer.waitForClose(), { code: 1011, reason: "Internal error" });
+  await assert.rejects(peer.opened);
+  await peer.waitForClose();
+  const page = await fetch(gateway.origin);
+  assert.equal(page.status, 503);
+  assert.equal(await page.text(), "too many connections from this address (3)\n");
+  assert.equal(gateway.accepted.length, 0);
 });
 
-Deno.test("web gateway closes with 1013 and the reason when the server refuses", async () => {
-  await using gateway = startGateway({ open: () => "Too many connections from 127.0.0.1" });
-  const peer = new WebSocketPeer(gateway.wsUrl);
-  assert.deepEqual(await peer.waitForClose(), {
-    code: CloseCode.TryAgainLater,
-    reason: "Too many connections from 127.0.0.1",
-  });
+Deno.test("web gateway refuses a WebSocket whose Host it does not serve, unless named", async () => {
+  await using gateway = startGateway({ hosts: ["chat.example.com"] });
+  const port = new URL(gateway.origin).port;
+  for (
+    const [host, status] of [
+      [`evil.example:${port}`, 403],
+      ["chat.example.com.evil.example", 403],
+      [`chat.example.com:${port}`, 426],
+      [`localhost:${port}`, 426],
+      [`[::1]:${port}`, 426],
+    ] as const
+  ) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    await conn.write(new TextEncoder().encode(`GET /ws HTTP/1.1\r\nhost: ${host}\r\n\r\n`));
+    const buffer = new Uint8Array(1024);
+    const read = await within(conn.read(buffer), "the answer", 5000);
+    assert.match(
+      new TextDecoder().decode(buffer.subarray(0, read ?? 0)),
+      new RegExp(`^HTTP/1\\.1 ${status} `),
+      host,
+    );
+    conn.close();
+  }
 });
 
 Deno.test("web gateway limits one WebSocket message to one client frame (1009)", async () => {

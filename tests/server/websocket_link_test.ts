@@ -6,6 +6,7 @@ import { ProtocolError, type ProtocolErrorCode } from "../../protocol/errors.ts"
 import { CloseCode, closeForProtocolError } from "../../server/doors/websocket_link.ts";
 import { concat } from "../support/chunks.ts";
 import { within } from "../support/deadline.ts";
+import { clientFrame, openRawWebSocket } from "../support/raw_websocket.ts";
 import { readBytes, startGateway, WebSocketPeer } from "../support/web_gateway.ts";
 
 Deno.test("WebSocketLink read joins the bytes of several messages", async () => {
@@ -132,8 +133,8 @@ Deno.test("WebSocketLink closes with 1009 on a message over its limit, not at it
   peer.socket.send(new Uint8Array(25));
   const closed = await peer.waitForClose();
   assert.equal(closed.code, CloseCode.MessageTooBig);
-  assert.match(closed.reason, /25 bytes exceeds the limit of 24/);
   assert.equal(link.closeStatus?.code, 1009);
+  assert.equal(link.failure, "Message over the limit of 24 bytes (WebSocket close 1009)");
   // What was read before the close is dropped with it: the session sees the end.
   assert.equal(await within(link.read(new Uint8Array(64)), "the end", 5_000), null);
 });
@@ -151,42 +152,86 @@ Deno.test("WebSocketLink closeWith sends the code and reason, and ends reads and
   await assert.rejects(link.write(frame), Deno.errors.BrokenPipe);
 });
 
-Deno.test("WebSocketLink write returns 0 when bufferedAmount says the peer is not reading", async () => {
-  await using gateway = startGateway({ link: { highWaterMark: 64 * 1024, drainWait: 20 } });
-  // A raw client that completes the handshake, then never reads.
-  const conn = await Deno.connect({
-    hostname: "127.0.0.1",
-    port: Number(new URL(gateway.origin).port),
-  });
-  try {
-    await conn.write(new TextEncoder().encode(
-      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    ));
-    const head = new Uint8Array(1024);
-    const read = await within(conn.read(head), "the handshake", 5_000);
-    assert.match(new TextDecoder().decode(head.subarray(0, read ?? 0)), /^HTTP\/1.1 101/);
-    const { link } = await gateway.nextLink();
-    const frame = encodeChatMessage({ timestamp: 1, username: "bob", text: "x".repeat(60_000) });
-    const frames = concat([frame, frame, frame, frame]);
-    let sent = 0;
-    let refused = false;
-    const started = Date.now();
-    // Loopback socket buffers hold some megabytes; 256 MiB is far past them.
-    while (sent < 256 * 1024 * 1024 && Date.now() - started < 20_000) {
-      const taken = await link.write(frames);
-      assert.equal(taken % frame.length, 0, "a write stops at a frame boundary");
-      if (taken === 0) {
-        refused = true;
-        break;
-      }
-      sent += taken;
+Deno.test("WebSocketLink closes with 1002 on an empty message, a protocol error", async () => {
+  await using gateway = startGateway();
+  const peer = new WebSocketPeer(gateway.wsUrl);
+  await peer.opened;
+  const { link } = await gateway.nextLink();
+  peer.socket.send(new Uint8Array(0));
+  assert.deepEqual(await peer.waitForClose(), { code: 1002, reason: "Empty message" });
+  assert.equal(await within(link.read(new Uint8Array(8)), "the end", 5_000), null);
+  assert.equal(link.failure, "Empty message (WebSocket close 1002)");
+});
+
+Deno.test("WebSocketLink names a peer's protocol-error close as a failure, an ordinary close not", async () => {
+  await using gateway = startGateway();
+  // A browser cannot send 1007 itself: a client by hand does.
+  const bad = await openRawWebSocket(Number(new URL(gateway.origin).port));
+  const { link: badLink } = await gateway.nextLink(1);
+  await bad.conn.write(clientFrame(8, new Uint8Array([0x03, 0xef, 98, 97, 100])));
+  assert.equal(await within(badLink.read(new Uint8Array(8)), "the end", 5_000), null);
+  assert.equal(badLink.failure, "the client closed with 1007 (bad)");
+  bad.conn.close();
+  const good = new WebSocketPeer(gateway.wsUrl);
+  await good.opened;
+  const { link: goodLink } = await gateway.nextLink(2);
+  await good.close();
+  assert.equal(await within(goodLink.read(new Uint8Array(8)), "the end", 5_000), null);
+  assert.equal(goodLink.failure, undefined);
+});
+
+Deno.test("WebSocketLink stops reading a peer its session does not read, and resumes", async () => {
+  await using gateway = startGateway();
+  const port = Number(new URL(gateway.origin).port);
+  const { conn, head } = await openRawWebSocket(port);
+  assert.match(head, /^HTTP\/1\.1 101 /);
+  const { link } = await gateway.nextLink();
+  const frame = clientFrame(2, new Uint8Array(3000).fill(1));
+  const batch = new Uint8Array(frame.length * 100);
+  for (let i = 0; i < 100; i++) batch.set(frame, i * frame.length);
+  const total = 6000 * 3000; // 18 MB, past what loopback buffers hold
+  let sent = 0;
+  const sending = (async () => {
+    for (let i = 0; i < 60; i++) {
+      for (let at = 0; at < batch.length;) at += await conn.write(batch.subarray(at));
+      sent += 100 * 3000;
     }
-    assert.ok(refused, `every write was taken (${sent} bytes)`);
-    link.close();
-  } finally {
-    conn.close();
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.ok(sent < total, `the sender should be held back, sent ${sent}`);
+  let read = 0;
+  const buffer = new Uint8Array(64 * 1024);
+  while (read < total) {
+    const count = await within(link.read(buffer), "the held bytes", 5_000);
+    if (count === null) throw new Error("Unexpected end");
+    read += count;
   }
+  await within(sending, "the sender to finish", 5_000);
+  link.close();
+  conn.close();
+});
+
+Deno.test("WebSocketLink write waits for a peer that does not read, and fails once closed", async () => {
+  await using gateway = startGateway({ link: { closeGrace: 100 } });
+  const port = Number(new URL(gateway.origin).port);
+  const { conn } = await openRawWebSocket(port); // never reads
+  const { link } = await gateway.nextLink();
+  const frame = encodeChatMessage({ timestamp: 1, username: "bob", text: "x".repeat(60_000) });
+  let stalled: Promise<number> | undefined;
+  for (let i = 0; i < 2000 && stalled === undefined; i++) {
+    const write = link.write(frame);
+    const done = await Promise.race([
+      write,
+      new Promise((r) => setTimeout(() => r("stalled"), 200)),
+    ]);
+    if (done === "stalled") stalled = write;
+    else assert.equal(done, frame.length, "one whole frame per write");
+  }
+  assert.ok(stalled !== undefined, "a write should wait for the peer");
+  const failed = stalled.then(() => "resolved", (error) => error);
+  link.closeWith(CloseCode.PolicyViolation, "Too slow"); // the peer never answers: cut off
+  assert.ok((await within(failed, "the write to fail", 5_000)) instanceof Deno.errors.BrokenPipe);
+  conn.close();
 });
 
 Deno.test("closeForProtocolError maps each protocol error to its close code", () => {

@@ -8,8 +8,9 @@
 
 import { encodeChatMessage } from "../../protocol/encode.ts";
 import { ServerDecoder } from "../../protocol/server_decoder.ts";
-import { createWebGateway, type WebGatewayOptions } from "../../server/doors/web_gateway.ts";
+import { openWebDoor, type WebDoorOptions } from "../../server/doors/web_door.ts";
 import type { WebSocketLink } from "../../server/doors/websocket_link.ts";
+import { FakeDoorHost } from "./fake_door_host.ts";
 
 /** The room, served on 127.0.0.1. */
 export interface EchoRoom extends AsyncDisposable {
@@ -25,7 +26,7 @@ export interface EchoRoom extends AsyncDisposable {
 
 /** Serves the page and the fake room on a free port of 127.0.0.1 (or `port`). */
 export function startEchoRoom(
-  options: Omit<WebGatewayOptions, "open"> & { port?: number } = {},
+  options: Partial<WebDoorOptions> = {},
 ): EchoRoom {
   const links = new Set<WebSocketLink>();
   const members = new Set<WebSocketLink>();
@@ -69,21 +70,17 @@ export function startEchoRoom(
   }
 
   const runs = new Set<Promise<void>>();
-  const handler = createWebGateway({
-    ...options,
-    open(link) {
-      links.add(link);
-      const session = run(link);
-      runs.add(session);
-      session.finally(() => runs.delete(session));
-    },
-  });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: options.port ?? 0, onListen() {} },
-    handler,
-  );
+  const host = new FakeDoorHost();
+  host.onOpen = ({ link }) => {
+    const webLink = link as WebSocketLink;
+    links.add(webLink);
+    const session = run(webLink);
+    runs.add(session);
+    session.finally(() => runs.delete(session));
+  };
+  const door = openWebDoor({ hostname: "127.0.0.1", port: 0, ...options }, host);
   return {
-    origin: `http://127.0.0.1:${server.addr.port}`,
+    origin: `http://127.0.0.1:${door.addr.port}`,
     logins,
     received,
     dropAll() {
@@ -92,7 +89,9 @@ export function startEchoRoom(
     async [Symbol.asyncDispose]() {
       for (const link of links) link.close();
       await Promise.all(runs);
-      await server.shutdown();
+      host.expire();
+      await door.close();
+      await host.until(() => host.pending === 0, "every connection released");
     },
   };
 }

@@ -1,65 +1,75 @@
 /**
- * Test helpers for the web door: the gateway served on 127.0.0.1 with a test
- * `open` callback, and a WebSocket peer built on Deno's own `WebSocket`.
+ * Test helpers for the web door: the door served on 127.0.0.1 over a fake host
+ * that admits everyone, and a WebSocket peer built on Deno's own `WebSocket`.
  *
  * @module
  */
 
 import type { LinkOrigin } from "../../server/session/link.ts";
-import { createWebGateway, type WebGatewayOptions } from "../../server/doors/web_gateway.ts";
+import { openWebDoor, type WebDoorOptions } from "../../server/doors/web_door.ts";
 import type { WebSocketLink } from "../../server/doors/websocket_link.ts";
 import { within } from "./deadline.ts";
+import { FakeDoorHost } from "./fake_door_host.ts";
 
-/** One WebSocket the gateway accepted. */
+/** One WebSocket the door accepted. */
 export interface Accepted {
   readonly link: WebSocketLink;
   readonly origin: LinkOrigin;
 }
 
-/** The gateway on a free port of 127.0.0.1. */
+/** What {@linkcode startGateway} takes: the door's options, and a test session. */
+export type GatewayOptions = Partial<WebDoorOptions> & {
+  /** Called with each accepted link (after it is recorded). */
+  open?: (link: WebSocketLink, origin: LinkOrigin) => void;
+};
+
+/** The door on a free port of 127.0.0.1. */
 export interface GatewayServer extends AsyncDisposable {
   /** The page's own origin, `http://127.0.0.1:<port>`. */
   readonly origin: string;
   /** `ws://127.0.0.1:<port>/ws`. */
   readonly wsUrl: string;
-  /** Links in the order the gateway accepted them. */
+  /** Links in the order the door accepted them. */
   readonly accepted: Accepted[];
+  /** The fake host: its log lines, its tickets, `refuse`. */
+  readonly host: FakeDoorHost;
   /** Waits for the `count`-th accepted link (the first by default). */
   nextLink(count?: number): Promise<Accepted>;
 }
 
 /**
- * Serves the gateway; `open` defaults to accepting every link (and closing it
- * when the server stops).
+ * Serves the web door; every connection is admitted, and every link closed
+ * when the door stops.
  */
-export function startGateway(
-  options: Partial<WebGatewayOptions> = {},
-): GatewayServer {
+export function startGateway(options: GatewayOptions = {}): GatewayServer {
+  const host = new FakeDoorHost();
   const accepted: Accepted[] = [];
-  const waiters: (() => void)[] = [];
-  const handler = createWebGateway({
-    ...options,
-    open(link, origin) {
-      accepted.push({ link, origin });
-      for (const wake of waiters.splice(0)) wake();
-      return options.open?.(link, origin);
-    },
-  });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  const origin = `http://127.0.0.1:${server.addr.port}`;
+  host.onOpen = ({ link, origin }) => {
+    accepted.push({ link: link as WebSocketLink, origin });
+    options.open?.(link as WebSocketLink, origin);
+  };
+  const { open: _, ...doorOptions } = options;
+  const door = openWebDoor({ hostname: "127.0.0.1", port: 0, ...doorOptions }, host);
+  const origin = `http://127.0.0.1:${door.addr.port}`;
   return {
     origin,
-    wsUrl: `ws://127.0.0.1:${server.addr.port}/ws`,
+    wsUrl: `ws://127.0.0.1:${door.addr.port}/ws`,
     accepted,
+    host,
     async nextLink(count = 1) {
-      while (accepted.length < count) {
-        await within(new Promise<void>((resolve) => waiters.push(resolve)), "a link", 5_000);
-      }
+      await host.nextOpened(count);
       return accepted[count - 1]!;
     },
     async [Symbol.asyncDispose]() {
-      for (const { link } of accepted) link.close();
-      await server.shutdown();
+      host.closeAll();
+      host.expire();
+      await door.close();
+      await host.until(() => host.pending === 0, "every connection released");
+      // The links' closing handshakes end within their grace.
+      await host.until(
+        () => accepted.every(({ link }) => link.closeStatus !== undefined),
+        "every link closed",
+      );
     },
   };
 }

@@ -50,19 +50,8 @@ const PULL_BATCH = 256;
  * A {@linkcode Backplane} over a NATS JetStream stream, for a room served by several
  * nodes.
  *
- * @example Two nodes as one room
- * ```ts ignore
- * import { NatsBackplane } from "./nats_backplane.ts";
- *
- * const backplane = new NatsBackplane({ servers: ["nats://127.0.0.1:4222"], history: 50 });
- * await backplane.start({
- *   deliver: (frame) => console.log(frame.length),
- *   congested: (on) => console.log("congested", on),
- *   connected: (up) => console.log("connected", up),
- * });
- * backplane.publishFrame(new Uint8Array(16));
- * await backplane.close();
- * ```
+ * `cluster/join.ts` shows its use: `start(sink)`, then `publish` for each message
+ * this node accepts, `close` at shutdown.
  */
 export class NatsBackplane implements Backplane {
   readonly #servers: string[];
