@@ -164,7 +164,9 @@ export async function runPipeMode(
       notConfirmed = echoes.pending;
       if (notConfirmed > 0 && !echoes.abandoned) {
         warn(
-          `${count(notConfirmed)} of ${count(echoes.total)} lines not confirmed: ` +
+          `${count(notConfirmed)} of ${count(echoes.total)} ${
+            echoes.total === 1 ? "line" : "lines"
+          } not confirmed: ` +
             `no echo from the server for ${wait / 1000} s`,
         );
       } else if (linger > 0) {
