@@ -163,7 +163,12 @@ function report(end: SessionEnd): number {
     case "disconnected":
       warn(describeDisconnection(end.error));
       if (end.notConfirmed) {
-        warn(`${end.notConfirmed.toLocaleString("en-US")} lines sent were not confirmed`);
+        const count = end.notConfirmed.toLocaleString("en-US");
+        warn(
+          end.notConfirmed === 1
+            ? "1 line sent was not confirmed"
+            : `${count} lines sent were not confirmed`,
+        );
       }
       return 1;
     case "failed":

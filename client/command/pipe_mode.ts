@@ -164,7 +164,9 @@ export async function runPipeMode(
       notConfirmed = echoes.pending;
       if (notConfirmed > 0 && !echoes.abandoned) {
         warn(
-          `${count(notConfirmed)} of ${count(echoes.total)} lines not confirmed: ` +
+          `${count(notConfirmed)} of ${count(echoes.total)} ${
+            echoes.total === 1 ? "line" : "lines"
+          } not confirmed: ` +
             `no echo from the server for ${wait / 1000} s`,
         );
       } else if (linger > 0) {
@@ -178,6 +180,10 @@ export async function runPipeMode(
   }
   if (quitting) void reader.cancel().catch(() => {});
   if (failure !== undefined) {
+    // A send that failed means the connection is broken: what the receiving side
+    // learns on its end (the server's reason for closing) says more than the
+    // write's error, so it is given a moment to learn it.
+    if (failure.kind === "disconnected") await untilEndOr(receiving, SEND_FAILURE_GRACE);
     await client.close();
     const end = await receiving;
     return withUnconfirmed(end.kind === "quit" ? failure : end, echoes.pending);
@@ -195,6 +201,9 @@ export async function runPipeMode(
     ...(notConfirmed > 0 ? { notConfirmed } : {}),
   };
 }
+
+// How long a failed send waits for the receiving side to learn why.
+const SEND_FAILURE_GRACE = 2000;
 
 /** The longest wait, by default, for the next echo after the end of input: 10 s. */
 export const DEFAULT_WAIT = 10_000;

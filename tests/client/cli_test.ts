@@ -282,3 +282,21 @@ Deno.test("client in a pipe under the default rate limit: 3,000 lines all arrive
     assert.match(result.stderr, /^\d[\d,]* of 3,000 lines not confirmed: /);
   }
 });
+
+Deno.test("client in a pipe whose login is refused says so, with the server's reason, exit 1", async () => {
+  await using server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    logLevel: "error",
+    uniqueNames: true,
+  });
+  const { port } = server.addr;
+  await using _alice = await observer(port, "alice");
+  const result = await runClient(["--host", "127.0.0.1", "--port", String(port), "ALICE"], "hi\n");
+  assert.equal(result.code, 1);
+  // "hi" may have gone out before the refusal arrived: then it is counted.
+  assert.match(
+    result.stderr,
+    /^Login refused: the name "ALICE" is taken\n(1 line sent was not confirmed\n)?$/,
+  );
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { connect, LoginRefusedError } from "../../client.ts";
+import { ChatClient, connect, LoginRefusedError } from "../../client.ts";
 import { runPipeMode } from "../../client/command/pipe_mode.ts";
 import { COMMANDS_HELP } from "../../client/command/slash_command.ts";
 import { encodeChatMessage, encodeString } from "../../mod.ts";
@@ -291,4 +291,45 @@ Deno.test("runPipeMode reports input it cannot read, after sending what it read"
     "Cannot read input: interrupted system call",
   );
   assert.deepEqual(await peer.untilEnd(), concat(["bob", "read"].map(encodeString)));
+});
+
+Deno.test("runPipeMode reports the server's reason, not the error of a send it cut short", async () => {
+  // A connection whose writes fail once the login is out, and whose reads bring
+  // the server's reason only a moment later, as a reset socket can.
+  const farewell = encodeChatMessage({
+    timestamp: 0,
+    username: "*",
+    text: 'the name "bob" is taken',
+  });
+  let writes = 0;
+  const failed = Promise.withResolvers<void>();
+  let reads = 0;
+  const conn = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 9000 },
+    write(bytes: Uint8Array): Promise<number> {
+      if (writes++ === 0) return Promise.resolve(bytes.length);
+      failed.resolve();
+      return Promise.reject(new Deno.errors.BrokenPipe("Broken pipe (os error 32)"));
+    },
+    async read(buffer: Uint8Array): Promise<number | null> {
+      if (reads++ > 0) return null;
+      await failed.promise;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      buffer.set(farewell);
+      return farewell.length;
+    },
+    closeWrite: () => Promise.resolve(),
+    close() {},
+  } as unknown as Deno.Conn;
+  const client = new ChatClient(conn, { username: "bob" });
+  const end = await runPipeMode(client, {
+    input: input(["hi\n"], false),
+    print: () => {},
+    warn: () => {},
+  });
+  assert.equal(end.kind, "disconnected");
+  assert.equal(
+    end.kind === "disconnected" && end.error.message,
+    'Login refused: the name "bob" is taken',
+  );
 });
