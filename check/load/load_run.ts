@@ -6,11 +6,11 @@
  */
 
 import process from "node:process";
-import { ClientDecoder } from "../protocol/client_decoder.ts";
-import { encodeString } from "../protocol/encode.ts";
-import { ProtocolError } from "../protocol/errors.ts";
-import type { ChatMessage } from "../protocol/frames.ts";
-import { writeU32 } from "../protocol/integers.ts";
+import { ClientDecoder } from "../../protocol/client_decoder.ts";
+import { encodeString } from "../../protocol/encode.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import type { ChatMessage } from "../../protocol/frames.ts";
+import { writeU32 } from "../../protocol/integers.ts";
 import { type FrameHandler, scanFrames } from "./frame_scanner.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import { type LoadOptions, portFor } from "./load_options.ts";
@@ -35,7 +35,7 @@ import {
   syncKind,
   userIndex,
 } from "./sync_message.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 /** What a run counts as it goes. */
 interface LoadCounters {
@@ -707,14 +707,18 @@ export class LoadRun {
     const elapsedS = running ? (end - this.#marks.runStartMs) / 1000 : 0;
     const senders = this.#senderCount;
     let lost = 0;
+    const rates: number[] = [];
     for (let r = 0; r < this.#clientCount; r++) {
       const receiver = this.#clients[r];
       if (receiver === undefined || receiver.dropped) continue;
+      let received = 0;
       for (let s = 0; s < senders; s++) {
         const want = this.#clients[s]!.nextSeq;
         const got = this.#pairCount[r * senders + s]!;
+        received += got;
         if (got < want) lost += want - got;
       }
+      rates.push(elapsedS > 0 ? received / elapsedS : 0);
     }
     const completed = this.#stopReason === "done";
     const latency = this.#latency;
@@ -741,6 +745,11 @@ export class LoadRun {
       elapsedS,
       messagesPerS: elapsedS > 0 ? this.#counts.messagesSent / elapsedS : 0,
       deliveriesPerS: elapsedS > 0 ? this.#counts.received / elapsedS : 0,
+      perClient: {
+        min: rates.length === 0 ? 0 : Math.min(...rates),
+        avg: rates.length === 0 ? 0 : rates.reduce((a, b) => a + b, 0) / rates.length,
+        max: rates.length === 0 ? 0 : Math.max(...rates),
+      },
       latencyUs: {
         p50: latency.percentile(0.5),
         p90: latency.percentile(0.9),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type LoadOptions, type LoadResult, runLoad } from "../../bench/load.ts";
+import { type LoadOptions, type LoadResult, runLoad } from "../../check/load/load.ts";
 import { startNaiveServer } from "../../bench/naive_server.ts";
 import { ServerProcess } from "../../bench/server_process.ts";
 import { serve } from "../../server.ts";
