@@ -183,7 +183,7 @@ export function startReferenceServer(
   };
 
   const protocolError = (client: Client) => {
-    if (faults.closeAllOnError) for (const c of [...clients]) drop(c);
+    if (faults.closeAllOnError) { for (const c of [...clients]) drop(c); }
     drop(client);
   };
 
