@@ -37,6 +37,9 @@ export interface ClientSession {
   readonly name: string;
 }
 
+/** The time zone the kit gives the client it starts, unless told otherwise: UTC+05:45. */
+export const DEFAULT_TZ = "Asia/Kathmandu";
+
 let runs = 0;
 
 /**

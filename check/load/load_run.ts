@@ -76,6 +76,7 @@ const enum Phase {
 }
 
 const MAX_CONNECTING = 512;
+const STATUS_INTERVAL_MS = 1000;
 const FIRST_SYNC_INTERVAL_MS = 2;
 const LAST_SYNC_INTERVAL_MS = 200;
 const READ_BUFFER_BUDGET = 64 * 1024 * 1024;
@@ -144,6 +145,8 @@ export class LoadRun {
   readonly #decoder: "scanner" | "codec";
   readonly #maxText: number;
   readonly #progress: (line: string) => void;
+  readonly #onStatus: (line: string) => void;
+  #lastStatusMs = 0;
   readonly #onHold: () => void;
   readonly #signal: AbortSignal | undefined;
 
@@ -238,6 +241,7 @@ export class LoadRun {
       throw new RangeError("Invalid options: clients × senders exceeds 60,000,000");
     }
     this.#progress = options.onProgress ?? (() => {});
+    this.#onStatus = options.onStatus ?? (() => {});
     this.#onHold = options.onHold ?? (() => {});
     this.#signal = options.signal;
 
@@ -579,6 +583,7 @@ export class LoadRun {
   #start(): void {
     this.#marks.runStartMs = this.#marks.lastReceiveMs = this.#marks.lastProgressMs = performance
       .now();
+    this.#lastStatusMs = this.#marks.runStartMs;
     this.#cpuStart = process.cpuUsage();
     this.#setTicker(20);
     if (this.#hold !== undefined) {
@@ -672,8 +677,23 @@ export class LoadRun {
         break;
       case Phase.Run:
         if (now - this.#marks.lastProgressMs > this.#stallTimeoutMs) this.#stop("stall");
+        else if (now - this.#lastStatusMs >= STATUS_INTERVAL_MS) this.#status(now);
         break;
     }
+  }
+
+  /** Tells `onStatus` how far the run has come. */
+  #status(now: number): void {
+    this.#lastStatusMs = now;
+    const seconds = (now - this.#marks.runStartMs) / 1000;
+    const due = this.#senderCount * this.#messages * this.#counts.connected;
+    this.#onStatus(
+      `${seconds.toFixed(0)} s: ${this.#counts.messagesSent} of ${
+        this.#senderCount * this.#messages
+      } messages sent, ${this.#counts.received} of ${due} deliveries, ${
+        Math.round(this.#counts.received / Math.max(seconds, 0.001))
+      }/s`,
+    );
   }
 
   #stop(reason: StopReason): void {
