@@ -31,6 +31,7 @@ export class ServerContext {
   /** The server under test. */
   readonly target: ServerTarget;
   readonly #peers: Peer[] = [];
+  readonly #background: Promise<unknown>[] = [];
   readonly #token: string;
   #texts = 0;
 
@@ -233,9 +234,23 @@ export class ServerContext {
     if (peer.problem !== undefined) fail(`${quote(peer.label)} receives ${what}`, peer.problem);
   }
 
-  /** Closes every connection of the case. */
+  /**
+   * Runs `work` beside the case (a sender that may block on a server that stops
+   * reading); {@linkcode ServerContext.dispose} waits for it once every
+   * connection is closed.
+   *
+   * @param work The work.
+   * @returns The same promise.
+   */
+  background<T>(work: Promise<T>): Promise<T> {
+    this.#background.push(work.catch(() => {}));
+    return work;
+  }
+
+  /** Closes every connection of the case, then waits for its background work. */
   async dispose(): Promise<void> {
     await Promise.all(this.#peers.map((peer) => peer.close()));
+    await Promise.all(this.#background);
   }
 }
 

@@ -48,7 +48,7 @@ export const CONVERSATION_CASES: readonly ServerCase[] = [
     rule: RULES.login,
     kind: "protocol",
     async run(t) {
-      const [a] = await t.join(t.name("li"));
+      const [a] = await t.join(t.name("LogIn"));
       const text = t.text("hello");
       await t.say(a!, text);
       await t.expectFrame(a!, a!.label, text);
@@ -246,7 +246,7 @@ export const CONVERSATION_CASES: readonly ServerCase[] = [
       const peers = await t.join(...names);
       const text = t.text("to a hundred");
       await t.say(peers[37]!, text);
-      for (const peer of peers) await t.expectFrame(peer, names[37]!, text);
+      await Promise.all(peers.map((peer) => t.expectFrame(peer, names[37]!, text)));
     },
   },
   {
@@ -276,13 +276,14 @@ export const CONVERSATION_CASES: readonly ServerCase[] = [
           if (i % 5 === 4) await delay(1);
         }
       }));
+      const mine = (peer: Peer) => peer.frames.filter((frame) => all.has(frame.user));
+      await Promise.all(peers.map((peer) => peer.until(() => mine(peer).length >= 90, t.timeout)));
       const orders: string[][] = [];
       for (const peer of peers) {
-        const mine = () => peer.frames.filter((frame) => all.has(frame.user));
-        if (!await peer.until(() => mine().length >= 90, t.timeout)) {
+        if (mine(peer).length < 90) {
           fail(`${quote(peer.label)} receives all 90 messages`, describe(peer));
         }
-        orders.push(mine().map((frame) => frame.text));
+        orders.push(mine(peer).map((frame) => frame.text));
       }
       for (let p = 1; p < peers.length; p++) {
         const at = orders[p]!.findIndex((text, i) => text !== orders[0]![i]);

@@ -33,6 +33,12 @@ export interface Faults {
   newlineAfterFrame?: boolean;
   /** Each chunk read is parsed on its own; a frame split across chunks is lost. */
   oneRead?: boolean;
+  /** Only the first frame of each chunk read is handled. */
+  oneFramePerRead?: boolean;
+  /** User names are stored in lower case. */
+  lowercaseNames?: boolean;
+  /** A connection that ends in the middle of its login stops all relaying. */
+  breakOnCutLogin?: boolean;
   /** What follows a login in the same chunk is thrown away. */
   dropLoginRest?: boolean;
   /** Frames go to every connection, logged in or not. */
@@ -188,7 +194,7 @@ export function startReferenceServer(
   };
 
   const serve = async (client: Client) => {
-    let buffer = new Uint8Array(0);
+    let buffer: Uint8Array = new Uint8Array(0);
     const chunk = new Uint8Array(65536);
     const decoder = new TextDecoder("utf-8", { fatal: !faults.lenientUtf8 });
     try {
@@ -215,12 +221,13 @@ export function startReferenceServer(
           if (faults.charLimit && text.length > limit) return protocolError(client);
           at += 4 + size;
           if (client.name === undefined) {
-            client.name = text;
+            client.name = faults.lowercaseNames ? text.toLowerCase() : text;
             if (faults.greeting) enqueue(client, frame("server", `welcome, ${text}`));
             if (faults.dropLoginRest) at = buffer.length;
           } else {
             await broadcast(client, text);
           }
+          if (faults.oneFramePerRead) at = buffer.length;
         }
         buffer = buffer.slice(at);
       }
@@ -232,6 +239,7 @@ export function startReferenceServer(
     } finally {
       drop(client);
       if (faults.breakOnLeave && client.name !== undefined) broken = true;
+      if (faults.breakOnCutLogin && client.name === undefined && buffer.length > 0) broken = true;
     }
   };
 
