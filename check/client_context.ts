@@ -137,7 +137,7 @@ export class ClientContext {
     }
     this.#clients.push(client);
     const maxSize = Math.max(this.target.maxUsernameSize, this.target.maxMessageSize);
-    const conn = await server.accept(maxSize, this.target.startTimeoutMs);
+    const conn = await server.accept(maxSize, this.target.startTimeoutMs, client.exited);
     if (conn === undefined) {
       fail(
         `the client connects to 127.0.0.1:${server.port} within ${this.target.startTimeoutMs} ms`,

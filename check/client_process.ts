@@ -13,6 +13,8 @@ export class ClientProcess {
   readonly #errors: Uint8Array[] = [];
   readonly #waiters = new Set<() => void>();
   readonly #reading: Promise<unknown>;
+  /** Settles when the process has exited. */
+  readonly exited: Promise<unknown>;
   #status: Deno.CommandStatus | undefined;
   #inputOpen = true;
 
@@ -32,6 +34,7 @@ export class ClientProcess {
       stderr: "piped",
     }).spawn();
     this.#stdin = this.#child.stdin.getWriter();
+    this.exited = this.#child.status;
     this.#reading = Promise.all([
       this.#drain(this.#child.stdout, this.#output),
       this.#drain(this.#child.stderr, this.#errors),

@@ -163,12 +163,18 @@ export class ScriptedServer {
    *
    * @param maxSize The largest string size believed.
    * @param timeoutMs The most milliseconds to wait.
+   * @param giveUp Stops the wait early when it settles (the client has exited).
    * @returns The connection, or undefined when none came.
    */
-  async accept(maxSize: number, timeoutMs: number): Promise<ScriptedConnection | undefined> {
+  async accept(
+    maxSize: number,
+    timeoutMs: number,
+    giveUp: Promise<unknown> = new Promise(() => {}),
+  ): Promise<ScriptedConnection | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), timeoutMs);
+      giveUp.then(() => resolve(undefined), () => resolve(undefined));
     });
     const accepting = this.#listener.accept().then(
       (conn) => {

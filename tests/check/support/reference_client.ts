@@ -28,6 +28,7 @@ export const CLIENT_FAULTS = [
   "ownClock",
   "asciiEscape",
   "oneFramePerRead",
+  "oneRead",
   "skipEmpty",
   "raw",
   "rawNames",
@@ -116,7 +117,7 @@ async function main(args: string[]): Promise<number> {
         const joined = new Uint8Array(buffer.length + n);
         joined.set(buffer);
         joined.set(chunk.subarray(0, n), buffer.length);
-        buffer = joined;
+        buffer = has("oneRead") ? chunk.slice(0, n) : joined;
         let at = 0;
         const view = new DataView(buffer.buffer);
         while (buffer.length - at >= 12) {
