@@ -16,7 +16,7 @@ export interface LatencySummary {
   max: number;
 }
 
-/** Deliveries per second of the clients, the slowest, on average and the fastest. */
+/** Deliveries per second of the clients: the slowest, the average and the fastest. */
 export interface PerClientRates {
   /** The slowest client's deliveries per second. */
   min: number;
@@ -77,7 +77,10 @@ export interface LoadResult {
   messagesPerS: number;
   /** Deliveries received per second. */
   deliveriesPerS: number;
-  /** Deliveries per second received by each client still connected (zeros for a hold). */
+  /**
+   * Deliveries per second of each client still connected, over its own time: from
+   * the start of the run to its last delivery (zeros for a hold).
+   */
   perClient: PerClientRates;
   /** Latency from send to each delivery. */
   latencyUs: LatencySummary;

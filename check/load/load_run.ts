@@ -115,6 +115,8 @@ class LoadClient {
   registered = false;
   gotFinal = false;
   nextSeq = 0;
+  /** When it received its last message body, in microseconds since the epoch of the run. */
+  lastBodyUs = 0;
   inflight = 0;
 
   constructor(
@@ -515,6 +517,7 @@ export class LoadRun {
     else this.#counts.orderViolations++;
     this.#pairCount[pair]!++;
     this.#counts.received++;
+    client.lastBodyUs = this.#chunkNowUs;
     this.#latency.record(this.#chunkNowUs - sent);
     if (client.index === s && fresh && client.inflight > 0) {
       if (--client.inflight === 0 && client.nextSeq === this.#messages) this.#counts.sendersDone++;
@@ -738,7 +741,9 @@ export class LoadRun {
         received += got;
         if (got < want) lost += want - got;
       }
-      rates.push(elapsedS > 0 ? received / elapsedS : 0);
+      // Its own rate: what it received over the time it took, from the start of the run.
+      const ownS = (receiver.lastBodyUs / 1000 - this.#marks.runStartMs + this.#epoch) / 1000;
+      rates.push(received > 0 && ownS > 0 ? received / ownS : 0);
     }
     const completed = this.#stopReason === "done";
     const latency = this.#latency;
