@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type CaseResult } from "../../check/runner.ts";
+import type { CaseResult } from "../../check/runner.ts";
 import { junitReport } from "../../check/report_junit.ts";
 import { formatResult } from "../../check/report_text.ts";
 import { chatFrame, concatBytes, FrameReader, quote, stringFrame } from "../../check/wire.ts";
