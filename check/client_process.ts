@@ -80,15 +80,16 @@ export class ClientProcess {
     }
   }
 
-  /** Closes its standard input: the end of input. */
-  async endInput(): Promise<void> {
-    if (!this.#inputOpen) return;
-    this.#inputOpen = false;
-    try {
-      await this.#stdin.close();
-    } catch {
-      // Already gone.
+  /**
+   * Closes its standard input: the end of input. Input it has not read yet
+   * still reaches it; this does not wait for that.
+   */
+  endInput(): Promise<void> {
+    if (this.#inputOpen) {
+      this.#inputOpen = false;
+      this.#stdin.close().catch(() => {});
     }
+    return Promise.resolve();
   }
 
   /**
@@ -114,9 +115,11 @@ export class ClientProcess {
     }
   }
 
-  /** Stops it if it still runs (SIGTERM, then SIGKILL a second later) and waits for it. */
+  /**
+   * Stops it if it still runs (SIGTERM, then SIGKILL a second later) and waits
+   * for it; input it has not read is dropped.
+   */
   async stop(): Promise<void> {
-    await this.endInput();
     if (this.#status === undefined) {
       try {
         this.#child.kill("SIGTERM");
@@ -132,6 +135,8 @@ export class ClientProcess {
         }
       }
     }
+    this.#inputOpen = false;
+    await this.#stdin.abort().catch(() => {});
     await this.#reading;
   }
 

@@ -20,6 +20,7 @@ export class ScriptedConnection {
   #ended = false;
   #closing = false;
   #read = 0;
+  #paused: PromiseWithResolvers<void> | undefined;
 
   /**
    * @param conn The accepted connection.
@@ -89,8 +90,17 @@ export class ScriptedConnection {
     }
   }
 
+  /**
+   * Stops reading what the client sends (after the read in progress), so that
+   * its writes back up, as with a server that never reads.
+   */
+  pause(): void {
+    this.#paused ??= Promise.withResolvers<void>();
+  }
+
   /** Closes the connection and waits for the reading to stop. */
   async close(): Promise<void> {
+    this.#paused?.resolve();
     if (!this.#closing) {
       this.#closing = true;
       try {
@@ -106,6 +116,8 @@ export class ScriptedConnection {
     const chunk = new Uint8Array(65536);
     try {
       while (true) {
+        if (this.#paused !== undefined) await this.#paused.promise;
+        if (this.#closing) break;
         const n = await this.#conn.read(chunk);
         if (n === null) break;
         this.#read += n;

@@ -121,6 +121,40 @@ export const CLIENT_SENDING_CASES: readonly ClientCase[] = [
     },
   },
   {
+    id: "2.2/7",
+    title: "A server that never reads: 16 MB of input later, the client still shows what arrives",
+    rule: RULES.line,
+    kind: "strict",
+    timeoutMs: 30_000,
+    async run(t) {
+      const session = await t.start();
+      session.conn.pause();
+      const line = `${"r".repeat(Math.min(t.target.maxMessageSize, 3000) - 1)}\n`;
+      const block = line.repeat(Math.ceil(1_000_000 / line.length));
+      const feeding = (async () => {
+        for (let i = 0; i < 16 && session.client.status === undefined; i++) {
+          await session.client.input(block);
+        }
+      })();
+      // Until the client has taken all the input, or stopped taking it: then its
+      // writes are backed up.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        feeding,
+        new Promise((resolve) => timer = setTimeout(resolve, 2000)),
+      ]);
+      clearTimeout(timer);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const now = Math.floor(Date.now() / 1000);
+      for (const text of ["are you there", "can you hear me"]) {
+        await t.frame(session, "bob", text, now);
+        await t.expectLine(session, `<${t.clock(now)}> [bob] ${text}`);
+      }
+      await session.client.stop();
+      await feeding;
+    },
+  },
+  {
     id: "2.5/1",
     title: "Frames that arrive right before the server closes are all shown",
     rule: RULES.line,

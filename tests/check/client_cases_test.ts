@@ -39,6 +39,7 @@ const BREAKS: Readonly<Record<string, readonly ClientFault[]>> = {
   "2.2/4": ["leSizes"],
   "2.2/5": ["exitOnEof"],
   "2.2/6": ["dropUnterminated"],
+  "2.2/7": ["blockingSend"],
   "2.5/1": ["dropOnClose"],
   "2.5/2": ["printPartial"],
   "2.5/3": ["hangOnClose"],

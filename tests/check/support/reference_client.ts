@@ -35,6 +35,7 @@ export const CLIENT_FAULTS = [
   "c0Only",
   "noBidi",
   "keepCr",
+  "blockingSend",
 ] as const;
 
 /** A fault of the reference client. */
@@ -112,6 +113,7 @@ async function main(args: string[]): Promise<number> {
     const chunk = new Uint8Array(65536);
     try {
       while (true) {
+        if (has("blockingSend")) await writing;
         const n = await conn.read(chunk);
         if (n === null) break;
         const joined = new Uint8Array(buffer.length + n);
