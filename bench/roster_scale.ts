@@ -15,10 +15,13 @@ import { parseFlags } from "../cli/flags.ts";
 import { cpuUsage } from "node:process";
 import { findNatsServer } from "./targets.ts";
 
-const { values } = parseFlags(Deno.args, {
-  members: { type: "string" },
-  rest: { type: "string" },
-} as const);
+const { values } = parseFlags(
+  Deno.args,
+  {
+    members: { type: "string" },
+    rest: { type: "string" },
+  } as const,
+);
 const perNode = Number(values.members ?? 5000);
 const restSeconds = Number(values.rest ?? 10);
 
@@ -82,7 +85,9 @@ while (![...b.others()].includes("newcomer")) {
 const joinMs = performance.now() - joinedAt;
 
 console.log(
-  `| ${2 * perNode} members over 2 nodes | ${(ownMs / restSeconds / 2).toFixed(1)} ms/s per node | ` +
+  `| ${2 * perNode} members over 2 nodes | ${
+    (ownMs / restSeconds / 2).toFixed(1)
+  } ms/s per node | ` +
     `${((natsAfter - natsBefore) / restSeconds).toFixed(1)} ms/s | ${joinMs.toFixed(0)} ms |`,
 );
 

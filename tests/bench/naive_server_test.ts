@@ -145,7 +145,12 @@ Deno.test("ServerProcess gives a {port} placeholder a free port", async () => {
   });
   try {
     assert.ok(server.port > 0);
-    assert.match(server.log.join("\n"), new RegExp(`listening on 127\\.0\\.0\\.1:${server.port}`));
+    // Ready means it accepts connections; its log line may come a moment later.
+    const line = new RegExp(`listening on 127\\.0\\.0\\.1:${server.port}`);
+    for (let i = 0; i < 250 && !line.test(server.log.join("\n")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.match(server.log.join("\n"), line);
   } finally {
     await server.stop();
   }

@@ -20,9 +20,9 @@
  * 2 when anything was lost, reordered, invalid or cut off.
  *
  * ```sh
- * deno run --allow-net bench/load.ts --port 9000 --clients 100 --senders 10 --messages 2000
- * deno run --allow-net bench/load.ts --port 9000 --clients 10 --window 1   # ping-pong
- * deno run --allow-net bench/load.ts --port 9000 --clients 5000 --hold 5   # idle scale
+ * deno run --allow-net check/load/load.ts --port 9000 --clients 100 --senders 10 --messages 2000
+ * deno run --allow-net check/load/load.ts --port 9000 --clients 10 --window 1   # ping-pong
+ * deno run --allow-net check/load/load.ts --port 9000 --clients 5000 --hold 5   # idle scale
  * ```
  *
  * @module
@@ -34,7 +34,7 @@ import type { LoadResult } from "./load_result.ts";
 import { LoadRun } from "./load_run.ts";
 
 export { type LoadOptions, parsePorts, portFor } from "./load_options.ts";
-export type { LatencySummary, LoadResult, StopReason } from "./load_result.ts";
+export type { LatencySummary, LoadResult, PerClientRates, StopReason } from "./load_result.ts";
 
 /**
  * Runs the load generator once against a server.

@@ -88,6 +88,8 @@ export interface LoadOptions {
   decoder?: "scanner" | "codec";
   /** Receives progress lines. */
   onProgress?: (line: string) => void;
+  /** Receives, once a second while messages flow, a line saying how far the run has come. */
+  onStatus?: (line: string) => void;
   /** Called once every client is logged in and a hold starts. */
   onHold?: () => void;
   /** Stops the run early, reported as `aborted`. */

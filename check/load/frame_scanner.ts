@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readU32 } from "../protocol/integers.ts";
+import { readU32 } from "../../protocol/integers.ts";
 
 /**
  * Receives one whole frame as offsets into `bytes`: `timestamp` (NaN when above
@@ -30,7 +30,7 @@ const MAX_TIMESTAMP_HIGH = 0x1f_ffff;
  *
  * @example Scanning one frame
  * ```ts
- * import { encodeChatMessage } from "../protocol/encode.ts";
+ * import { encodeChatMessage } from "../../protocol/encode.ts";
  * import { scanFrames } from "./frame_scanner.ts";
  * import assert from "node:assert/strict";
  *

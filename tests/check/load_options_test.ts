@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { parseOptions } from "../../bench/load_cli.ts";
-import { parsePorts, portFor } from "../../bench/load_options.ts";
+import { parseOptions } from "../../check/load/load_cli.ts";
+import { parsePorts, portFor } from "../../check/load/load_options.ts";
 import {
   MAX_USERNAME,
   readSyncRound,
   Sync,
   syncKind,
   userIndex,
-} from "../../bench/sync_message.ts";
+} from "../../check/load/sync_message.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -16,6 +16,16 @@ export interface LatencySummary {
   max: number;
 }
 
+/** Deliveries per second of the clients: the slowest, the average and the fastest. */
+export interface PerClientRates {
+  /** The slowest client's deliveries per second. */
+  min: number;
+  /** The average over the clients. */
+  avg: number;
+  /** The fastest client's deliveries per second. */
+  max: number;
+}
+
 /** Why a run stopped. */
 export type StopReason =
   | "done"
@@ -67,6 +77,11 @@ export interface LoadResult {
   messagesPerS: number;
   /** Deliveries received per second. */
   deliveriesPerS: number;
+  /**
+   * Deliveries per second of each client still connected, over its own time: from
+   * the start of the run to its last delivery (zeros for a hold).
+   */
+  perClient: PerClientRates;
   /** Latency from send to each delivery. */
   latencyUs: LatencySummary;
   /** Deliveries whose latency was recorded. */

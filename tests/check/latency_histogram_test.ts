@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LatencyHistogram, nearestRank } from "../../bench/latency_histogram.ts";
+import { LatencyHistogram, nearestRank } from "../../check/load/latency_histogram.ts";
 import { Random, testSeed } from "../support/random.ts";
 
 const PERCENTILES = [0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 1];

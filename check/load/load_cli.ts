@@ -1,22 +1,23 @@
 /**
- * The load generator's command line: `bench/load.ts` run directly.
+ * The load generator's command line: `check/load/load.ts` run directly, for one
+ * run with options of your own (`wirechat-check bench` runs the scenarios).
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { DEFAULT_PORT } from "../protocol/ports.ts";
+import { DEFAULT_PORT } from "../../protocol/ports.ts";
 import { type LoadOptions, parsePorts } from "./load_options.ts";
 import { LoadRun } from "./load_run.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { errorMessage } from "../../cli/error_message.ts";
+import { parseFlags, UsageError } from "../../cli/flags.ts";
 
 const USAGE = `Generates load on a chat server and checks every frame it relays.
 
 INSTALL:
-  deno install -g --allow-net -n wirechat-load bench/load.ts
+  deno install -g --allow-net -n wirechat-load check/load/load.ts
 
 USAGE:
-  deno run --allow-net bench/load.ts [options]
+  deno run --allow-net check/load/load.ts [options]
 
 OPTIONS:
   --host H              server host (127.0.0.1)
@@ -51,12 +52,11 @@ function parseNumber(name: string, value: string | undefined): number | undefine
 
 /** Parses the CLI's flags into options. */
 export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; help: boolean } {
-  const { values } = parseArgs({
+  const { values, positionals } = parseFlags(
     args,
-    strict: true,
-    options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: String(DEFAULT_PORT) },
+    {
+      host: { type: "string" },
+      port: { type: "string" },
       clients: { type: "string" },
       senders: { type: "string" },
       messages: { type: "string" },
@@ -66,17 +66,22 @@ export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; he
       "duration-limit": { type: "string" },
       "stall-timeout": { type: "string" },
       "read-buffer": { type: "string" },
-      decoder: { type: "string", default: "scanner" },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+      decoder: { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    } as const,
+  );
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const decoder = values.decoder ?? "scanner";
+  if (decoder !== "scanner" && decoder !== "codec") {
+    throw new UsageError(`invalid value for --decoder: "${decoder}" (expected scanner or codec)`);
+  }
   const options: LoadOptions & { quiet: boolean; help: boolean } = {
-    hostname: values.host,
-    port: parsePorts(values.port),
-    decoder: values.decoder as "scanner" | "codec",
-    quiet: values.quiet,
-    help: values.help,
+    hostname: values.host ?? "127.0.0.1",
+    port: parsePorts(values.port ?? String(DEFAULT_PORT)),
+    decoder,
+    quiet: values.quiet === true,
+    help: values.help === true,
   };
   const numbers = {
     clients: "clients",

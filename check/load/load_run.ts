@@ -6,11 +6,11 @@
  */
 
 import process from "node:process";
-import { ClientDecoder } from "../protocol/client_decoder.ts";
-import { encodeString } from "../protocol/encode.ts";
-import { ProtocolError } from "../protocol/errors.ts";
-import type { ChatMessage } from "../protocol/frames.ts";
-import { writeU32 } from "../protocol/integers.ts";
+import { ClientDecoder } from "../../protocol/client_decoder.ts";
+import { encodeString } from "../../protocol/encode.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
+import type { ChatMessage } from "../../protocol/frames.ts";
+import { writeU32 } from "../../protocol/integers.ts";
 import { type FrameHandler, scanFrames } from "./frame_scanner.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import { type LoadOptions, portFor } from "./load_options.ts";
@@ -35,7 +35,7 @@ import {
   syncKind,
   userIndex,
 } from "./sync_message.ts";
-import { errorMessage } from "../cli/error_message.ts";
+import { errorMessage } from "../../cli/error_message.ts";
 
 /** What a run counts as it goes. */
 interface LoadCounters {
@@ -76,6 +76,7 @@ const enum Phase {
 }
 
 const MAX_CONNECTING = 512;
+const STATUS_INTERVAL_MS = 1000;
 const FIRST_SYNC_INTERVAL_MS = 2;
 const LAST_SYNC_INTERVAL_MS = 200;
 const READ_BUFFER_BUDGET = 64 * 1024 * 1024;
@@ -114,6 +115,8 @@ class LoadClient {
   registered = false;
   gotFinal = false;
   nextSeq = 0;
+  /** When it received its last message body, in microseconds since the epoch of the run. */
+  lastBodyUs = 0;
   inflight = 0;
 
   constructor(
@@ -144,6 +147,8 @@ export class LoadRun {
   readonly #decoder: "scanner" | "codec";
   readonly #maxText: number;
   readonly #progress: (line: string) => void;
+  readonly #onStatus: (line: string) => void;
+  #lastStatusMs = 0;
   readonly #onHold: () => void;
   readonly #signal: AbortSignal | undefined;
 
@@ -238,6 +243,7 @@ export class LoadRun {
       throw new RangeError("Invalid options: clients × senders exceeds 60,000,000");
     }
     this.#progress = options.onProgress ?? (() => {});
+    this.#onStatus = options.onStatus ?? (() => {});
     this.#onHold = options.onHold ?? (() => {});
     this.#signal = options.signal;
 
@@ -511,6 +517,7 @@ export class LoadRun {
     else this.#counts.orderViolations++;
     this.#pairCount[pair]!++;
     this.#counts.received++;
+    client.lastBodyUs = this.#chunkNowUs;
     this.#latency.record(this.#chunkNowUs - sent);
     if (client.index === s && fresh && client.inflight > 0) {
       if (--client.inflight === 0 && client.nextSeq === this.#messages) this.#counts.sendersDone++;
@@ -579,6 +586,7 @@ export class LoadRun {
   #start(): void {
     this.#marks.runStartMs = this.#marks.lastReceiveMs = this.#marks.lastProgressMs = performance
       .now();
+    this.#lastStatusMs = this.#marks.runStartMs;
     this.#cpuStart = process.cpuUsage();
     this.#setTicker(20);
     if (this.#hold !== undefined) {
@@ -672,8 +680,23 @@ export class LoadRun {
         break;
       case Phase.Run:
         if (now - this.#marks.lastProgressMs > this.#stallTimeoutMs) this.#stop("stall");
+        else if (now - this.#lastStatusMs >= STATUS_INTERVAL_MS) this.#status(now);
         break;
     }
+  }
+
+  /** Tells `onStatus` how far the run has come. */
+  #status(now: number): void {
+    this.#lastStatusMs = now;
+    const seconds = (now - this.#marks.runStartMs) / 1000;
+    const due = this.#senderCount * this.#messages * this.#counts.connected;
+    this.#onStatus(
+      `${seconds.toFixed(0)} s: ${this.#counts.messagesSent} of ${
+        this.#senderCount * this.#messages
+      } messages sent, ${this.#counts.received} of ${due} deliveries, ${
+        Math.round(this.#counts.received / Math.max(seconds, 0.001))
+      }/s`,
+    );
   }
 
   #stop(reason: StopReason): void {
@@ -707,14 +730,20 @@ export class LoadRun {
     const elapsedS = running ? (end - this.#marks.runStartMs) / 1000 : 0;
     const senders = this.#senderCount;
     let lost = 0;
+    const rates: number[] = [];
     for (let r = 0; r < this.#clientCount; r++) {
       const receiver = this.#clients[r];
       if (receiver === undefined || receiver.dropped) continue;
+      let received = 0;
       for (let s = 0; s < senders; s++) {
         const want = this.#clients[s]!.nextSeq;
         const got = this.#pairCount[r * senders + s]!;
+        received += got;
         if (got < want) lost += want - got;
       }
+      // Its own rate: what it received over the time it took, from the start of the run.
+      const ownS = (receiver.lastBodyUs / 1000 - this.#marks.runStartMs + this.#epoch) / 1000;
+      rates.push(received > 0 && ownS > 0 ? received / ownS : 0);
     }
     const completed = this.#stopReason === "done";
     const latency = this.#latency;
@@ -741,6 +770,11 @@ export class LoadRun {
       elapsedS,
       messagesPerS: elapsedS > 0 ? this.#counts.messagesSent / elapsedS : 0,
       deliveriesPerS: elapsedS > 0 ? this.#counts.received / elapsedS : 0,
+      perClient: {
+        min: rates.length === 0 ? 0 : Math.min(...rates),
+        avg: rates.length === 0 ? 0 : rates.reduce((a, b) => a + b, 0) / rates.length,
+        max: rates.length === 0 ? 0 : Math.max(...rates),
+      },
       latencyUs: {
         p50: latency.percentile(0.5),
         p90: latency.percentile(0.9),

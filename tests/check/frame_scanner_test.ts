@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { scanFrames } from "../../bench/frame_scanner.ts";
+import { scanFrames } from "../../check/load/frame_scanner.ts";
 import {
   filler,
   readDigitBytes,
   readDigits,
   readSendTime,
   writeBodyHeader,
-} from "../../bench/message_body.ts";
+} from "../../check/load/message_body.ts";
 import { encodeChatMessage } from "../../mod.ts";
 import { concat } from "../support/chunks.ts";
 
