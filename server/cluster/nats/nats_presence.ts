@@ -9,8 +9,8 @@
  *   (a node died) means its node is gone: its members are reported once to the
  *   caller, which announces their leaves with a message id of their own, so that
  *   several nodes noticing store one notice.
- * - `wirechat_<room>_names` (`--unique-names`): one entry per claimed name (key: the
- *   hex of the name's UTF-8 `nameKey`, value: the node's id), made with `create`,
+ * - `wirechat_<room>_names` (`--unique-names`): one entry per key of a claimed name (key: the
+ *   hex of the UTF-8 of one of its `nameKeys`, value: the node's id), made with `create`,
  *   which fails when the key exists: claims are atomic. nats-server 2.9 has no
  *   per-key TTL, so the bucket's age limit (`maxAgeSeconds`) expires the claims of
  *   a dead node, and each node refreshes its own every `claimRefreshMs` with a
@@ -25,7 +25,8 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
-import { type ClusterRoster, nameKey, type RosterMember } from "../../ops/presence.ts";
+import { nameKeys } from "../../../protocol/skeleton.ts";
+import type { ClusterRoster, RosterMember } from "../../ops/presence.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 
@@ -115,7 +116,7 @@ const decoder = new TextDecoder();
  * assert.equal(claimKey("alice"), "616c696365");
  * ```
  *
- * @param key A name's `nameKey`.
+ * @param key One of a name's `nameKeys`.
  * @returns The bucket key.
  */
 export function claimKey(key: string): string {
@@ -199,7 +200,7 @@ export class NatsPresence implements ClusterRoster {
    * Claims a name key: `create` in the names bucket, which fails if another node
    * holds it.
    *
-   * @param key The name's `nameKey`.
+   * @param key One of the name's `nameKeys`.
    * @returns `true` when claimed, `false` when taken.
    * @throws {Error} When NATS does not answer.
    */
@@ -220,7 +221,7 @@ export class NatsPresence implements ClusterRoster {
    * Releases a claim of this node (a delete that only applies while the claim is
    * still ours).
    *
-   * @param key The name's `nameKey`.
+   * @param key One of the name's `nameKeys`.
    */
   release(key: string): void {
     const bucketKey = claimKey(key);
@@ -346,10 +347,11 @@ export class NatsPresence implements ClusterRoster {
     const names = this.#names;
     if (names === undefined) return;
     for (const member of peer.members) {
-      const key = claimKey(nameKey(member.name));
-      const entry = await names.get(key).catch(() => null);
-      if (entry?.operation === "PUT" && decoder.decode(entry.value) === node) {
-        await names.delete(key, { previousSeq: entry.revision }).catch(() => {});
+      for (const key of nameKeys(member.name).map(claimKey)) {
+        const entry = await names.get(key).catch(() => null);
+        if (entry?.operation === "PUT" && decoder.decode(entry.value) === node) {
+          await names.delete(key, { previousSeq: entry.revision }).catch(() => {});
+        }
       }
     }
   }
