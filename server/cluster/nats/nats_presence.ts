@@ -377,13 +377,20 @@ export class NatsPresence implements ClusterRoster {
             "warn",
             "presence: a name claim of this node was lost while it was away; its holder goes",
           );
-          this.#options.lost?.(key);
+          this.#options.lost?.(fromClaimKey(key));
           continue;
         }
       }
       if (this.#claims.has(key)) this.#claims.set(key, next);
     }
   }
+}
+
+// The name key behind a bucket key: the inverse of claimKey.
+function fromClaimKey(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let at = 0; at < bytes.length; at++) bytes[at] = parseInt(hex.slice(at * 2, at * 2 + 2), 16);
+  return decoder.decode(bytes);
 }
 
 function parseMembers(value: Uint8Array): RosterMember[] {
