@@ -268,6 +268,10 @@ Deno.test("a claim lost while away dismisses the member holding any key of the n
 Deno.test("whoText and the notices quote each name as a JSON string", async () => {
   const { joinText, leaveText, whoText } = await import("../../server/ops/presence.ts");
   assert.equal(whoText(["carol", "alice", "bob, admin"]), '3 here: "alice", "bob, admin", "carol"');
+  // As docs/protocol.md tells a client to read it: the text after the first ": " as a JSON array.
+  const names = ["bob, admin", 'eve" left', "a\\b", "\u0430lice", "👩🏽‍💻"];
+  const text = whoText(names);
+  assert.deepEqual(JSON.parse(`[${text.slice(text.indexOf(": ") + 2)}]`), names.toSorted());
   assert.equal(joinText('x" joined'), '"x\\" joined" joined');
   assert.equal(leaveText("a\\b", "slow consumer"), '"a\\\\b" left (slow consumer)');
   assert.equal(leaveText("bob", "login timeout"), '"bob" left (timeout)');
