@@ -49,6 +49,24 @@ const ALLOWED: readonly (readonly string[])[] = [
   ]),
 ];
 
+// A set of scripts, and the pattern of a text written in them alone (made on first use).
+interface ScriptSet {
+  readonly scripts: readonly string[];
+  pattern?: RegExp;
+}
+
+// Each script, and the allowed sets that hold it.
+const SETS_OF = new Map<string, ScriptSet[]>();
+for (const scripts of ALLOWED) {
+  const set: ScriptSet = { scripts };
+  for (const script of scripts) {
+    const sets = SETS_OF.get(script) ?? [];
+    sets.push(set);
+    SETS_OF.set(script, sets);
+  }
+}
+const SINGLE = new Map(SCRIPTS.map((script) => [script, SETS_OF.get(script)![0]!]));
+
 // Characters of any script: Common and Inherited ones (digits, punctuation,
 // symbols, most combining marks) whose Script_Extensions name no script.
 const ANY_SCRIPT = /[\p{scx=Zyyy}\p{scx=Zinh}]/gu;
@@ -63,17 +81,27 @@ function known(script: string): boolean {
   }
 }
 
-const patterns = new Map<string, RegExp>();
-
-function covers(scripts: readonly string[], text: string): boolean {
-  const key = scripts.join(" ");
-  let pattern = patterns.get(key);
-  if (pattern === undefined) {
-    const classes = scripts.map((script) => `\\p{scx=${script}}`).join("");
-    pattern = new RegExp(`^[${classes}]*$`, "u");
-    patterns.set(key, pattern);
+function covers(set: ScriptSet, text: string): boolean {
+  if (set.pattern === undefined) {
+    const classes = set.scripts.map((script) => `\\p{scx=${script}}`).join("");
+    set.pattern = new RegExp(`^[${classes}]*$`, "u");
   }
-  return pattern.test(text);
+  return set.pattern.test(text);
+}
+
+// The scripts of recently seen characters: finding them tries every script.
+const scriptsSeen = new Map<number, readonly string[]>();
+const SCRIPTS_SEEN_LIMIT = 4096;
+
+function scriptsOf(codePoint: number): readonly string[] {
+  let scripts = scriptsSeen.get(codePoint);
+  if (scripts === undefined) {
+    const char = String.fromCodePoint(codePoint);
+    scripts = SCRIPTS.filter((script) => covers(SINGLE.get(script)!, char));
+    if (scriptsSeen.size >= SCRIPTS_SEEN_LIMIT) scriptsSeen.clear();
+    scriptsSeen.set(codePoint, scripts);
+  }
+  return scripts;
 }
 
 /**
@@ -103,16 +131,13 @@ export function forbiddenScriptMix(name: string): string[] | undefined {
   const scripted = name.replace(ANY_SCRIPT, "");
   if (scripted === "" || LATIN_ONLY.test(scripted)) return undefined;
   // Every allowed set holds a script of the first character: only those are tried.
-  const first = String.fromCodePoint(scripted.codePointAt(0)!);
-  const own = SCRIPTS.filter((script) => covers([script], first));
-  for (const scripts of ALLOWED) {
-    if (scripts.some((script) => own.includes(script)) && covers(scripts, scripted)) {
-      return undefined;
-    }
+  const own = scriptsOf(scripted.codePointAt(0)!);
+  for (const script of own) {
+    if (SETS_OF.get(script)!.some((set) => covers(set, scripted))) return undefined;
   }
   const found = new Set<string>();
   for (const char of scripted) {
-    found.add(SCRIPTS.find((script) => covers([script], char)) ?? "Zzzz");
+    found.add(scriptsOf(char.codePointAt(0)!)[0] ?? "Zzzz");
   }
   return [...found].sort();
 }

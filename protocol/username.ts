@@ -29,6 +29,10 @@ const EMOJI_JOINER =
   /(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?)\u200D(?=\p{Extended_Pictographic})/gu;
 const EMOJI_PRESENTATION = /(?<=\p{Extended_Pictographic})\uFE0F/gu;
 
+// Printable ASCII without a space at either end: such a name breaks no rule but the
+// one against "*", and skips the costlier checks.
+const PLAIN_ASCII = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
 // A character that shows something: a letter, number, punctuation or symbol.
 const VISIBLE_CHARACTER = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
@@ -46,9 +50,13 @@ function codePoint(char: string): string {
   return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
+// One character, perhaps with combining marks: the only names that can pass for "*".
+const ONE_CHARACTER = /^\P{M}\p{M}*$/u;
+
 // Whether a name passes for "*": one character after NFKC, without combining marks,
 // whose confusable skeleton is "*", or one of the asterisks the data misses.
 function looksLikeServer(username: string): boolean {
+  if (!ONE_CHARACTER.test(username)) return false;
   const chars = [...username.replace(/\p{M}/gu, "").normalize("NFKC")];
   if (chars.length !== 1) return false;
   const char = chars[0]!;
@@ -121,13 +129,14 @@ export function validateUsername(
     );
   }
   if (username === SERVER_NAME) throw invalid(`"*" is reserved for the server`);
+  if (PLAIN_ASCII.test(username)) return;
   const control = CONTROL_CHARACTER.exec(username);
   if (control !== null) {
     throw invalid(`it contains the control character ${codePoint(control[0])}`);
   }
-  const invisible = INVISIBLE_CHARACTER.exec(
-    username.replace(EMOJI_JOINER, "").replace(EMOJI_PRESENTATION, ""),
-  );
+  const invisible = INVISIBLE_CHARACTER.test(username)
+    ? INVISIBLE_CHARACTER.exec(username.replace(EMOJI_JOINER, "").replace(EMOJI_PRESENTATION, ""))
+    : null;
   if (invisible !== null) {
     throw invalid(
       `it contains ${codePoint(invisible[0])}, which renders invisibly or reorders text`,

@@ -470,6 +470,21 @@ var ALLOWED = [
     script
   ])
 ];
+var SETS_OF = /* @__PURE__ */ new Map();
+for (const scripts of ALLOWED) {
+  const set = {
+    scripts
+  };
+  for (const script of scripts) {
+    const sets = SETS_OF.get(script) ?? [];
+    sets.push(set);
+    SETS_OF.set(script, sets);
+  }
+}
+var SINGLE = new Map(SCRIPTS.map((script) => [
+  script,
+  SETS_OF.get(script)[0]
+]));
 var ANY_SCRIPT = /[\\p{scx=Zyyy}\\p{scx=Zinh}]/gu;
 var LATIN_ONLY = /^\\p{scx=Latn}*$/u;
 function known(script) {
@@ -480,34 +495,35 @@ function known(script) {
     return false;
   }
 }
-var patterns = /* @__PURE__ */ new Map();
-function covers(scripts, text) {
-  const key = scripts.join(" ");
-  let pattern = patterns.get(key);
-  if (pattern === void 0) {
-    const classes = scripts.map((script) => \`\\\\p{scx=\${script}}\`).join("");
-    pattern = new RegExp(\`^[\${classes}]*$\`, "u");
-    patterns.set(key, pattern);
+function covers(set, text) {
+  if (set.pattern === void 0) {
+    const classes = set.scripts.map((script) => \`\\\\p{scx=\${script}}\`).join("");
+    set.pattern = new RegExp(\`^[\${classes}]*$\`, "u");
   }
-  return pattern.test(text);
+  return set.pattern.test(text);
+}
+var scriptsSeen = /* @__PURE__ */ new Map();
+var SCRIPTS_SEEN_LIMIT = 4096;
+function scriptsOf(codePoint2) {
+  let scripts = scriptsSeen.get(codePoint2);
+  if (scripts === void 0) {
+    const char = String.fromCodePoint(codePoint2);
+    scripts = SCRIPTS.filter((script) => covers(SINGLE.get(script), char));
+    if (scriptsSeen.size >= SCRIPTS_SEEN_LIMIT) scriptsSeen.clear();
+    scriptsSeen.set(codePoint2, scripts);
+  }
+  return scripts;
 }
 function forbiddenScriptMix(name) {
   const scripted = name.replace(ANY_SCRIPT, "");
   if (scripted === "" || LATIN_ONLY.test(scripted)) return void 0;
-  const first = String.fromCodePoint(scripted.codePointAt(0));
-  const own = SCRIPTS.filter((script) => covers([
-    script
-  ], first));
-  for (const scripts of ALLOWED) {
-    if (scripts.some((script) => own.includes(script)) && covers(scripts, scripted)) {
-      return void 0;
-    }
+  const own = scriptsOf(scripted.codePointAt(0));
+  for (const script of own) {
+    if (SETS_OF.get(script).some((set) => covers(set, scripted))) return void 0;
   }
   const found = /* @__PURE__ */ new Set();
   for (const char of scripted) {
-    found.add(SCRIPTS.find((script) => covers([
-      script
-    ], char)) ?? "Zzzz");
+    found.add(scriptsOf(char.codePointAt(0))[0] ?? "Zzzz");
   }
   return [
     ...found
@@ -519,13 +535,16 @@ var CONTROL_CHARACTER = /[\\u0000-\\u001f\\u007f-\\u009f]/;
 var INVISIBLE_CHARACTER = /[\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}\\u2800]/u;
 var EMOJI_JOINER = /(?<=\\p{Extended_Pictographic}[\\uFE0F\\p{Emoji_Modifier}]?)\\u200D(?=\\p{Extended_Pictographic})/gu;
 var EMOJI_PRESENTATION = /(?<=\\p{Extended_Pictographic})\\uFE0F/gu;
+var PLAIN_ASCII = /^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$/;
 var VISIBLE_CHARACTER = /[\\p{L}\\p{N}\\p{P}\\p{S}]/u;
 var MORE_ASTERISKS = "\\u2055\\u2722\\u2723\\u2724\\u2725\\u2731\\u2732\\u2733\\u273A\\u273B\\u273C\\u273D\\u2743\\u2749\\u274A\\u274B\\uA673\\u{1F7AF}\\u{1F7B0}\\u{1F7B1}\\u{1F7B2}\\u{1F7B3}\\u{1F7B4}\\u{1F7B5}\\u{1F7B6}\\u{1F7B7}\\u{1F7B8}\\u{1F7B9}\\u{1F7BA}\\u{1F7BB}\\u{1F7BC}\\u{1F7BD}\\u{1F7BE}\\u{1F7BF}";
 var SERVER_NAME = "*";
 function codePoint(char) {
   return \`U+\${char.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}\`;
 }
+var ONE_CHARACTER = /^\\P{M}\\p{M}*$/u;
 function looksLikeServer(username2) {
+  if (!ONE_CHARACTER.test(username2)) return false;
   const chars = [
     ...username2.replace(/\\p{M}/gu, "").normalize("NFKC")
   ];
@@ -543,11 +562,12 @@ function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
     throw new ProtocolError("SIZE_LIMIT", \`Invalid user name: its size \${size} exceeds the limit of \${maxSize} bytes\`);
   }
   if (username2 === SERVER_NAME) throw invalid(\`"*" is reserved for the server\`);
+  if (PLAIN_ASCII.test(username2)) return;
   const control = CONTROL_CHARACTER.exec(username2);
   if (control !== null) {
     throw invalid(\`it contains the control character \${codePoint(control[0])}\`);
   }
-  const invisible = INVISIBLE_CHARACTER.exec(username2.replace(EMOJI_JOINER, "").replace(EMOJI_PRESENTATION, ""));
+  const invisible = INVISIBLE_CHARACTER.test(username2) ? INVISIBLE_CHARACTER.exec(username2.replace(EMOJI_JOINER, "").replace(EMOJI_PRESENTATION, "")) : null;
   if (invisible !== null) {
     throw invalid(\`it contains \${codePoint(invisible[0])}, which renders invisibly or reorders text\`);
   }
