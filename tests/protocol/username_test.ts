@@ -189,6 +189,8 @@ Deno.test("validateUsername allows one script, and the mixes UTS #39 allows", ()
       "دانا dana", // Latin with Arabic
       "José", // a combining accent belongs to Latin too
       "bob 42 :-)",
+      "\u30fc\u30ab", // a first character of two scripts (Hiragana and Katakana), then Katakana
+      "\u0640\u0710\u0712", // the tatweel (Arabic, Syriac and more), then Syriac
     ]
   ) validateUsername(name, 100);
 });
