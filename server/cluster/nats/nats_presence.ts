@@ -29,6 +29,9 @@ import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { nameKeys } from "../../../protocol/skeleton.ts";
 import type { ClusterRoster, RosterMember } from "../../ops/presence.ts";
 import type { LogLevel } from "../../options.ts";
+import { claimKey, fromClaimKey, isTaken, parseMembers } from "./roster_entries.ts";
+
+export { claimKey } from "./roster_entries.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 
 /** Options of {@linkcode NatsPresence.open}. */
@@ -109,27 +112,6 @@ const BEAT = "beat.";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/**
- * The key of a name key in the names bucket: the hex of its UTF-8 bytes (a valid
- * key whatever the name holds).
- *
- * @example
- * ```ts
- * import { claimKey } from "./nats_presence.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(claimKey("alice"), "616c696365");
- * ```
- *
- * @param key One of a name's `nameKeys`.
- * @returns The bucket key.
- */
-export function claimKey(key: string): string {
-  let hex = "";
-  for (const byte of encoder.encode(key)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
 
 /**
  * A {@linkcode ClusterRoster} over JetStream key-value buckets.
@@ -431,28 +413,4 @@ export class NatsPresence implements ClusterRoster {
       if (this.#claims.has(key)) this.#claims.set(key, next);
     }
   }
-}
-
-// The name key behind a bucket key: the inverse of claimKey.
-function fromClaimKey(hex: string): string {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let at = 0; at < bytes.length; at++) bytes[at] = parseInt(hex.slice(at * 2, at * 2 + 2), 16);
-  return decoder.decode(bytes);
-}
-
-function parseMembers(value: Uint8Array): RosterMember[] {
-  try {
-    const parsed: unknown = JSON.parse(decoder.decode(value));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((member): member is RosterMember =>
-      typeof member?.id === "number" && typeof member?.name === "string"
-    );
-  } catch {
-    return [];
-  }
-}
-
-// A create or compare-and-set refused because the key holds another revision.
-function isTaken(error: unknown): boolean {
-  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
 }
