@@ -52,6 +52,12 @@ export interface WebGatewayOptions {
    */
   maxMessageSize?: number;
   /**
+   * The room's name, shown by the page instead of the host (a cluster's `--room`).
+   *
+   * @default {undefined}
+   */
+  room?: string;
+  /**
    * The rest of each link's options (its slow-consumer bound); its largest
    * message is one client frame: `max(maxUsernameSize, maxMessageSize) + 4`.
    *
@@ -89,7 +95,8 @@ const COMMON_HEADERS = {
  *
  * - `GET /`: the page, with a strict Content-Security-Policy (no inline script);
  * - `GET /app.js`: its script;
- * - `GET /config.json`: the server's limits, `{ maxUsernameSize, maxMessageSize }`;
+ * - `GET /config.json`: the server's limits, `{ maxUsernameSize, maxMessageSize }`, and
+ *   `room` when given;
  * - `GET /ws`: a WebSocket, after the Origin check: a request whose `Origin` is
  *   neither the page's own `scheme://host` nor in `allowedOrigins` gets 403; a
  *   request without `Origin` (not a browser) is accepted.
@@ -133,7 +140,7 @@ export function createWebGateway(options: WebGatewayOptions): WebGatewayHandler 
     ...options.link,
     maxMessageBytes: Math.max(maxUsernameSize, maxMessageSize) + 4,
   };
-  const config = JSON.stringify({ maxUsernameSize, maxMessageSize });
+  const config = JSON.stringify({ maxUsernameSize, maxMessageSize, room: options.room });
 
   return (request, info) => {
     const url = new URL(request.url);

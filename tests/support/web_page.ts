@@ -1,42 +1,110 @@
 /**
- * Driving the chat page in a real browser: log in, send, read the lines.
+ * Driving the chat page in a real browser: log in, send, read the log's rows.
  *
  * @module
  */
 
 import type { Page } from "puppeteer-core";
+import { type ChatServer, serve, type ServerOptions } from "../../server.ts";
+import { LogCapture } from "./log_capture.ts";
 
 /** An element of the page, as far as the functions these tests run in the page use it. */
 export interface PageNode {
   readonly textContent: string | null;
+  readonly classList: { contains(name: string): boolean };
+  readonly firstChild: PageNode | null;
+  readonly hidden: boolean;
   value: string;
+  querySelector(selector: string): PageNode | null;
+  closest(selector: string): PageNode | null;
+  getAttribute(name: string): string | null;
 }
 // The page's document, as far as the functions run in the page use it.
 declare const document: {
   getElementById(id: string): PageNode | null;
   querySelectorAll(selector: string): Iterable<PageNode>;
+  readonly title: string;
+  readonly activeElement: { readonly id: string } | null;
 };
 
-/** A line of the log: `<HH:MM> [user] text`. */
-export const LINE = /^<\d\d:\d\d> \[([^\]]*)\] (.*)$/s;
-
-/** The lines of the log, and whether each is the server's voice. */
-export async function lines(page: Page): Promise<{ text: string; server: boolean }[]> {
-  return await page.$$eval("#log p", (nodes) =>
-    nodes.map((node) => ({
-      text: node.textContent ?? "",
-      server: node.classList.contains("server"),
-    })));
+/** One row of the log, as the reader sees it. */
+export interface Row {
+  /** `message` (a person's), `notice` (from `*`), `local` (the page's own). */
+  readonly kind: "message" | "notice" | "local";
+  /** The sender as shown, for a person's message. */
+  readonly name: string;
+  /** The text as shown (a notice's starts with `* `). */
+  readonly text: string;
+  /** `HH:MM`. */
+  readonly time: string;
+  /** `[name] text` for a message, the text otherwise. */
+  readonly line: string;
+  /** Whether it is in a group set apart as the reader's own. */
+  readonly own: boolean;
+  /** The colour class of its group (`c32` … `c96`), or `""`. */
+  readonly color: string;
+  /** Whether it opens a group (shows the name and time). */
+  readonly first: boolean;
 }
 
-/** Waits for a line of the log that ends with `text`. */
-export async function waitForLine(page: Page, text: string): Promise<void> {
+// Runs in the page: the rows of the log.
+function readRows(): Row[] {
+  return [...document.querySelectorAll("#log .msg")].map((row) => {
+    const kind = row.classList.contains("notice")
+      ? "notice"
+      : row.classList.contains("local")
+      ? "local"
+      : "message";
+    const name = row.querySelector(".name")?.firstChild?.textContent ?? "";
+    const text = row.querySelector(".text")?.textContent ?? "";
+    const group = row.closest(".group");
+    const color = /\bc\d\d\b/.exec(group?.getAttribute("class") ?? "")?.[0] ?? "";
+    return {
+      kind,
+      name,
+      text,
+      time: row.querySelector("time")?.textContent ?? "",
+      line: kind === "message" ? `[${name}] ${text}` : text,
+      own: group?.classList.contains("own") ?? false,
+      color,
+      first: row.classList.contains("first"),
+    } as Row;
+  });
+}
+
+/** The rows of the log. */
+export async function rows(page: Page): Promise<Row[]> {
+  return await page.evaluate(readRows);
+}
+
+/** Waits for a row whose line (`[name] text`, or a notice's `* text`) ends with `text`. */
+export async function waitForLine(page: Page, text: string, timeout = 10_000): Promise<void> {
   await page.waitForFunction(
     (wanted) =>
-      [...document.querySelectorAll("#log p")].some((node) => node.textContent?.endsWith(wanted)),
-    { timeout: 10_000 },
+      [...document.querySelectorAll("#log .msg")].some((row) => {
+        const name = row.querySelector(".name")?.firstChild?.textContent;
+        const body = row.querySelector(".text")?.textContent ?? "";
+        return (name === undefined ? body : `[${name}] ${body}`).endsWith(wanted);
+      }),
+    { timeout },
     text,
   );
+}
+
+/** Waits until `test` holds of the page's status line. */
+export async function waitForStatus(page: Page, pattern: RegExp, timeout = 10_000): Promise<void> {
+  await page.waitForFunction(
+    (source, flags) =>
+      new RegExp(source, flags).test(document.getElementById("status")?.textContent ?? ""),
+    { timeout },
+    pattern.source,
+    pattern.flags,
+  );
+}
+
+/** The text of the element with `id`. */
+export async function textOf(page: Page, id: string): Promise<string> {
+  return await page.evaluate((wanted) => document.getElementById(wanted)?.textContent ?? "", id);
 }
 
 /** Types `text` into the message field and presses Enter. */
@@ -51,10 +119,16 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.keyboard.press("Enter");
 }
 
-/** Opens the page at `origin` and logs in as `name`. */
-export async function logIn(page: Page, origin: string, name: string): Promise<void> {
+/** Opens the page at `origin` (with its config loaded) without logging in. */
+export async function open(page: Page, origin: string): Promise<void> {
   await page.goto(origin, { waitUntil: "load", timeout: 10_000 });
   await page.waitForSelector("html[data-ready]", { timeout: 10_000 });
+}
+
+/** Opens the page at `origin` and logs in as `name`. */
+export async function logIn(page: Page, origin: string, name: string): Promise<void> {
+  await open(page, origin);
+  await page.$eval("#username", (input) => (input as unknown as PageNode).value = "");
   await page.type("#username", name);
   await page.keyboard.press("Enter");
   await page.waitForFunction(
@@ -62,4 +136,41 @@ export async function logIn(page: Page, origin: string, name: string): Promise<v
     { timeout: 10_000 },
     name,
   );
+}
+
+/** The real server with its web door, on free ports of 127.0.0.1. */
+export interface WebChat extends AsyncDisposable {
+  /** The server. */
+  readonly server: ChatServer;
+  /** Its log lines. */
+  readonly logs: LogCapture;
+  /** The page's origin, `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** The TCP door's port. */
+  readonly port: number;
+}
+
+/**
+ * Starts the real server with its web door on 127.0.0.1 (`webPort` 0 for a free
+ * port), logging at info level into a capture.
+ */
+export function startChat(options: ServerOptions = {}, webPort = 0): WebChat {
+  const logs = new LogCapture();
+  const server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    logLevel: "info",
+    log: logs.log,
+    ...options,
+    web: { hostname: "127.0.0.1", port: webPort },
+  });
+  return {
+    server,
+    logs,
+    origin: `http://127.0.0.1:${server.addrs.web!.port}`,
+    port: server.addr.port,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+    },
+  };
 }
