@@ -86,7 +86,7 @@ export async function waitForLine(page: Page, text: string, timeout = 10_000): P
         const body = row.querySelector(".text")?.textContent ?? "";
         return (name === undefined ? body : `[${name}] ${body}`).endsWith(wanted);
       }),
-    { timeout },
+    { timeout, polling: 50 },
     text,
   );
 }
@@ -96,7 +96,7 @@ export async function waitForStatus(page: Page, pattern: RegExp, timeout = 10_00
   await page.waitForFunction(
     (source, flags) =>
       new RegExp(source, flags).test(document.getElementById("status")?.textContent ?? ""),
-    { timeout },
+    { timeout, polling: 50 },
     pattern.source,
     pattern.flags,
   );
@@ -133,7 +133,7 @@ export async function logIn(page: Page, origin: string, name: string): Promise<v
   await page.keyboard.press("Enter");
   await page.waitForFunction(
     (wanted) => document.getElementById("status")?.textContent === `Connected as ${wanted}`,
-    { timeout: 10_000 },
+    { timeout: 10_000, polling: 50 },
     name,
   );
 }
@@ -173,4 +173,19 @@ export function startChat(options: ServerOptions = {}, webPort = 0): WebChat {
       await server.shutdown();
     },
   };
+}
+
+/** Waits until the element with `id` has the text `text`. */
+export async function waitForText(
+  page: Page,
+  id: string,
+  text: string,
+  timeout = 10_000,
+): Promise<void> {
+  await page.waitForFunction(
+    (wanted, expected) => document.getElementById(wanted)?.textContent === expected,
+    { timeout, polling: 50 },
+    id,
+    text,
+  );
 }
