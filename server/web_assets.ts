@@ -1367,6 +1367,17 @@ function askWho() {
   quietWhoAnswers++;
 }
 function receive(message) {
+  const notice = message.username === "*" ? readNotice(message.text) : void 0;
+  if (notice?.kind === "who") {
+    members.set(notice.names);
+    whoAfterSummary = false;
+    if (quietWhoAnswers > 0) quietWhoAnswers--;
+    else view.add({
+      kind: "notice",
+      message
+    });
+    return;
+  }
   const key = frameKey(message);
   if (replay !== void 0) {
     if (replay.seen.has(key)) {
@@ -1380,17 +1391,8 @@ function receive(message) {
   }
   recent.push(key);
   if (recent.length > REMEMBERED_FRAMES * 2) recent = recent.slice(-REMEMBERED_FRAMES);
-  if (message.username === "*") {
-    const notice = readNotice(message.text);
+  if (notice !== void 0) {
     switch (notice.kind) {
-      case "who":
-        members.set(notice.names);
-        whoAfterSummary = false;
-        if (quietWhoAnswers > 0) {
-          quietWhoAnswers--;
-          return;
-        }
-        break;
       case "joined":
         members.add(notice.name);
         break;

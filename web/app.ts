@@ -123,6 +123,15 @@ function askWho(): void {
 
 /** One frame from the server. */
 function receive(message: ChatMessage): void {
+  const notice = message.username === "*" ? readNotice(message.text) : undefined;
+  if (notice?.kind === "who") {
+    // An answer to this page alone, never part of the history: not remembered.
+    members.set(notice.names);
+    whoAfterSummary = false;
+    if (quietWhoAnswers > 0) quietWhoAnswers--;
+    else view.add({ kind: "notice", message });
+    return;
+  }
   const key = frameKey(message);
   if (replay !== undefined) {
     if (replay.seen.has(key)) {
@@ -139,17 +148,8 @@ function receive(message: ChatMessage): void {
   recent.push(key);
   if (recent.length > REMEMBERED_FRAMES * 2) recent = recent.slice(-REMEMBERED_FRAMES);
 
-  if (message.username === "*") {
-    const notice = readNotice(message.text);
+  if (notice !== undefined) {
     switch (notice.kind) {
-      case "who":
-        members.set(notice.names);
-        whoAfterSummary = false;
-        if (quietWhoAnswers > 0) {
-          quietWhoAnswers--;
-          return;
-        }
-        break;
       case "joined":
         members.add(notice.name);
         break;

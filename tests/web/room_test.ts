@@ -190,6 +190,7 @@ Deno.test({
       await dialog.dismiss();
     });
     await logIn(page, chat.origin, "alice");
+    await chat.logs.waitFor(/logged in as "alice"/);
     const eve = await ChatPeer.login(chat.port, "eve");
     try {
       await eve.sendString("w".repeat(2000));
