@@ -449,14 +449,14 @@ export const INDEX_HTML: string = `<!doctype html>
             <label class="sr" for="message">Message</label>
             <input id="message" name="message" aria-describedby="message-hint" enterkeyhint="send"
               placeholder="Write a message">
-            <button type="submit">Send</button>
+            <button id="send" type="submit">Send</button>
             <p id="problem" class="problem" role="alert"></p>
             <p class="hint" id="message-hint">
               Enter sends. Up to 3,000 letters. /help lists the commands.
             </p>
           </form>
         </section>
-        <aside id="people" aria-labelledby="people-title">
+        <aside id="people" aria-labelledby="people-title" tabindex="0">
           <h2 id="people-title">Here</h2>
           <ul id="members" aria-labelledby="people-title"></ul>
         </aside>
