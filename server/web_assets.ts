@@ -247,7 +247,9 @@ export const INDEX_HTML: string = `<!doctype html>
       grid-template-columns: 3rem minmax(0, 1fr);
       column-gap: 0.5rem;
       margin: 0;
-      contain: content;
+      /* Rows out of view are not laid out: a log of thousands stays cheap. */
+      content-visibility: auto;
+      contain-intrinsic-size: auto 1.4em;
     }
     .msg time {
       grid-row: 1;
@@ -467,7 +469,7 @@ export const INDEX_HTML: string = `<!doctype html>
 `;
 
 /** The CSP source of the page's inline style. */
-export const STYLE_HASH: string = "sha256-7AwX+V0ReXGkYgbWBCCB/0+XQxKePo4TpKecqcj54oU=";
+export const STYLE_HASH: string = "sha256-6kp/HmXAMiVfL3RvgfhRM++yA2EMZN+jRgHk3UYwtco=";
 
 /** The page's script: `web/app.ts` and the codec, bundled for browsers. */
 export const APP_JS: string = `// protocol/errors.ts
@@ -899,9 +901,9 @@ var LogView = class {
   // The group that a message from the same sender joins, and its last time.
   #group;
   #day = "";
-  // Set when the log scrolls itself, so that the scroll event it causes is not
-  // taken for the reader's.
-  #selfScroll = false;
+  // Where the log last scrolled itself to.
+  #autoTop = 0;
+  #scrollPending = false;
   /**
    * @param log The log's element (\`role="log"\`).
    * @param options Its limits and callbacks.
@@ -910,11 +912,8 @@ var LogView = class {
     this.#log = log;
     this.#options = options;
     log.addEventListener("scroll", () => {
-      if (this.#selfScroll) {
-        this.#selfScroll = false;
-        return;
-      }
-      this.#following = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      this.#following = nearEnd || this.#following && log.scrollTop >= this.#autoTop - 1;
       if (this.#following && this.#unseen > 0) {
         this.#unseen = 0;
         this.#options.onUnseen(0);
@@ -961,10 +960,14 @@ var LogView = class {
   /** Scrolls to the newest row and follows new ones again. */
   scrollToEnd() {
     this.#following = true;
-    this.#selfScroll = true;
-    this.#log.scrollTop = this.#log.scrollHeight;
+    this.#toEnd();
+    this.#scrollSoon();
     this.#unseen = 0;
     this.#options.onUnseen(0);
+  }
+  #toEnd() {
+    this.#log.scrollTop = this.#log.scrollHeight;
+    this.#autoTop = this.#log.scrollTop;
   }
   #flush() {
     this.#scheduled = false;
@@ -985,8 +988,7 @@ var LogView = class {
     while (this.#rows > max) this.#dropOldest();
     if (this.#dropped > 0) this.#showDropped();
     if (this.#following) {
-      this.#selfScroll = true;
-      this.#log.scrollTop = this.#log.scrollHeight;
+      this.#scrollSoon();
     } else if (added > 0) {
       this.#unseen += added;
       this.#options.onUnseen(this.#unseen);
@@ -995,6 +997,21 @@ var LogView = class {
       this.#scheduled = true;
       setTimeout(() => this.#flush(), 0);
     }
+  }
+  // Scrolls to the end before the next frame is drawn: once a frame, however many
+  // slices were added, so that the layout is not forced after each slice. Rows
+  // out of view have an estimated height until they are drawn, so the end may
+  // move once they are: it is checked again for a few frames.
+  #scrollSoon(frames = 4) {
+    if (this.#scrollPending) return;
+    this.#scrollPending = true;
+    requestAnimationFrame(() => {
+      this.#scrollPending = false;
+      if (!this.#following) return;
+      const log = this.#log;
+      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) this.#toEnd();
+      if (frames > 1) this.#scrollSoon(frames - 1);
+    });
   }
   #clear() {
     this.#log.replaceChildren();
@@ -1294,7 +1311,7 @@ var FIRST_RETRY = 1e3;
 var LAST_RETRY = 3e4;
 var STABLE_AFTER = 5e3;
 var MAX_ROWS = 5e3;
-var ROWS_PER_SLICE = 250;
+var ROWS_PER_SLICE = 500;
 var REMEMBERED_FRAMES = 1e3;
 var NAME_KEY = "wirechat.username";
 function element(id) {

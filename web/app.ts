@@ -33,7 +33,7 @@ const FIRST_RETRY = 1_000;
 const LAST_RETRY = 30_000;
 const STABLE_AFTER = 5_000;
 const MAX_ROWS = 5_000;
-const ROWS_PER_SLICE = 250;
+const ROWS_PER_SLICE = 500;
 // Frames remembered to recognise a history replay after a reconnection.
 const REMEMBERED_FRAMES = 1_000;
 const NAME_KEY = "wirechat.username";

@@ -100,9 +100,9 @@ export class LogView {
   // The group that a message from the same sender joins, and its last time.
   #group: { element: HTMLElement; username: string; timestamp: number } | undefined;
   #day = "";
-  // Set when the log scrolls itself, so that the scroll event it causes is not
-  // taken for the reader's.
-  #selfScroll = false;
+  // Where the log last scrolled itself to.
+  #autoTop = 0;
+  #scrollPending = false;
 
   /**
    * @param log The log's element (`role="log"`).
@@ -112,11 +112,10 @@ export class LogView {
     this.#log = log;
     this.#options = options;
     log.addEventListener("scroll", () => {
-      if (this.#selfScroll) {
-        this.#selfScroll = false;
-        return;
-      }
-      this.#following = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      // Near the end, or not above where the log last scrolled itself (rows may
+      // have been added since): the reader follows. Above it: the reader scrolled up.
+      const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      this.#following = nearEnd || (this.#following && log.scrollTop >= this.#autoTop - 1);
       if (this.#following && this.#unseen > 0) {
         this.#unseen = 0;
         this.#options.onUnseen(0);
@@ -167,10 +166,15 @@ export class LogView {
   /** Scrolls to the newest row and follows new ones again. */
   scrollToEnd(): void {
     this.#following = true;
-    this.#selfScroll = true;
-    this.#log.scrollTop = this.#log.scrollHeight;
+    this.#toEnd();
+    this.#scrollSoon();
     this.#unseen = 0;
     this.#options.onUnseen(0);
+  }
+
+  #toEnd(): void {
+    this.#log.scrollTop = this.#log.scrollHeight;
+    this.#autoTop = this.#log.scrollTop;
   }
 
   #flush(): void {
@@ -193,8 +197,7 @@ export class LogView {
     while (this.#rows > max) this.#dropOldest();
     if (this.#dropped > 0) this.#showDropped();
     if (this.#following) {
-      this.#selfScroll = true;
-      this.#log.scrollTop = this.#log.scrollHeight;
+      this.#scrollSoon();
     } else if (added > 0) {
       this.#unseen += added;
       this.#options.onUnseen(this.#unseen);
@@ -203,6 +206,22 @@ export class LogView {
       this.#scheduled = true;
       setTimeout(() => this.#flush(), 0);
     }
+  }
+
+  // Scrolls to the end before the next frame is drawn: once a frame, however many
+  // slices were added, so that the layout is not forced after each slice. Rows
+  // out of view have an estimated height until they are drawn, so the end may
+  // move once they are: it is checked again for a few frames.
+  #scrollSoon(frames = 4): void {
+    if (this.#scrollPending) return;
+    this.#scrollPending = true;
+    requestAnimationFrame(() => {
+      this.#scrollPending = false;
+      if (!this.#following) return;
+      const log = this.#log;
+      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) this.#toEnd();
+      if (frames > 1) this.#scrollSoon(frames - 1);
+    });
   }
 
   #clear(): void {

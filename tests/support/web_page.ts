@@ -6,6 +6,7 @@
 
 import type { Page } from "puppeteer-core";
 import { type ChatServer, serve, type ServerOptions } from "../../server.ts";
+import { encodeString } from "../../protocol/encode.ts";
 import { LogCapture } from "./log_capture.ts";
 
 /** An element of the page, as far as the functions these tests run in the page use it. */
@@ -188,4 +189,16 @@ export async function waitForText(
     id,
     text,
   );
+}
+
+/** `count` messages `m 0`, `m 1` … as one buffer of client frames, to send at once. */
+export function burst(count: number): Uint8Array {
+  const frames = Array.from({ length: count }, (_, i) => encodeString(`m ${i}`));
+  const bytes = new Uint8Array(frames.reduce((total, frame) => total + frame.length, 0));
+  let at = 0;
+  for (const frame of frames) {
+    bytes.set(frame, at);
+    at += frame.length;
+  }
+  return bytes;
 }

@@ -73,12 +73,13 @@ Deno.test({
       for (let i = 0; i < 60; i++) await bob.sendString(`line ${i}`);
       await waitForLine(page, "[bob] line 59");
       // Following: the newest line is in view.
+      // The log scrolls before the next frame is drawn: wait for it.
       const atEnd = () =>
-        page.evaluate(() => {
+        page.waitForFunction(() => {
           const log = document.getElementById("log")!;
           return log.scrollHeight - log.scrollTop - log.clientHeight < 2;
-        });
-      assert.equal(await atEnd(), true);
+        }, { timeout: 10_000, polling: 50 });
+      await atEnd();
       assert.equal(await focused(page), "message");
 
       // The reader scrolls up; new lines do not move the log.
@@ -107,12 +108,12 @@ Deno.test({
         () => document.getElementById("jump")!.hidden,
         { timeout: 10_000, polling: 50 },
       );
-      assert.equal(await atEnd(), true);
+      await atEnd();
       assert.equal(await focused(page), "message");
       await bob.sendString("followed again");
       await waitForLine(page, "[bob] followed again");
       await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.equal(await atEnd(), true);
+      await atEnd();
       await send(page, "sent");
       await waitForLine(page, "[alice] sent");
       assert.equal(await focused(page), "message");
