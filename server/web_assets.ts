@@ -30,12 +30,12 @@ export const INDEX_HTML: string = `<!doctype html>
       --c33: #8a5a00;
       --c34: #0b5cad;
       --c35: #a626a4;
-      --c36: #0a6f80;
+      --c36: #006f94;
       --c92: #44700b;
       --c93: #a4510b;
       --c94: #4150c4;
       --c95: #b8246f;
-      --c96: #0f6f68;
+      --c96: #08775a;
       font-family: system-ui, sans-serif;
     }
     @media (prefers-color-scheme: dark) {
@@ -54,12 +54,12 @@ export const INDEX_HTML: string = `<!doctype html>
         --c33: #e3b341;
         --c34: #79b8ff;
         --c35: #e48be4;
-        --c36: #56d4e8;
+        --c36: #67d4f2;
         --c92: #a3e635;
         --c93: #fbbf24;
         --c94: #a5b4fc;
         --c95: #f9a8d4;
-        --c96: #5eead4;
+        --c96: #6ee7b7;
       }
     }
     * {
@@ -212,6 +212,7 @@ export const INDEX_HTML: string = `<!doctype html>
       flex: 1;
       flex-direction: column;
       min-width: 0;
+      min-height: 0;
     }
     #log {
       flex: 1;
@@ -397,6 +398,7 @@ export const INDEX_HTML: string = `<!doctype html>
         flex-direction: column;
       }
       #people {
+        flex: none;
         width: auto;
         max-height: 5.5rem;
         padding: 0.3rem 1rem;
@@ -469,7 +471,7 @@ export const INDEX_HTML: string = `<!doctype html>
 `;
 
 /** The CSP source of the page's inline style. */
-export const STYLE_HASH: string = "sha256-6kp/HmXAMiVfL3RvgfhRM++yA2EMZN+jRgHk3UYwtco=";
+export const STYLE_HASH: string = "sha256-7uI8Mo5YOcr/Aneiu9MJ1V7J8mw1KS2/sLWhvxg7S28=";
 
 /** The page's script: `web/app.ts` and the codec, bundled for browsers. */
 export const APP_JS: string = `// protocol/errors.ts
@@ -904,6 +906,8 @@ var LogView = class {
   // Where the log last scrolled itself to.
   #autoTop = 0;
   #scrollPending = false;
+  #settleFrames = 0;
+  #scrollFrames = 0;
   /**
    * @param log The log's element (\`role="log"\`).
    * @param options Its limits and callbacks.
@@ -921,6 +925,9 @@ var LogView = class {
     }, {
       passive: true
     });
+    new ResizeObserver(() => {
+      if (this.#following) this.#scrollSoon();
+    }).observe(log);
   }
   /** Rows shown now. */
   get rows() {
@@ -1001,17 +1008,31 @@ var LogView = class {
   // Scrolls to the end before the next frame is drawn: once a frame, however many
   // slices were added, so that the layout is not forced after each slice. Rows
   // out of view have an estimated height until they are drawn, so the end may
-  // move once they are: it is checked again for a few frames.
-  #scrollSoon(frames = 4) {
+  // move once they are: it is checked again each frame until it stays put
+  // (for two frames in a row, within a bound).
+  #scrollSoon() {
+    this.#settleFrames = 0;
     if (this.#scrollPending) return;
     this.#scrollPending = true;
-    requestAnimationFrame(() => {
-      this.#scrollPending = false;
-      if (!this.#following) return;
+    const step = () => {
       const log = this.#log;
-      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) this.#toEnd();
-      if (frames > 1) this.#scrollSoon(frames - 1);
-    });
+      if (!this.#following) {
+        this.#scrollPending = false;
+        return;
+      }
+      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) {
+        this.#toEnd();
+        this.#settleFrames = Math.min(this.#settleFrames, 0);
+      }
+      this.#settleFrames++;
+      if (this.#settleFrames >= 2 || ++this.#scrollFrames > 60) {
+        this.#scrollPending = false;
+        this.#scrollFrames = 0;
+        return;
+      }
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
   }
   #clear() {
     this.#log.replaceChildren();

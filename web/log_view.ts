@@ -103,6 +103,8 @@ export class LogView {
   // Where the log last scrolled itself to.
   #autoTop = 0;
   #scrollPending = false;
+  #settleFrames = 0;
+  #scrollFrames = 0;
 
   /**
    * @param log The log's element (`role="log"`).
@@ -121,6 +123,10 @@ export class LogView {
         this.#options.onUnseen(0);
       }
     }, { passive: true });
+    // A window made smaller (a phone turned, a keyboard opened) keeps the end in view.
+    new ResizeObserver(() => {
+      if (this.#following) this.#scrollSoon();
+    }).observe(log);
   }
 
   /** Rows shown now. */
@@ -211,17 +217,31 @@ export class LogView {
   // Scrolls to the end before the next frame is drawn: once a frame, however many
   // slices were added, so that the layout is not forced after each slice. Rows
   // out of view have an estimated height until they are drawn, so the end may
-  // move once they are: it is checked again for a few frames.
-  #scrollSoon(frames = 4): void {
+  // move once they are: it is checked again each frame until it stays put
+  // (for two frames in a row, within a bound).
+  #scrollSoon(): void {
+    this.#settleFrames = 0;
     if (this.#scrollPending) return;
     this.#scrollPending = true;
-    requestAnimationFrame(() => {
-      this.#scrollPending = false;
-      if (!this.#following) return;
+    const step = () => {
       const log = this.#log;
-      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) this.#toEnd();
-      if (frames > 1) this.#scrollSoon(frames - 1);
-    });
+      if (!this.#following) {
+        this.#scrollPending = false;
+        return;
+      }
+      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) {
+        this.#toEnd();
+        this.#settleFrames = Math.min(this.#settleFrames, 0);
+      }
+      this.#settleFrames++;
+      if (this.#settleFrames >= 2 || ++this.#scrollFrames > 60) {
+        this.#scrollPending = false;
+        this.#scrollFrames = 0;
+        return;
+      }
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
   }
 
   #clear(): void {

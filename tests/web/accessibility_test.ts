@@ -135,6 +135,7 @@ Deno.test({
       width: await page.evaluate(() => document.documentElement.scrollWidth),
     };
     assert.ok(boxes.people.top >= boxes.log.bottom, JSON.stringify(boxes));
+    assert.ok(boxes.people.bottom <= 700, JSON.stringify(boxes)); // in view, not pushed out
     assert.ok(boxes.width <= 400, `the page is ${boxes.width} px wide`);
     await page.setViewport({ width: 1000, height: 700 });
     const wide = {
