@@ -236,6 +236,8 @@ export const INDEX_HTML: string = `<!doctype html>
       border-top: 1px solid var(--line);
     }
     .group {
+      content-visibility: auto;
+      contain-intrinsic-size: auto 3em;
       margin-top: 0.35rem;
       padding: 0.1rem 0.5rem;
       border-radius: 8px;
@@ -471,7 +473,7 @@ export const INDEX_HTML: string = `<!doctype html>
 `;
 
 /** The CSP source of the page's inline style. */
-export const STYLE_HASH: string = "sha256-7uI8Mo5YOcr/Aneiu9MJ1V7J8mw1KS2/sLWhvxg7S28=";
+export const STYLE_HASH: string = "sha256-+gBAOX/IuikWrQm+PO0fWST9F50keDruXkdTFhdt2HM=";
 
 /** The page's script: `web/app.ts` and the codec, bundled for browsers. */
 export const APP_JS: string = `// protocol/errors.ts
@@ -853,6 +855,7 @@ function userColor(username2) {
 // web/log_view.ts
 var FOLLOW_SLACK = 48;
 var GROUP_SECONDS = 5 * 60;
+var GROUP_ROWS = 50;
 function colorClass(username2) {
   return \`c\${userColor(username2)}\`;
 }
@@ -1099,8 +1102,9 @@ var LogView = class {
     name.textContent = sanitize(quoteUsername(message.username));
     const own = message.username === this.#options.me();
     const group = this.#group;
-    if (group !== void 0 && group.username === message.username && message.timestamp - group.timestamp < GROUP_SECONDS && message.timestamp >= group.timestamp) {
+    if (group !== void 0 && group.username === message.username && message.timestamp - group.timestamp < GROUP_SECONDS && message.timestamp >= group.timestamp && group.rows < GROUP_ROWS) {
       group.timestamp = message.timestamp;
+      group.rows++;
       row.append(this.#time(date), name);
       group.element.append(row);
     } else {
@@ -1119,7 +1123,8 @@ var LogView = class {
       this.#group = {
         element: element2,
         username: message.username,
-        timestamp: message.timestamp
+        timestamp: message.timestamp,
+        rows: 1
       };
     }
     const text = document.createElement("span");

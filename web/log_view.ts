@@ -32,8 +32,11 @@ export interface LogViewOptions {
 
 // The log follows new rows while the reader is within this many pixels of its end.
 const FOLLOW_SLACK = 48;
-// A message joins the group above when its sender wrote that recently.
+// A message joins the group above when its sender wrote that recently, and the
+// group is not already long (the name is shown again; a short group is also one
+// the browser can skip drawing as a whole while it is out of view).
 const GROUP_SECONDS = 5 * 60;
+const GROUP_ROWS = 50;
 
 /** The CSS class of a user name's colour: the terminal client's colour, by its SGR code. */
 export function colorClass(username: string): string {
@@ -98,7 +101,7 @@ export class LogView {
   #following = true;
   #unseen = 0;
   // The group that a message from the same sender joins, and its last time.
-  #group: { element: HTMLElement; username: string; timestamp: number } | undefined;
+  #group: { element: HTMLElement; username: string; timestamp: number; rows: number } | undefined;
   #day = "";
   // Where the log last scrolled itself to.
   #autoTop = 0;
@@ -316,9 +319,10 @@ export class LogView {
     if (
       group !== undefined && group.username === message.username &&
       message.timestamp - group.timestamp < GROUP_SECONDS &&
-      message.timestamp >= group.timestamp
+      message.timestamp >= group.timestamp && group.rows < GROUP_ROWS
     ) {
       group.timestamp = message.timestamp;
+      group.rows++;
       row.append(this.#time(date), name);
       group.element.append(row);
     } else {
@@ -334,7 +338,12 @@ export class LogView {
       }
       element.append(row);
       this.#log.append(element);
-      this.#group = { element, username: message.username, timestamp: message.timestamp };
+      this.#group = {
+        element,
+        username: message.username,
+        timestamp: message.timestamp,
+        rows: 1,
+      };
     }
     const text = document.createElement("span");
     text.className = "text";
