@@ -1376,6 +1376,7 @@ var unread = 0;
 var recent = [];
 var replay;
 var lostAt;
+var joined = false;
 var view = new LogView(element("log"), {
   maxRows: MAX_ROWS,
   slice: ROWS_PER_SLICE,
@@ -1482,7 +1483,7 @@ function stopRetrying() {
 }
 function showCountdown() {
   const seconds = Math.max(1, Math.round((retryAt - Date.now()) / 1e3));
-  setStatus("closed", \`Connection lost. Reconnecting in \${seconds} s\\u2026\`);
+  setStatus("closed", joined ? \`Connection lost. Reconnecting in \${seconds} s\\u2026\` : \`Cannot reach the server. Trying again in \${seconds} s\\u2026\`);
 }
 function leave(text) {
   stopRetrying();
@@ -1509,6 +1510,7 @@ function connect() {
   ws.addEventListener("open", () => {
     ws.send(encodeString(username));
     setStatus("open", \`Connected as \${username}\`);
+    joined = true;
     report("");
     try {
       localStorage.setItem(NAME_KEY, username);
@@ -1546,7 +1548,7 @@ function connect() {
       leave(\`The server closed the chat: \${describeClose(event)}\`);
       return;
     }
-    lostAt ??= /* @__PURE__ */ new Date();
+    if (joined) lostAt ??= /* @__PURE__ */ new Date();
     const delay = retryDelay * (0.8 + Math.random() * 0.4);
     retryAt = Date.now() + delay;
     retryDelay = Math.min(retryDelay * 2, LAST_RETRY);
@@ -1585,6 +1587,7 @@ loginForm.addEventListener("submit", (event) => {
   }
   loginProblem.textContent = "";
   username = name;
+  joined = false;
   retryDelay = FIRST_RETRY;
   showScreen("chat");
   connect();

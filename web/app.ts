@@ -80,6 +80,8 @@ let recent: string[] = [];
 // After a reconnection: the frames received before it, until the replay is over.
 let replay: { seen: Set<string>; last: string } | undefined;
 let lostAt: Date | undefined;
+// Whether the page has been connected since the reader pressed Join.
+let joined = false;
 
 const view = new LogView(element("log"), {
   maxRows: MAX_ROWS,
@@ -195,7 +197,12 @@ function stopRetrying(): void {
 
 function showCountdown(): void {
   const seconds = Math.max(1, Math.round((retryAt - Date.now()) / 1000));
-  setStatus("closed", `Connection lost. Reconnecting in ${seconds} s…`);
+  setStatus(
+    "closed",
+    joined
+      ? `Connection lost. Reconnecting in ${seconds} s…`
+      : `Cannot reach the server. Trying again in ${seconds} s…`,
+  );
 }
 
 function leave(text: string): void {
@@ -222,6 +229,7 @@ function connect(): void {
   ws.addEventListener("open", () => {
     ws.send(encodeString(username) as Uint8Array<ArrayBuffer>);
     setStatus("open", `Connected as ${username}`);
+    joined = true;
     report("");
     try {
       localStorage.setItem(NAME_KEY, username);
@@ -262,7 +270,7 @@ function connect(): void {
       leave(`The server closed the chat: ${describeClose(event)}`);
       return;
     }
-    lostAt ??= new Date();
+    if (joined) lostAt ??= new Date(); // nothing was shown before a first connection
     // A little jitter keeps many pages from returning to a restarted server at once.
     const delay = retryDelay * (0.8 + Math.random() * 0.4);
     retryAt = Date.now() + delay;
@@ -305,6 +313,7 @@ loginForm.addEventListener("submit", (event) => {
   }
   loginProblem.textContent = "";
   username = name;
+  joined = false;
   retryDelay = FIRST_RETRY;
   showScreen("chat");
   connect();

@@ -5,6 +5,7 @@ import { within } from "../support/deadline.ts";
 import { TcpProxy } from "../support/tcp_proxy.ts";
 import {
   logIn,
+  open,
   type PageNode,
   rows,
   send,
@@ -99,6 +100,32 @@ Deno.test({
         bob.conn.close();
         await page.close();
       }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a server that cannot be reached at the first join is said so, not called a lost connection",
+  ignore: IGNORE_BROWSER_TESTS,
+  async fn() {
+    const chat = startChat();
+    const webPort = chat.server.addrs.web!.port;
+    await using chromium = await within(launchBrowser(), "Chromium to start");
+    const page = await chromium.browser.newPage();
+    await open(page, chat.origin);
+    await chat.server.shutdown();
+    await page.type("#username", "erin");
+    await page.keyboard.press("Enter");
+    await waitForStatus(page, /^Cannot reach the server\. Trying again in \d+ s…$/);
+    const again = startChat({}, webPort);
+    try {
+      await page.click("#retry");
+      await waitForStatus(page, /^Connected as erin$/);
+      assert.equal(await page.$$eval("#log .gap", (found) => found.length), 0);
+    } finally {
+      await page.close();
+      await again.server.shutdown();
     }
   },
 });
