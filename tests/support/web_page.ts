@@ -4,6 +4,7 @@
  * @module
  */
 
+import axeCore from "axe-core";
 import type { Page } from "puppeteer-core";
 import { type ChatServer, serve, type ServerOptions } from "../../server.ts";
 import { encodeString } from "../../protocol/encode.ts";
@@ -26,6 +27,14 @@ declare const document: {
   querySelectorAll(selector: string): Iterable<PageNode>;
   readonly title: string;
   readonly activeElement: { readonly id: string } | null;
+};
+
+// axe-core, once evaluated in the page.
+declare const axe: {
+  run(
+    context: unknown,
+    options: unknown,
+  ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
 };
 
 /** One row of the log, as the reader sees it. */
@@ -201,4 +210,29 @@ export function burst(count: number): Uint8Array {
     at += frame.length;
   }
   return bytes;
+}
+
+/**
+ * The serious and critical violations axe-core finds in the page as it is now, in
+ * the whole document or in the elements `selector` matches. (axe builds a tree of
+ * the whole document either way: a log of thousands of rows takes it 20 s.)
+ */
+export async function seriousViolations(page: Page, selector?: string): Promise<string[]> {
+  // The page's Content-Security-Policy blocks an injected <script>; evaluating
+  // the source through DevTools is not a script element, so it runs.
+  await page.evaluate(axeCore.source);
+  const result = await page.evaluate(
+    (within) =>
+      axe.run(within ?? document, { resultTypes: ["violations"] }).then((found) =>
+        found.violations.map((violation) => ({
+          id: violation.id,
+          impact: violation.impact,
+          targets: violation.nodes.map((node) => node.target.join(" ")),
+        }))
+      ),
+    selector,
+  );
+  return result
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.targets.join(", ")}`);
 }

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import axeCore from "axe-core";
 import type { Page } from "puppeteer-core";
 import { IGNORE_BROWSER_TESTS, launchBrowser } from "../support/browser.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
@@ -9,6 +8,7 @@ import {
   open,
   type PageNode,
   send,
+  seriousViolations,
   startChat,
   waitForLine,
   waitForStatus,
@@ -33,31 +33,6 @@ function box(id: string): Box {
   return { top, bottom, left, right };
 }
 declare function getComputedStyle(node: PageNode): { backgroundColor: string };
-declare const axe: {
-  run(
-    context: unknown,
-    options: unknown,
-  ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-};
-
-/** The serious and critical violations axe-core finds in the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // The page's Content-Security-Policy blocks an injected <script>; evaluating
-  // the source through DevTools is not a script element, so it runs.
-  await page.evaluate(axeCore.source);
-  const result = await page.evaluate(() =>
-    axe.run(document, { resultTypes: ["violations"] }).then((found) =>
-      found.violations.map((violation) => ({
-        id: violation.id,
-        impact: violation.impact,
-        targets: violation.nodes.map((node) => node.target.join(" ")),
-      }))
-    )
-  );
-  return result
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.targets.join(", ")}`);
-}
 
 async function focused(page: Page): Promise<string> {
   return await page.evaluate(() => document.activeElement?.id ?? "");

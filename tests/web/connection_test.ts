@@ -9,6 +9,7 @@ import {
   type PageNode,
   rows,
   send,
+  seriousViolations,
   startChat,
   textOf,
   waitForLine,
@@ -35,6 +36,7 @@ Deno.test({
     await waitForStatus(page, /^Connection lost\. Reconnecting in \d+ s…$/);
     assert.equal(await page.$eval("#retry", (button) => (button as PageNode).hidden), false);
     assert.equal(await textOf(page, "retry"), "Retry now");
+    assert.deepEqual(await seriousViolations(page), [], "while reconnecting");
     // Attempts fail while the server is away: the wait grows to 4 s (1, 2, then 4).
     await waitForStatus(page, /Reconnecting in [4-9] s…$/, 20_000);
     const second = startChat({}, webPort);
@@ -46,6 +48,8 @@ Deno.test({
       // Messages may be missing: the restarted server has no history.
       const gap = await page.$eval("#log .gap", (line) => line.textContent ?? "");
       assert.match(gap, /^Connection lost at \d\d:\d\d, back at \d\d:\d\d: messages sent/);
+      await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+      assert.deepEqual(await seriousViolations(page), [], "the gap line, dark");
     } finally {
       await page.close();
       await second.server.shutdown();
