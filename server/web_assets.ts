@@ -912,6 +912,8 @@ var LogView = class {
   #settleFrames = 0;
   #scrollFrames = 0;
   /**
+   * Draws into \`log\` and follows the reader's scrolling there.
+   *
    * @param log The log's element (\`role="log"\`).
    * @param options Its limits and callbacks.
    */
@@ -1188,6 +1190,8 @@ var MemberList = class {
   // Names and how many members have each (names need not be unique).
   #members = /* @__PURE__ */ new Map();
   /**
+   * Keeps \`list\` and the count in \`title\`.
+   *
    * @param list The \`<ul>\`.
    * @param title Its heading, which says how many are here.
    * @param me The reader's own name, marked "(you)".

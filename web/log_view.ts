@@ -8,6 +8,8 @@
  */
 
 import type { ChatMessage } from "../protocol/frames.ts";
+
+export type { ChatMessage };
 import { quoteUsername, userColor } from "../client/format.ts";
 import { sanitize } from "../client/sanitize.ts";
 
@@ -110,6 +112,8 @@ export class LogView {
   #scrollFrames = 0;
 
   /**
+   * Draws into `log` and follows the reader's scrolling there.
+   *
    * @param log The log's element (`role="log"`).
    * @param options Its limits and callbacks.
    */

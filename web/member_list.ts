@@ -18,6 +18,8 @@ export class MemberList {
   #members = new Map<string, number>();
 
   /**
+   * Keeps `list` and the count in `title`.
+   *
    * @param list The `<ul>`.
    * @param title Its heading, which says how many are here.
    * @param me The reader's own name, marked "(you)".
