@@ -854,6 +854,9 @@ function userColor(username2) {
 
 // web/log_view.ts
 var FOLLOW_SLACK = 48;
+var TOUCH_MS = 500;
+var SETTLE_FRAMES = 6;
+var SETTLE_MS = 1e3;
 var GROUP_SECONDS = 5 * 60;
 var GROUP_ROWS = 50;
 function colorClass(username2) {
@@ -909,6 +912,8 @@ var LogView = class {
   // Where the log last scrolled itself to.
   #autoTop = 0;
   #scrollPending = false;
+  #touchedAt = -Infinity;
+  #autoAt = -Infinity;
   #settleFrames = 0;
   #scrollFrames = 0;
   /**
@@ -920,8 +925,24 @@ var LogView = class {
   constructor(log, options) {
     this.#log = log;
     this.#options = options;
+    const touched = () => this.#touchedAt = performance.now();
+    for (const type of [
+      "wheel",
+      "touchmove",
+      "keydown",
+      "pointerdown"
+    ]) {
+      log.addEventListener(type, touched, {
+        passive: true
+      });
+    }
     log.addEventListener("scroll", () => {
       const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      const now = performance.now();
+      if (!nearEnd && this.#following && now - this.#autoAt < SETTLE_MS && now - this.#touchedAt > TOUCH_MS) {
+        this.#scrollSoon();
+        return;
+      }
       this.#following = nearEnd || this.#following && log.scrollTop >= this.#autoTop - 1;
       if (this.#following && this.#unseen > 0) {
         this.#unseen = 0;
@@ -980,6 +1001,7 @@ var LogView = class {
   #toEnd() {
     this.#log.scrollTop = this.#log.scrollHeight;
     this.#autoTop = this.#log.scrollTop;
+    this.#autoAt = performance.now();
   }
   #flush() {
     this.#scheduled = false;
@@ -1013,8 +1035,8 @@ var LogView = class {
   // Scrolls to the end before the next frame is drawn: once a frame, however many
   // slices were added, so that the layout is not forced after each slice. Rows
   // out of view have an estimated height until they are drawn, so the end may
-  // move once they are: it is checked again each frame until it stays put
-  // (for two frames in a row, within a bound).
+  // move once they are, a frame or two later: it is checked again each frame
+  // until it stays put for SETTLE_FRAMES frames in a row (within a bound).
   #scrollSoon() {
     this.#settleFrames = 0;
     if (this.#scrollPending) return;
@@ -1030,7 +1052,7 @@ var LogView = class {
         this.#settleFrames = Math.min(this.#settleFrames, 0);
       }
       this.#settleFrames++;
-      if (this.#settleFrames >= 2 || ++this.#scrollFrames > 60) {
+      if (this.#settleFrames >= SETTLE_FRAMES || ++this.#scrollFrames > 120) {
         this.#scrollPending = false;
         this.#scrollFrames = 0;
         return;

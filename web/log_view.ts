@@ -34,6 +34,14 @@ export interface LogViewOptions {
 
 // The log follows new rows while the reader is within this many pixels of its end.
 const FOLLOW_SLACK = 48;
+// A scroll this soon after the reader touched the log is the reader's.
+const TOUCH_MS = 500;
+// Frames the end must stay put before the log stops checking it: a row out of
+// view keeps its last height until it is drawn again, a frame or two after it
+// comes into view.
+const SETTLE_FRAMES = 6;
+// Other scrolls this soon after the log scrolled itself are rows settling.
+const SETTLE_MS = 1_000;
 // A message joins the group above when its sender wrote that recently, and the
 // group is not already long (the name is shown again; a short group is also one
 // the browser can skip drawing as a whole while it is out of view).
@@ -108,6 +116,8 @@ export class LogView {
   // Where the log last scrolled itself to.
   #autoTop = 0;
   #scrollPending = false;
+  #touchedAt = -Infinity;
+  #autoAt = -Infinity;
   #settleFrames = 0;
   #scrollFrames = 0;
 
@@ -120,10 +130,25 @@ export class LogView {
   constructor(log: HTMLElement, options: LogViewOptions) {
     this.#log = log;
     this.#options = options;
+    // What the reader does to scroll: just after the log scrolled itself, a scroll
+    // without one of these is a row's height changing, not the reader.
+    const touched = () => this.#touchedAt = performance.now();
+    for (const type of ["wheel", "touchmove", "keydown", "pointerdown"]) {
+      log.addEventListener(type, touched, { passive: true });
+    }
     log.addEventListener("scroll", () => {
+      const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      const now = performance.now();
+      if (
+        !nearEnd && this.#following && now - this.#autoAt < SETTLE_MS &&
+        now - this.#touchedAt > TOUCH_MS
+      ) {
+        // Rows drawn at last changed height under the reader: back to the end.
+        this.#scrollSoon();
+        return;
+      }
       // Near the end, or not above where the log last scrolled itself (rows may
       // have been added since): the reader follows. Above it: the reader scrolled up.
-      const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
       this.#following = nearEnd || (this.#following && log.scrollTop >= this.#autoTop - 1);
       if (this.#following && this.#unseen > 0) {
         this.#unseen = 0;
@@ -188,6 +213,7 @@ export class LogView {
   #toEnd(): void {
     this.#log.scrollTop = this.#log.scrollHeight;
     this.#autoTop = this.#log.scrollTop;
+    this.#autoAt = performance.now();
   }
 
   #flush(): void {
@@ -224,8 +250,8 @@ export class LogView {
   // Scrolls to the end before the next frame is drawn: once a frame, however many
   // slices were added, so that the layout is not forced after each slice. Rows
   // out of view have an estimated height until they are drawn, so the end may
-  // move once they are: it is checked again each frame until it stays put
-  // (for two frames in a row, within a bound).
+  // move once they are, a frame or two later: it is checked again each frame
+  // until it stays put for SETTLE_FRAMES frames in a row (within a bound).
   #scrollSoon(): void {
     this.#settleFrames = 0;
     if (this.#scrollPending) return;
@@ -241,7 +267,7 @@ export class LogView {
         this.#settleFrames = Math.min(this.#settleFrames, 0);
       }
       this.#settleFrames++;
-      if (this.#settleFrames >= 2 || ++this.#scrollFrames > 60) {
+      if (this.#settleFrames >= SETTLE_FRAMES || ++this.#scrollFrames > 120) {
         this.#scrollPending = false;
         this.#scrollFrames = 0;
         return;
