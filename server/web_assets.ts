@@ -974,10 +974,7 @@ var LogView = class {
    */
   add(entry) {
     this.#queue.push(entry);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setTimeout(() => this.#flush(), 0);
-    }
+    this.#schedule();
   }
   /** Removes the last \`gap\` entry: still queued, or drawn. */
   removeLastGap() {
@@ -1027,10 +1024,15 @@ var LogView = class {
       this.#unseen += added;
       this.#options.onUnseen(this.#unseen);
     }
-    if (this.#queue.length > 0) {
-      this.#scheduled = true;
-      setTimeout(() => this.#flush(), 0);
-    }
+    if (this.#queue.length > 0) this.#schedule();
+  }
+  // One slice a frame: the frame then lays out one slice's rows, not several.
+  // A hidden page draws no frames: its slices follow one another in tasks.
+  #schedule() {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (document.hidden) setTimeout(() => this.#flush(), 0);
+    else requestAnimationFrame(() => setTimeout(() => this.#flush(), 0));
   }
   // Scrolls to the end before the next frame is drawn: once a frame, however many
   // slices were added, so that the layout is not forced after each slice. Rows

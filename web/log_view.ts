@@ -183,10 +183,7 @@ export class LogView {
    */
   add(entry: Entry): void {
     this.#queue.push(entry);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setTimeout(() => this.#flush(), 0);
-    }
+    this.#schedule();
   }
 
   /** Removes the last `gap` entry: still queued, or drawn. */
@@ -241,10 +238,16 @@ export class LogView {
       this.#unseen += added;
       this.#options.onUnseen(this.#unseen);
     }
-    if (this.#queue.length > 0) {
-      this.#scheduled = true;
-      setTimeout(() => this.#flush(), 0);
-    }
+    if (this.#queue.length > 0) this.#schedule();
+  }
+
+  // One slice a frame: the frame then lays out one slice's rows, not several.
+  // A hidden page draws no frames: its slices follow one another in tasks.
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (document.hidden) setTimeout(() => this.#flush(), 0);
+    else requestAnimationFrame(() => setTimeout(() => this.#flush(), 0));
   }
 
   // Scrolls to the end before the next frame is drawn: once a frame, however many
