@@ -145,8 +145,25 @@ export function reverse(text: string): string {
   return `\x1b[7m${text}\x1b[27m`;
 }
 
-// The same user name always gets the same colour: FNV-1a over its code units.
-function userColor(username: string): number {
+/**
+ * The ANSI foreground colour of a user name: the same name always gets the same
+ * colour (FNV-1a over its UTF-16 code units), one of ten that read on dark and
+ * light backgrounds alike. The web page maps these codes to its own colours, so
+ * that a name has the same hue in the terminal and in the browser.
+ *
+ * @example The same name, the same colour
+ * ```ts
+ * import { userColor } from "./format.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(userColor("alice"), userColor("alice"));
+ * assert.ok([32, 33, 34, 35, 36, 92, 93, 94, 95, 96].includes(userColor("bob")));
+ * ```
+ *
+ * @param username A user name as received.
+ * @returns An SGR foreground code: 32 to 36 or 92 to 96.
+ */
+export function userColor(username: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < username.length; i++) {
     hash = Math.imul(hash ^ username.charCodeAt(i), 0x01000193);

@@ -345,6 +345,7 @@ export class ChatServer implements AsyncDisposable {
       behindTlsProxy: web.plain === true,
       maxUsernameSize: options.maxUsernameSize,
       maxMessageSize: options.maxMessageSize,
+      ...(options.nats?.room === undefined ? {} : { room: options.nats.room }),
       headerTimeoutMs: headerTimeout(options),
     }, this.#hub);
   }

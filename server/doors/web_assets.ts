@@ -18,20 +18,48 @@ export const INDEX_HTML: string = `<!doctype html>
       color-scheme: light dark;
       --fg: #1b1b1b;
       --bg: #fafafa;
-      --dim: #666;
-      --line: #ccc;
+      --panel: #f0f0f0;
+      --own: #eaf2fc;
+      --dim: #5f5f5f;
+      --line: #d0d0d0;
       --accent: #0b5cad;
+      --on-accent: #ffffff;
       --bad: #b00020;
+      --gap: #8a5a00;
+      --c32: #17702f;
+      --c33: #8a5a00;
+      --c34: #0b5cad;
+      --c35: #a626a4;
+      --c36: #006f94;
+      --c92: #44700b;
+      --c93: #a4510b;
+      --c94: #4150c4;
+      --c95: #b8246f;
+      --c96: #08775a;
       font-family: system-ui, sans-serif;
     }
     @media (prefers-color-scheme: dark) {
       :root {
         --fg: #e8e8e8;
         --bg: #161616;
+        --panel: #1f1f1f;
+        --own: #1d2a3a;
         --dim: #a0a0a0;
-        --line: #444;
+        --line: #3a3a3a;
         --accent: #7db7ff;
+        --on-accent: #161616;
         --bad: #ff8a80;
+        --gap: #e3b341;
+        --c32: #6fdd8b;
+        --c33: #e3b341;
+        --c34: #79b8ff;
+        --c35: #e48be4;
+        --c36: #67d4f2;
+        --c92: #a3e635;
+        --c93: #fbbf24;
+        --c94: #a5b4fc;
+        --c95: #f9a8d4;
+        --c96: #6ee7b7;
       }
     }
     * {
@@ -43,132 +71,409 @@ export const INDEX_HTML: string = `<!doctype html>
       margin: 0;
     }
     body {
-      display: flex;
-      flex-direction: column;
-      max-width: 60rem;
-      margin: 0 auto;
       color: var(--fg);
       background: var(--bg);
+      line-height: 1.4;
     }
-    header {
+    [hidden] {
+      display: none !important;
+    }
+    .sr {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
+    input {
+      min-width: 0;
+      padding: 0.55rem 0.7rem;
+      font: inherit;
+      color: inherit;
+      background: var(--bg);
+      border: 1px solid var(--line);
+      border-radius: 6px;
+    }
+    button {
+      padding: 0.55rem 1rem;
+      font: inherit;
+      font-weight: 600;
+      color: var(--on-accent);
+      background: var(--accent);
+      border: 0;
+      border-radius: 6px;
+      cursor: pointer;
+    }
+    button.quiet {
+      padding: 0.2rem 0.6rem;
+      color: var(--accent);
+      background: transparent;
+      border: 1px solid var(--accent);
+      font-weight: normal;
+    }
+    input:focus-visible,
+    button:focus-visible,
+    #log:focus-visible,
+    a:focus-visible {
+      outline: 2px solid var(--accent);
+      outline-offset: 2px;
+    }
+    a {
+      color: var(--accent);
+    }
+    .problem {
+      margin: 0;
+      color: var(--bad);
+    }
+    .problem:empty {
+      display: none;
+    }
+    .hint {
+      margin: 0;
+      color: var(--dim);
+      font-size: 0.875rem;
+    }
+    /* The first screen: one centred card. */
+    #join {
+      display: grid;
+      place-items: center;
+      min-height: 100%;
+      padding: 1rem;
+    }
+    #login {
+      display: flex;
+      flex-direction: column;
+      gap: 0.6rem;
+      width: min(24rem, 100%);
+      padding: 1.75rem;
+      background: var(--panel);
+      border: 1px solid var(--line);
+      border-radius: 12px;
+    }
+    #login h1 {
+      margin: 0;
+      font-size: 1.5rem;
+      overflow-wrap: anywhere;
+    }
+    #login .lead {
+      margin: 0 0 0.5rem;
+      color: var(--dim);
+    }
+    #login label {
+      font-weight: 600;
+    }
+    #login button {
+      margin-top: 0.4rem;
+    }
+    /* The room. */
+    #chat {
+      display: flex;
+      flex-direction: column;
+      height: 100%;
+      max-width: 72rem;
+      margin: 0 auto;
+    }
+    #chat > header {
       display: flex;
       flex-wrap: wrap;
-      gap: 0.5rem;
-      align-items: baseline;
-      justify-content: space-between;
-      padding: 0.5rem 0.75rem;
+      gap: 0.25rem 1rem;
+      align-items: center;
+      padding: 0.5rem 1rem;
       border-bottom: 1px solid var(--line);
     }
-    h1 {
+    #chat h1 {
       margin: 0;
-      font-size: 1.1rem;
+      font-size: 1.15rem;
+      overflow-wrap: anywhere;
+    }
+    #connection {
+      display: flex;
+      gap: 0.75rem;
+      align-items: center;
+      margin-left: auto;
     }
     #status {
       margin: 0;
       color: var(--dim);
       font-size: 0.9rem;
     }
-    #status[data-state="open"] {
-      color: var(--accent);
+    #status[data-state="closed"] {
+      color: var(--bad);
+    }
+    #room {
+      display: flex;
+      flex: 1;
+      min-height: 0;
+    }
+    #conversation {
+      position: relative;
+      display: flex;
+      flex: 1;
+      flex-direction: column;
+      min-width: 0;
+      min-height: 0;
     }
     #log {
       flex: 1;
       overflow-y: auto;
-      margin: 0;
-      padding: 0.5rem 0.75rem;
-      font-family: ui-monospace, monospace;
-      font-size: 0.95rem;
-      line-height: 1.4;
+      padding: 0.5rem 1rem;
+      overflow-anchor: auto;
     }
-    #log p {
+    #log .day {
+      display: flex;
+      gap: 0.75rem;
+      align-items: center;
+      margin: 0.75rem 0 0.25rem;
+      color: var(--dim);
+      font-size: 0.8rem;
+      font-weight: 600;
+    }
+    #log .day::before,
+    #log .day::after {
+      flex: 1;
+      content: "";
+      border-top: 1px solid var(--line);
+    }
+    .group {
+      content-visibility: auto;
+      contain-intrinsic-size: auto 3em;
+      margin-top: 0.35rem;
+      padding: 0.1rem 0.5rem;
+      border-radius: 8px;
+    }
+    .group.own {
+      background: var(--own);
+    }
+    .msg {
+      display: grid;
+      grid-template-columns: 3rem minmax(0, 1fr);
+      column-gap: 0.5rem;
       margin: 0;
+      /* Rows out of view are not laid out: a log of thousands stays cheap. */
+      content-visibility: auto;
+      contain-intrinsic-size: auto 1.4em;
+    }
+    .msg time {
+      grid-row: 1;
+      grid-column: 1;
+      color: var(--dim);
+      font-size: 0.75rem;
+      font-variant-numeric: tabular-nums;
+      line-height: 1.9;
+    }
+    .msg .name {
+      grid-column: 2;
+      font-weight: 700;
+      overflow-wrap: anywhere;
+    }
+    .msg .text {
+      grid-column: 2;
       white-space: pre-wrap;
       overflow-wrap: anywhere;
     }
-    #log p.server {
+    .msg.first .text {
+      grid-row: 2;
+    }
+    .msg:not(.first) time {
+      visibility: hidden;
+    }
+    .msg:not(.first):hover time {
+      visibility: visible;
+    }
+    .msg:not(.first) .name {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+    }
+    .you {
+      margin-left: 0.4rem;
       color: var(--dim);
+      font-size: 0.8rem;
+      font-weight: normal;
+    }
+    .msg.notice,
+    .msg.local {
+      padding: 0 0.5rem;
+      color: var(--dim);
+      font-size: 0.875rem;
+    }
+    .msg.notice time,
+    .msg.local time {
+      visibility: visible;
+    }
+    .msg.local .text {
       font-style: italic;
     }
-    form {
+    #log .gap,
+    #log .dropped {
+      margin: 0.5rem 0;
+      padding: 0.3rem 0.5rem;
+      color: var(--gap);
+      font-size: 0.85rem;
+      text-align: center;
+      border: 1px dashed var(--gap);
+      border-radius: 6px;
+    }
+    .c32 {
+      --name: var(--c32);
+    }
+    .c33 {
+      --name: var(--c33);
+    }
+    .c34 {
+      --name: var(--c34);
+    }
+    .c35 {
+      --name: var(--c35);
+    }
+    .c36 {
+      --name: var(--c36);
+    }
+    .c92 {
+      --name: var(--c92);
+    }
+    .c93 {
+      --name: var(--c93);
+    }
+    .c94 {
+      --name: var(--c94);
+    }
+    .c95 {
+      --name: var(--c95);
+    }
+    .c96 {
+      --name: var(--c96);
+    }
+    .name,
+    #members li {
+      color: var(--name, var(--fg));
+    }
+    #jump {
+      position: absolute;
+      bottom: 5.5rem;
+      left: 50%;
+      transform: translateX(-50%);
+      box-shadow: 0 2px 8px rgb(0 0 0 / 0.3);
+    }
+    #composer {
       display: flex;
       flex-wrap: wrap;
       gap: 0.5rem;
-      align-items: center;
-      padding: 0.5rem 0.75rem;
+      padding: 0.6rem 1rem;
       border-top: 1px solid var(--line);
     }
-    form[hidden] {
-      display: none;
+    #composer input {
+      flex: 1 1 10rem;
     }
-    label {
-      font-weight: 600;
-    }
-    input {
-      flex: 1 1 8rem;
-      min-width: 0;
-      padding: 0.5rem;
-      font: inherit;
-      color: inherit;
-      background: transparent;
-      border: 1px solid var(--line);
-      border-radius: 4px;
-    }
-    button {
-      padding: 0.5rem 1rem;
-      font: inherit;
-      color: var(--bg);
-      background: var(--accent);
-      border: 0;
-      border-radius: 4px;
-    }
-    input:focus-visible,
-    button:focus-visible {
-      outline: 2px solid var(--accent);
-      outline-offset: 2px;
-    }
-    #problem {
-      margin: 0;
-      padding: 0 0.75rem 0.5rem;
-      color: var(--bad);
-    }
-    #problem:empty {
-      display: none;
-    }
-    .hint {
+    #composer .hint,
+    #composer .problem {
       flex-basis: 100%;
-      margin: 0;
+    }
+    #people {
+      width: 14rem;
+      padding: 0.5rem 1rem;
+      overflow-y: auto;
+      border-left: 1px solid var(--line);
+    }
+    #people h2 {
+      margin: 0.25rem 0 0.5rem;
       color: var(--dim);
-      font-size: 0.85rem;
+      font-size: 0.8rem;
+      text-transform: uppercase;
+      letter-spacing: 0.05em;
+    }
+    #members {
+      margin: 0;
+      padding: 0;
+      list-style: none;
+    }
+    #members li {
+      padding: 0.1rem 0;
+      font-weight: 600;
+      overflow-wrap: anywhere;
+    }
+    @media (max-width: 40rem) {
+      #room {
+        flex-direction: column;
+      }
+      #people {
+        flex: none;
+        width: auto;
+        max-height: 5.5rem;
+        padding: 0.3rem 1rem;
+        border-top: 1px solid var(--line);
+        border-left: 0;
+      }
+      #people h2 {
+        margin: 0 0 0.2rem;
+      }
+      #members {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0 0.9rem;
+      }
+      #connection {
+        margin-left: 0;
+      }
     }
     </style>
     <script src="/app.js" type="module"></script>
   </head>
   <body>
-    <header>
-      <h1>wirechat</h1>
-      <p id="status" role="status" data-state="closed">Not connected</p>
-    </header>
-    <div id="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0"></div>
-    <p id="problem" role="alert"></p>
-    <form id="login" autocomplete="off">
-      <label for="username">Your name</label>
-      <input id="username" name="username" aria-describedby="username-hint" required
-        autocapitalize="off" spellcheck="false">
-      <button type="submit">Join</button>
-      <p class="hint" id="username-hint">Up to 25 bytes of UTF-8.</p>
-    </form>
-    <form id="composer" autocomplete="off" hidden>
-      <label for="message">Message</label>
-      <input id="message" name="message" aria-describedby="message-hint" enterkeyhint="send">
-      <button type="submit">Send</button>
-      <p class="hint" id="message-hint">Enter sends. Up to 3000 bytes of UTF-8.</p>
-    </form>
+    <main id="join">
+      <form id="login" autocomplete="off" aria-labelledby="join-title">
+        <h1 id="join-title">Join <span class="server-name">wirechat</span></h1>
+        <p class="lead">
+          A chat room that people also join from a terminal. Everyone here sees what you write.
+        </p>
+        <label for="username">Your name</label>
+        <input id="username" name="username" aria-describedby="username-hint" required
+          autocapitalize="off" spellcheck="false" autocomplete="nickname">
+        <p class="hint" id="username-hint">
+          Up to 25 letters, fewer with accents or emoji. This browser remembers it.
+        </p>
+        <p id="login-problem" class="problem" role="alert"></p>
+        <button type="submit">Join the chat</button>
+      </form>
+    </main>
+    <div id="chat" hidden>
+      <header>
+        <h1><span class="server-name">wirechat</span></h1>
+        <div id="connection">
+          <p id="status" role="status" data-state="closed">Not connected</p>
+          <button id="retry" class="quiet" type="button" hidden>Retry now</button>
+        </div>
+      </header>
+      <div id="room">
+        <section id="conversation" aria-label="Conversation">
+          <div id="log" role="log" aria-live="polite" aria-label="Messages" tabindex="0"></div>
+          <button id="jump" type="button" hidden>New messages ↓</button>
+          <form id="composer" autocomplete="off">
+            <label class="sr" for="message">Message</label>
+            <input id="message" name="message" aria-describedby="message-hint" enterkeyhint="send"
+              placeholder="Write a message">
+            <button id="send" type="submit">Send</button>
+            <p id="problem" class="problem" role="alert"></p>
+            <p class="hint" id="message-hint">
+              Enter sends. Up to 3,000 letters. /help lists the commands.
+            </p>
+          </form>
+        </section>
+        <aside id="people" aria-labelledby="people-title" tabindex="0">
+          <h2 id="people-title">Here</h2>
+          <ul id="members" aria-labelledby="people-title"></ul>
+        </aside>
+      </div>
+    </div>
   </body>
 </html>
 `;
 
 /** The CSP source of the page's inline style. */
-export const STYLE_HASH: string = "sha256-L0+rLUzq0FV80gAUrZ0/S3GvfGzvlaMH6QdRntkM2QA=";
+export const STYLE_HASH: string = "sha256-+gBAOX/IuikWrQm+PO0fWST9F50keDruXkdTFhdt2HM=";
 
 /** The page's script: `web/app.ts` and the codec, bundled for browsers. */
 export const APP_JS: string = `// protocol/errors.ts
@@ -589,6 +894,46 @@ function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
   }
 }
 
+// web/commands.ts
+var HELP_LINES = [
+  "/who: who is here",
+  "/quit: leave the chat",
+  "/help: this list",
+  "//text sends a line starting with /"
+];
+var UNKNOWN_COMMAND = "unknown command; //text sends a line starting with /";
+function readInput(text) {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("//")) return {
+    kind: "send",
+    text: text.replace(/^\\s*\\//, "")
+  };
+  if (!trimmed.startsWith("/")) return {
+    kind: "send",
+    text
+  };
+  const command = trimmed.toLowerCase();
+  switch (command) {
+    case "/help":
+      return {
+        kind: "help"
+      };
+    case "/quit":
+      return {
+        kind: "quit"
+      };
+    case "/who":
+      return {
+        kind: "who"
+      };
+    default:
+      return {
+        kind: "unknown",
+        command: trimmed.split(/\\s/, 1)[0]
+      };
+  }
+}
+
 // protocol/unsafe_characters.ts
 var UNSAFE_CHARACTERS = /[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]/gu;
 
@@ -618,41 +963,10 @@ var USER_COLORS = [
   95,
   96
 ];
-function formatTime(timestamp) {
-  if (timestamp === lastTime.timestamp) return lastTime.shown;
-  lastTime = {
-    timestamp,
-    shown: localTime(timestamp)
-  };
-  return lastTime.shown;
-}
-var lastTime = {
-  timestamp: NaN,
-  shown: ""
-};
-function localTime(timestamp) {
-  const date = new Date(timestamp * 1e3);
-  if (Number.isNaN(date.getTime())) return "--:--";
-  const pad = (value) => String(value).padStart(2, "0");
-  return \`\${pad(date.getHours())}:\${pad(date.getMinutes())}\`;
-}
-function formatMessage(message, options = {}) {
-  const time = formatTime(message.timestamp);
-  const shownName = quoteUsername(message.username);
-  if (!options.color) {
-    return \`<\${time}> [\${sanitize(shownName)}] \${sanitize(message.text)}\`;
-  }
-  const username2 = sanitize(shownName, reverse);
-  const text = sanitize(message.text, reverse);
-  return \`\\x1B[2m<\${time}>\\x1B[22m [\\x1B[\${userColor(message.username)}m\${username2}\\x1B[39m] \${text}\`;
-}
 var NEEDS_QUOTES = /[[\\]"]/;
 function quoteUsername(username2) {
   if (!NEEDS_QUOTES.test(username2)) return username2;
   return \`"\${username2.replace(/["\\\\]/g, "\\\\$&")}"\`;
-}
-function reverse(text) {
-  return \`\\x1B[7m\${text}\\x1B[27m\`;
 }
 function userColor(username2) {
   let hash = 2166136261;
@@ -660,6 +974,507 @@ function userColor(username2) {
     hash = Math.imul(hash ^ username2.charCodeAt(i), 16777619);
   }
   return USER_COLORS[(hash >>> 0) % USER_COLORS.length];
+}
+
+// web/log_view.ts
+var FOLLOW_SLACK = 48;
+var TOUCH_MS = 500;
+var SETTLE_FRAMES = 6;
+var SETTLE_MS = 1e3;
+var GROUP_SECONDS = 5 * 60;
+var GROUP_ROWS = 50;
+function colorClass(username2) {
+  return \`c\${userColor(username2)}\`;
+}
+function localDay(date) {
+  return \`\${date.getFullYear()}-\${date.getMonth()}-\${date.getDate()}\`;
+}
+function pad(value) {
+  return String(value).padStart(2, "0");
+}
+var LINK = /\\bhttps?:\\/\\/[^\\s<>"'\`]+/gi;
+var TRAILING = /[.,;:!?)\\]}]+$/;
+function appendWithLinks(parent, text) {
+  if (!text.includes("://")) {
+    parent.textContent = text;
+    return;
+  }
+  let at = 0;
+  for (const match of text.matchAll(LINK)) {
+    const found = match[0].replace(TRAILING, "");
+    let url;
+    try {
+      url = new URL(found);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") continue;
+    if (match.index > at) parent.append(text.slice(at, match.index));
+    const link = document.createElement("a");
+    link.href = url.href;
+    link.rel = "noopener noreferrer";
+    link.target = "_blank";
+    link.textContent = found;
+    parent.append(link);
+    at = match.index + found.length;
+  }
+  if (at < text.length) parent.append(text.slice(at));
+}
+var LogView = class {
+  #log;
+  #options;
+  #queue = [];
+  #scheduled = false;
+  #rows = 0;
+  #dropped = 0;
+  #droppedLine;
+  #following = true;
+  #unseen = 0;
+  // The group that a message from the same sender joins, and its last time.
+  #group;
+  #day = "";
+  // Where the log last scrolled itself to.
+  #autoTop = 0;
+  #scrollPending = false;
+  #touchedAt = -Infinity;
+  #autoAt = -Infinity;
+  #settleFrames = 0;
+  #scrollFrames = 0;
+  /**
+   * Draws into \`log\` and follows the reader's scrolling there.
+   *
+   * @param log The log's element (\`role="log"\`).
+   * @param options Its limits and callbacks.
+   */
+  constructor(log, options) {
+    this.#log = log;
+    this.#options = options;
+    const touched = () => this.#touchedAt = performance.now();
+    for (const type of [
+      "wheel",
+      "touchmove",
+      "keydown",
+      "pointerdown"
+    ]) {
+      log.addEventListener(type, touched, {
+        passive: true
+      });
+    }
+    log.addEventListener("scroll", () => {
+      const nearEnd = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
+      const now = performance.now();
+      if (!nearEnd && this.#following && now - this.#autoAt < SETTLE_MS && now - this.#touchedAt > TOUCH_MS) {
+        this.#scrollSoon();
+        return;
+      }
+      this.#following = nearEnd || this.#following && log.scrollTop >= this.#autoTop - 1;
+      if (this.#following && this.#unseen > 0) {
+        this.#unseen = 0;
+        this.#options.onUnseen(0);
+      }
+    }, {
+      passive: true
+    });
+    new ResizeObserver(() => {
+      if (this.#following) this.#scrollSoon();
+    }).observe(log);
+  }
+  /** Rows shown now. */
+  get rows() {
+    return this.#rows;
+  }
+  /** Rows dropped from the top so far. */
+  get dropped() {
+    return this.#dropped;
+  }
+  /** Whether entries wait to be drawn. */
+  get pending() {
+    return this.#queue.length > 0;
+  }
+  /**
+   * Queues an entry; it is drawn in the next slice.
+   *
+   * @param entry What to show.
+   */
+  add(entry) {
+    this.#queue.push(entry);
+    this.#schedule();
+  }
+  /** Removes the last \`gap\` entry: still queued, or drawn. */
+  removeLastGap() {
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      if (this.#queue[i].kind === "gap") {
+        this.#queue.splice(i, 1);
+        return;
+      }
+    }
+    const gaps = this.#log.querySelectorAll(".gap");
+    gaps[gaps.length - 1]?.remove();
+  }
+  /** Scrolls to the newest row and follows new ones again. */
+  scrollToEnd() {
+    this.#following = true;
+    this.#toEnd();
+    this.#scrollSoon();
+    this.#unseen = 0;
+    this.#options.onUnseen(0);
+  }
+  #toEnd() {
+    this.#log.scrollTop = this.#log.scrollHeight;
+    this.#autoTop = this.#log.scrollTop;
+    this.#autoAt = performance.now();
+  }
+  #flush() {
+    this.#scheduled = false;
+    const max = this.#options.maxRows;
+    if (this.#queue.length > max) {
+      const excess = this.#queue.length - max;
+      this.#queue.splice(0, excess);
+      this.#dropped += excess + this.#rows;
+      this.#clear();
+    }
+    const batch = this.#queue.splice(0, this.#options.slice);
+    let added = 0;
+    for (const entry of batch) {
+      this.#draw(entry);
+      if (entry.kind !== "gap") added++;
+    }
+    this.#rows += added;
+    while (this.#rows > max) this.#dropOldest();
+    if (this.#dropped > 0) this.#showDropped();
+    if (this.#following) {
+      this.#scrollSoon();
+    } else if (added > 0) {
+      this.#unseen += added;
+      this.#options.onUnseen(this.#unseen);
+    }
+    if (this.#queue.length > 0) this.#schedule();
+  }
+  // One slice a frame: the frame then lays out one slice's rows, not several.
+  // A hidden page draws no frames: its slices follow one another in tasks.
+  #schedule() {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (document.hidden) setTimeout(() => this.#flush(), 0);
+    else requestAnimationFrame(() => setTimeout(() => this.#flush(), 0));
+  }
+  // Scrolls to the end before the next frame is drawn: once a frame, however many
+  // slices were added, so that the layout is not forced after each slice. Rows
+  // out of view have an estimated height until they are drawn, so the end may
+  // move once they are, a frame or two later: it is checked again each frame
+  // until it stays put for SETTLE_FRAMES frames in a row (within a bound).
+  #scrollSoon() {
+    this.#settleFrames = 0;
+    if (this.#scrollPending) return;
+    this.#scrollPending = true;
+    const step = () => {
+      const log = this.#log;
+      if (!this.#following) {
+        this.#scrollPending = false;
+        return;
+      }
+      if (log.scrollHeight - log.scrollTop - log.clientHeight >= 1) {
+        this.#toEnd();
+        this.#settleFrames = Math.min(this.#settleFrames, 0);
+      }
+      this.#settleFrames++;
+      if (this.#settleFrames >= SETTLE_FRAMES || ++this.#scrollFrames > 120) {
+        this.#scrollPending = false;
+        this.#scrollFrames = 0;
+        return;
+      }
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+  #clear() {
+    this.#log.replaceChildren();
+    this.#droppedLine = void 0;
+    this.#rows = 0;
+    this.#group = void 0;
+    this.#day = "";
+  }
+  #draw(entry) {
+    switch (entry.kind) {
+      case "message":
+        this.#drawMessage(entry.message);
+        return;
+      case "notice":
+        this.#drawQuiet("notice", \`* \${sanitize(entry.message.text)}\`, entry.message.timestamp);
+        return;
+      case "local":
+        this.#drawQuiet("local", entry.text, Date.now() / 1e3);
+        return;
+      case "gap": {
+        const gap = document.createElement("p");
+        gap.className = "gap";
+        gap.textContent = entry.text;
+        this.#log.append(gap);
+        this.#group = void 0;
+        return;
+      }
+    }
+  }
+  #dayFor(timestamp) {
+    const date = new Date(timestamp * 1e3);
+    const day = Number.isNaN(date.getTime()) ? "" : localDay(date);
+    if (day !== "" && day !== this.#day) {
+      this.#day = day;
+      const separator = document.createElement("h2");
+      separator.className = "day";
+      separator.textContent = date.toLocaleDateString(void 0, {
+        weekday: "long",
+        year: "numeric",
+        month: "long",
+        day: "numeric"
+      });
+      this.#log.append(separator);
+      this.#group = void 0;
+    }
+    return date;
+  }
+  #time(date) {
+    const time = document.createElement("time");
+    if (Number.isNaN(date.getTime())) {
+      time.textContent = "--:--";
+    } else {
+      time.dateTime = date.toISOString();
+      time.textContent = \`\${pad(date.getHours())}:\${pad(date.getMinutes())}\`;
+    }
+    return time;
+  }
+  #drawMessage(message) {
+    const date = this.#dayFor(message.timestamp);
+    const row = document.createElement("div");
+    row.className = "msg";
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = sanitize(quoteUsername(message.username));
+    const own = message.username === this.#options.me();
+    const group = this.#group;
+    if (group !== void 0 && group.username === message.username && message.timestamp - group.timestamp < GROUP_SECONDS && message.timestamp >= group.timestamp && group.rows < GROUP_ROWS) {
+      group.timestamp = message.timestamp;
+      group.rows++;
+      row.append(this.#time(date), name);
+      group.element.append(row);
+    } else {
+      const element2 = document.createElement("div");
+      element2.className = \`group \${colorClass(message.username)}\${own ? " own" : ""}\`;
+      row.classList.add("first");
+      row.append(this.#time(date), name);
+      if (own) {
+        const you = document.createElement("span");
+        you.className = "you";
+        you.textContent = "(you)";
+        name.append(you);
+      }
+      element2.append(row);
+      this.#log.append(element2);
+      this.#group = {
+        element: element2,
+        username: message.username,
+        timestamp: message.timestamp,
+        rows: 1
+      };
+    }
+    const text = document.createElement("span");
+    text.className = "text";
+    appendWithLinks(text, sanitize(message.text));
+    row.append(text);
+  }
+  #drawQuiet(kind, text, timestamp) {
+    const date = this.#dayFor(timestamp);
+    const row = document.createElement("p");
+    row.className = \`msg \${kind}\`;
+    const body = document.createElement("span");
+    body.className = "text";
+    body.textContent = text;
+    row.append(this.#time(date), body);
+    this.#log.append(row);
+    this.#group = void 0;
+  }
+  // Removes the oldest row, and the group or day heading it leaves empty.
+  #dropOldest() {
+    let first = this.#log.firstElementChild;
+    if (first === this.#droppedLine) first = first?.nextElementSibling ?? null;
+    while (first !== null) {
+      if (first.classList.contains("group")) {
+        const row = first.querySelector(".msg");
+        row?.remove();
+        if (first.querySelector(".msg") === null) {
+          if (this.#group?.element === first) this.#group = void 0;
+          first.remove();
+        } else if (!first.firstElementChild.classList.contains("first")) {
+          first.firstElementChild.classList.add("first");
+        }
+        break;
+      }
+      const next = first.nextElementSibling;
+      const isRow = first.classList.contains("msg");
+      const keep = first.classList.contains("day") && next !== null && !next.classList.contains("day");
+      if (!keep) first.remove();
+      if (isRow) break;
+      first = next;
+    }
+    this.#rows--;
+    this.#dropped++;
+  }
+  #showDropped() {
+    if (this.#droppedLine === void 0) {
+      this.#droppedLine = document.createElement("p");
+      this.#droppedLine.className = "dropped";
+      this.#log.prepend(this.#droppedLine);
+    }
+    const count = this.#dropped.toLocaleString("en-US");
+    this.#droppedLine.textContent = \`\${count} older message\${this.#dropped === 1 ? " was" : "s were"} dropped: this page keeps the latest \${this.#options.maxRows.toLocaleString("en-US")}.\`;
+  }
+};
+
+// web/member_list.ts
+var MemberList = class {
+  #list;
+  #title;
+  #me;
+  // Names and how many members have each (names need not be unique).
+  #members = /* @__PURE__ */ new Map();
+  /**
+   * Keeps \`list\` and the count in \`title\`.
+   *
+   * @param list The \`<ul>\`.
+   * @param title Its heading, which says how many are here.
+   * @param me The reader's own name, marked "(you)".
+   */
+  constructor(list, title, me) {
+    this.#list = list;
+    this.#title = title;
+    this.#me = me;
+  }
+  /** Everyone here, as a \`/who\` answer lists them. */
+  set(names) {
+    this.#members = /* @__PURE__ */ new Map();
+    for (const name of names) this.#members.set(name, (this.#members.get(name) ?? 0) + 1);
+    this.#render();
+  }
+  /** Someone joined. */
+  add(name) {
+    this.#members.set(name, (this.#members.get(name) ?? 0) + 1);
+    this.#render();
+  }
+  /** Someone left. */
+  remove(name) {
+    const count = this.#members.get(name);
+    if (count === void 0) return;
+    if (count > 1) this.#members.set(name, count - 1);
+    else this.#members.delete(name);
+    this.#render();
+  }
+  /** Forgets everyone (the page left the room). */
+  clear() {
+    this.set([]);
+  }
+  #render() {
+    const names = [
+      ...this.#members
+    ].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    let total = 0;
+    const items = [];
+    for (const [name, count] of names) {
+      for (let i = 0; i < count; i++) {
+        const item = document.createElement("li");
+        item.className = colorClass(name);
+        item.textContent = sanitize(quoteUsername(name));
+        if (name === this.#me()) {
+          const you = document.createElement("span");
+          you.className = "you";
+          you.textContent = "(you)";
+          item.append(you);
+        }
+        items.push(item);
+        total++;
+      }
+    }
+    this.#list.replaceChildren(...items);
+    this.#title.textContent = \`\${total} here\`;
+  }
+};
+
+// web/notices.ts
+var WHO = /^(\\d+) here:(?: (.*))?$/s;
+var QUOTED = /^"(?:[^"\\\\]|\\\\.)*"/s;
+var SUMMARY = /^\\d+ joined, \\d+ left in the last second$/;
+function readNotice(text) {
+  if (SUMMARY.test(text)) return {
+    kind: "summary"
+  };
+  const who = WHO.exec(text);
+  if (who !== null) {
+    const count = Number(who[1]);
+    const names = readNames(who[2] ?? "");
+    if (names !== void 0 && Number.isSafeInteger(count)) return {
+      kind: "who",
+      count,
+      names
+    };
+    return {
+      kind: "other"
+    };
+  }
+  const named = readLeadingName(text);
+  if (named === void 0) return {
+    kind: "other"
+  };
+  const { name, rest } = named;
+  if (name === "") return {
+    kind: "other"
+  };
+  if (rest === " joined") return {
+    kind: "joined",
+    name
+  };
+  if (rest === " left" || /^ left \\([^()]*\\)$/.test(rest)) return {
+    kind: "left",
+    name
+  };
+  return {
+    kind: "other"
+  };
+}
+function readNames(list) {
+  if (list === "") return [];
+  if (!list.startsWith('"')) return list.split(", ");
+  let parsed;
+  try {
+    parsed = JSON.parse(\`[\${list}]\`);
+  } catch {
+    return void 0;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((name) => typeof name === "string")) {
+    return void 0;
+  }
+  return parsed;
+}
+function readLeadingName(text) {
+  const quoted = QUOTED.exec(text);
+  if (quoted !== null) {
+    try {
+      const name = JSON.parse(quoted[0]);
+      if (typeof name === "string") return {
+        name,
+        rest: text.slice(quoted[0].length)
+      };
+    } catch {
+    }
+  }
+  if (text.endsWith(" joined")) return {
+    name: text.slice(0, -7),
+    rest: " joined"
+  };
+  const left = /^(.+) left( \\([^()]*\\))?$/s.exec(text);
+  if (left === null) return void 0;
+  return {
+    name: left[1],
+    rest: \` left\${left[2] ?? ""}\`
+  };
 }
 
 // web/app.ts
@@ -673,31 +1488,57 @@ var FINAL_CLOSE_CODES = /* @__PURE__ */ new Set([
 var FIRST_RETRY = 1e3;
 var LAST_RETRY = 3e4;
 var STABLE_AFTER = 5e3;
-var MAX_LINES = 2e3;
-var FOLLOW_SLACK = 40;
+var MAX_ROWS = 5e3;
+var ROWS_PER_SLICE = 500;
+var REMEMBERED_FRAMES = 1e3;
+var NAME_KEY = "wirechat.username";
 function element(id) {
   const found = document.getElementById(id);
   if (found === null) throw new Error(\`Missing element #\${id}\`);
   return found;
 }
-var statusLine = element("status");
-var log = element("log");
-var problem = element("problem");
+var joinScreen = element("join");
+var chatScreen = element("chat");
 var loginForm = element("login");
 var usernameInput = element("username");
 var usernameHint = element("username-hint");
+var loginProblem = element("login-problem");
+var statusLine = element("status");
+var retryButton = element("retry");
+var jumpButton = element("jump");
 var composer = element("composer");
 var messageInput = element("message");
 var messageHint = element("message-hint");
-var limits = {
+var problem = element("problem");
+var config = {
   maxUsernameSize: DEFAULT_MAX_USERNAME_SIZE,
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE
 };
+var serverName = location.hostname;
 var username = "";
 var socket;
 var retryDelay = FIRST_RETRY;
+var retryAt = 0;
 var retryTimer;
+var countdown;
 var stableTimer;
+var quietWhoAnswers = 0;
+var whoAfterSummary = false;
+var unread = 0;
+var recent = [];
+var replay;
+var lostAt;
+var joined = false;
+var view = new LogView(element("log"), {
+  maxRows: MAX_ROWS,
+  slice: ROWS_PER_SLICE,
+  me: () => username,
+  onUnseen(count) {
+    jumpButton.hidden = count === 0;
+    jumpButton.textContent = count === 1 ? "1 new message \\u2193" : \`\${count} new messages \\u2193\`;
+  }
+});
+var members = new MemberList(element("members"), element("people-title"), () => username);
 function setStatus(state, text) {
   statusLine.dataset.state = state;
   statusLine.textContent = text;
@@ -705,35 +1546,140 @@ function setStatus(state, text) {
 function report(text) {
   problem.textContent = text;
 }
-function show(message) {
-  const follow = log.scrollHeight - log.scrollTop - log.clientHeight < FOLLOW_SLACK;
-  const line = document.createElement("p");
-  line.textContent = formatMessage(message);
-  if (message.username === "*") line.className = "server";
-  log.append(line);
-  while (log.childElementCount > MAX_LINES) log.firstElementChild.remove();
-  if (follow) log.scrollTop = log.scrollHeight;
+function updateTitle() {
+  const base = \`\${serverName} \\xB7 wirechat\`;
+  document.title = unread > 0 ? \`(\${unread}) \${base}\` : base;
+}
+function frameKey(message) {
+  return \`\${message.timestamp}\\0\${message.username}\\0\${message.text}\`;
+}
+function clock(date) {
+  const pad2 = (value) => String(value).padStart(2, "0");
+  return \`\${pad2(date.getHours())}:\${pad2(date.getMinutes())}\`;
+}
+function askWho() {
+  if (socket?.readyState !== WebSocket.OPEN) return;
+  socket.send(encodeString("/who"));
+  quietWhoAnswers++;
+}
+function receive(message) {
+  const notice = message.username === "*" ? readNotice(message.text) : void 0;
+  if (notice?.kind === "who") {
+    members.set(notice.names);
+    whoAfterSummary = false;
+    if (quietWhoAnswers > 0) quietWhoAnswers--;
+    else view.add({
+      kind: "notice",
+      message
+    });
+    return;
+  }
+  const key = frameKey(message);
+  if (replay !== void 0) {
+    if (replay.seen.has(key)) {
+      if (key === replay.last) {
+        view.removeLastGap();
+        replay = void 0;
+      }
+      return;
+    }
+    replay = void 0;
+  }
+  recent.push(key);
+  if (recent.length > REMEMBERED_FRAMES * 2) recent = recent.slice(-REMEMBERED_FRAMES);
+  if (notice !== void 0) {
+    switch (notice.kind) {
+      case "joined":
+        members.add(notice.name);
+        break;
+      case "left":
+        members.remove(notice.name);
+        break;
+      case "summary":
+        if (!whoAfterSummary) {
+          whoAfterSummary = true;
+          askWho();
+        }
+        break;
+    }
+    view.add({
+      kind: "notice",
+      message
+    });
+    return;
+  }
+  view.add({
+    kind: "message",
+    message
+  });
+  if (document.hidden && message.username !== username) {
+    unread++;
+    updateTitle();
+  }
 }
 function describeClose(event) {
   return event.reason === "" ? \`code \${event.code}\` : \`\${event.reason} (code \${event.code})\`;
 }
-function connect() {
+function showScreen(screen) {
+  joinScreen.hidden = screen !== "join";
+  chatScreen.hidden = screen !== "chat";
+  if (screen === "join") usernameInput.focus();
+  else messageInput.focus();
+}
+function stopRetrying() {
   clearTimeout(retryTimer);
+  clearInterval(countdown);
+  retryTimer = void 0;
+  countdown = void 0;
+  retryButton.hidden = true;
+}
+function showCountdown() {
+  const seconds = Math.max(1, Math.round((retryAt - Date.now()) / 1e3));
+  setStatus("closed", joined ? \`Connection lost. Reconnecting in \${seconds} s\\u2026\` : \`Cannot reach the server. Trying again in \${seconds} s\\u2026\`);
+}
+function leave(text) {
+  stopRetrying();
+  socket = void 0;
+  replay = void 0;
+  lostAt = void 0;
+  setStatus("closed", "Not connected");
+  members.clear();
+  loginProblem.textContent = text;
+  showScreen("join");
+}
+function connect() {
+  stopRetrying();
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(\`\${scheme}//\${location.host}/ws\`);
   ws.binaryType = "arraybuffer";
   socket = ws;
+  quietWhoAnswers = 0;
+  whoAfterSummary = false;
   setStatus("connecting", "Connecting\\u2026");
-  const decoder = new ClientDecoder(show, {
+  const decoder = new ClientDecoder(receive, {
     maxStringSize: 16 * 1024 * 1024
   });
   ws.addEventListener("open", () => {
     ws.send(encodeString(username));
     setStatus("open", \`Connected as \${username}\`);
+    joined = true;
     report("");
-    loginForm.hidden = true;
-    composer.hidden = false;
-    messageInput.focus();
+    try {
+      localStorage.setItem(NAME_KEY, username);
+    } catch {
+    }
+    if (lostAt !== void 0) {
+      view.add({
+        kind: "gap",
+        text: \`Connection lost at \${clock(lostAt)}, back at \${clock(/* @__PURE__ */ new Date())}: messages sent in between may be missing here.\`
+      });
+      replay = recent.length === 0 ? void 0 : {
+        seen: new Set(recent.slice(-REMEMBERED_FRAMES)),
+        last: recent.at(-1)
+      };
+      lostAt = void 0;
+    }
+    askWho();
     stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
   });
   ws.addEventListener("message", (event) => {
@@ -749,85 +1695,147 @@ function connect() {
     if (socket !== ws) return;
     socket = void 0;
     clearTimeout(stableTimer);
+    replay = void 0;
     if (FINAL_CLOSE_CODES.has(event.code)) {
-      setStatus("closed", "Not connected");
-      report(\`The server closed the chat: \${describeClose(event)}\`);
-      composer.hidden = true;
-      loginForm.hidden = false;
-      usernameInput.focus();
+      leave(\`The server closed the chat: \${describeClose(event)}\`);
       return;
     }
-    const seconds = Math.round(retryDelay / 1e3);
-    setStatus("closed", \`Disconnected (\${describeClose(event)}); reconnecting in \${seconds} s\`);
-    retryTimer = setTimeout(connect, retryDelay * (0.8 + Math.random() * 0.4));
+    if (joined) lostAt ??= /* @__PURE__ */ new Date();
+    const delay = retryDelay * (0.8 + Math.random() * 0.4);
+    retryAt = Date.now() + delay;
     retryDelay = Math.min(retryDelay * 2, LAST_RETRY);
+    retryTimer = setTimeout(connect, delay);
+    countdown = setInterval(showCountdown, 1e3);
+    showCountdown();
+    retryButton.hidden = false;
   });
 }
+retryButton.addEventListener("click", () => {
+  connect();
+  messageInput.focus();
+});
+jumpButton.addEventListener("click", () => {
+  view.scrollToEnd();
+  messageInput.focus();
+});
 loginForm.addEventListener("submit", (event) => {
   event.preventDefault();
   if (socket !== void 0) return;
   const name = usernameInput.value;
+  const refuse = (text) => loginProblem.textContent = text;
   try {
-    validateUsername(name, limits.maxUsernameSize);
+    validateUsername(name, config.maxUsernameSize);
   } catch (error) {
-    report(error.message.replace(/^Invalid user name: /, "Cannot join: "));
+    refuse(error.message.replace(/^Invalid user name: /, "Cannot join: "));
     return;
   }
   if (name.trim() !== name) {
-    report("Cannot join: a name cannot begin or end with a space");
+    refuse("Cannot join: a name cannot begin or end with a space");
     return;
   }
   if (name === "*") {
-    report("Cannot join: * is the server's name");
+    refuse("Cannot join: * is the server's name");
     return;
   }
+  loginProblem.textContent = "";
   username = name;
+  joined = false;
   retryDelay = FIRST_RETRY;
+  showScreen("chat");
   connect();
 });
+function send(text) {
+  const size = utf8ByteLength(text);
+  if (size > config.maxMessageSize) {
+    report(\`Not sent: the message is \${size} bytes; the limit is \${config.maxMessageSize} bytes\`);
+    return false;
+  }
+  if (socket === void 0 || socket.readyState !== WebSocket.OPEN) {
+    report("Not sent: not connected; it stays here until you send it again");
+    return false;
+  }
+  socket.send(encodeString(text));
+  return true;
+}
 composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const text = messageInput.value;
   if (text === "") return;
-  const size = utf8ByteLength(text);
-  if (size > limits.maxMessageSize) {
-    report(\`Not sent: the message is \${size} bytes; the limit is \${limits.maxMessageSize} bytes\`);
-    return;
+  const input = readInput(text);
+  switch (input.kind) {
+    case "send":
+      if (!send(input.text)) return;
+      break;
+    case "who":
+      if (!send("/who")) return;
+      break;
+    case "help":
+      for (const line of HELP_LINES) view.add({
+        kind: "local",
+        text: line
+      });
+      break;
+    case "unknown":
+      view.add({
+        kind: "local",
+        text: \`\${input.command}: \${UNKNOWN_COMMAND}\`
+      });
+      break;
+    case "quit": {
+      const ws = socket;
+      messageInput.value = "";
+      report("");
+      leave("You left the chat.");
+      ws?.close(1e3, "Left");
+      return;
+    }
   }
-  if (socket === void 0 || socket.readyState !== WebSocket.OPEN) {
-    report("Not sent: not connected; it stays here until you send it again");
-    return;
-  }
-  socket.send(encodeString(text));
   messageInput.value = "";
   report("");
+  view.scrollToEnd();
 });
 messageInput.addEventListener("input", () => {
   if (problem.textContent?.startsWith("Not sent")) report("");
 });
-async function loadLimits() {
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) return;
+  unread = 0;
+  updateTitle();
+});
+function describeLimits() {
+  const letters = (bytes) => bytes.toLocaleString("en-US");
+  usernameHint.textContent = \`Up to \${letters(config.maxUsernameSize)} letters, fewer with accents or emoji. This browser remembers it.\`;
+  messageHint.textContent = \`Enter sends. Up to \${letters(config.maxMessageSize)} letters. /help lists the commands.\`;
+  for (const name of document.querySelectorAll(".server-name")) name.textContent = serverName;
+  updateTitle();
+}
+async function loadConfig() {
   try {
     const response = await fetch("/config.json");
     if (!response.ok) return;
-    const config = await response.json();
-    if (Number.isSafeInteger(config.maxUsernameSize)) {
-      limits = {
-        ...limits,
-        maxUsernameSize: config.maxUsernameSize
+    const loaded = await response.json();
+    if (Number.isSafeInteger(loaded.maxUsernameSize)) {
+      config = {
+        ...config,
+        maxUsernameSize: loaded.maxUsernameSize
       };
     }
-    if (Number.isSafeInteger(config.maxMessageSize)) {
-      limits = {
-        ...limits,
-        maxMessageSize: config.maxMessageSize
+    if (Number.isSafeInteger(loaded.maxMessageSize)) {
+      config = {
+        ...config,
+        maxMessageSize: loaded.maxMessageSize
       };
     }
+    if (typeof loaded.room === "string" && loaded.room !== "") serverName = loaded.room;
   } catch {
   }
-  usernameHint.textContent = \`Up to \${limits.maxUsernameSize} bytes of UTF-8.\`;
-  messageHint.textContent = \`Enter sends. Up to \${limits.maxMessageSize} bytes of UTF-8.\`;
 }
-await loadLimits();
+await loadConfig();
+describeLimits();
+try {
+  usernameInput.value = localStorage.getItem(NAME_KEY) ?? "";
+} catch {
+}
 document.documentElement.dataset.ready = "true";
 usernameInput.focus();
 `;

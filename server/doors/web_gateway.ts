@@ -52,6 +52,12 @@ export interface WebGatewayOptions {
    * @default {3000}
    */
   maxMessageSize?: number;
+  /**
+   * The room's name, shown by the page instead of the host (a cluster's `--room`).
+   *
+   * @default {undefined}
+   */
+  room?: string;
 }
 
 /** Why a WebSocket request is refused before its upgrade. */
@@ -98,7 +104,8 @@ const COMMON_HEADERS = {
  *
  * - `GET /`: the page, with a strict Content-Security-Policy (no inline script);
  * - `GET /app.js`: its script;
- * - `GET /config.json`: the server's limits, `{ maxUsernameSize, maxMessageSize }`;
+ * - `GET /config.json`: the server's limits, `{ maxUsernameSize, maxMessageSize }`, and
+ *   `room` when given;
  * - `GET /ws` with `Upgrade: websocket`: let through to the WebSocket server only
  *   when its `Host` is an IP literal, `localhost` or one of `hosts`, and its
  *   `Origin` is the page's own `scheme://host` or in `allowedOrigins`; else 403.
@@ -134,7 +141,7 @@ export function createWebGateway(options: WebGatewayOptions = {}): WebGateway {
   const hosts = new Set((options.hosts ?? []).map((host) => host.toLowerCase()));
   const maxUsernameSize = options.maxUsernameSize ?? DEFAULT_MAX_USERNAME_SIZE;
   const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  const config = JSON.stringify({ maxUsernameSize, maxMessageSize });
+  const config = JSON.stringify({ maxUsernameSize, maxMessageSize, room: options.room });
   const scheme = options.secure === true ? "https" : "http";
 
   function isOwnOrigin(origin: string, host: string): boolean {

@@ -21,6 +21,8 @@ export interface NoticePacerOptions {
    * @default {20}
    */
   readonly maxPerSecond?: number;
+  /** A held join was let go (announced, or counted into a summary). */
+  readonly released?: (member: object) => void;
 }
 
 /** Says a notice into the room; `id` de-duplicates it across a cluster. */
@@ -62,6 +64,7 @@ const SECOND_MS = 1000;
  */
 export class NoticePacer {
   readonly #say: SayNotice;
+  readonly #options: NoticePacerOptions;
   readonly #holdMs: number;
   readonly #maxPerSecond: number;
   // Joins not yet announced, oldest first.
@@ -80,6 +83,7 @@ export class NoticePacer {
    */
   constructor(say: SayNotice, options: NoticePacerOptions = {}) {
     this.#say = say;
+    this.#options = options;
     this.#holdMs = options.holdMs ?? 1000;
     this.#maxPerSecond = options.maxPerSecond ?? 20;
   }
@@ -114,6 +118,11 @@ export class NoticePacer {
     this.#notice(text, id, "left");
   }
 
+  /** Whether `member`'s join is still held (not announced yet). */
+  isHeld(member: object): boolean {
+    return this.#held.has(member);
+  }
+
   /** Stops: held joins and counts are dropped, timers cleared. */
   close(): void {
     this.#closed = true;
@@ -131,6 +140,7 @@ export class NoticePacer {
         return;
       }
       this.#held.delete(member);
+      this.#options.released?.(member);
       this.#notice(join.text, undefined, "joined");
     }
   }

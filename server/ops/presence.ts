@@ -213,10 +213,12 @@ export class Presence {
     this.#room = room;
     this.#options = options;
     this.#publish = publish;
-    this.#pacer = new NoticePacer(
-      (text, id) => this.#say(text, id),
-      options.joinHoldMs === undefined ? {} : { holdMs: options.joinHoldMs },
-    );
+    // A member whose join is still held is not listed yet (by /who, or to the other
+    // nodes): whoever keeps a list from /who and the notices sees each member once.
+    this.#pacer = new NoticePacer((text, id) => this.#say(text, id), {
+      ...(options.joinHoldMs === undefined ? {} : { holdMs: options.joinHoldMs }),
+      released: () => this.#rosterChanged(),
+    });
   }
 
   /**
@@ -350,8 +352,8 @@ export class Presence {
     const key = `${this.#version}:${second}`;
     if (this.#who?.key === key) return this.#who.frame;
     const names: string[] = [];
-    for (const member of this.#room.members()) {
-      if (member.username !== undefined) names.push(member.username);
+    for (const [member, entry] of this.#members) {
+      if (!this.#pacer.isHeld(member)) names.push(entry.name);
     }
     const cluster = this.#cluster;
     if (cluster !== undefined && !(cluster instanceof Promise)) names.push(...cluster.others());
@@ -402,7 +404,8 @@ export class Presence {
     this.#version++;
     const cluster = this.#cluster;
     if (cluster !== undefined && !(cluster instanceof Promise)) {
-      cluster.update([...this.#members.values()]);
+      const listed = [...this.#members].filter(([member]) => !this.#pacer.isHeld(member));
+      cluster.update(listed.map(([, entry]) => entry));
     }
   }
 

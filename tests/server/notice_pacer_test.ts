@@ -98,3 +98,19 @@ Deno.test("/who is answered from one frame per roster version and second, rebuil
   await presence.close();
   room.close();
 });
+
+Deno.test("/who lists a member only once its join is said, so a list kept from /who and the notices counts each member once", async () => {
+  await using test = startServer({ presence: true });
+  const alice = await test.join("alice");
+  await alice.waitForText('"alice" joined');
+  const bob = await test.join("bob");
+  // Within bob's hold: /who does not list him yet, and his join is still to come.
+  await alice.sendString("/who");
+  const early = await alice.waitForText('1 here: "alice"');
+  assert.equal(early.username, "*");
+  await alice.waitForText('"bob" joined');
+  await alice.sendString("/who");
+  await alice.waitForText('2 here: "alice", "bob"');
+  await alice.close();
+  await bob.close();
+});

@@ -2,6 +2,8 @@
  * A fake chat room behind the real web gateway, for browser tests and the
  * screenshot: each WebSocket that logs in gets every message re-broadcast as a
  * server frame with its sender's name, and the server's voice (`*`) greets it.
+ * `/who` is answered to its sender alone, with each name as a JSON string
+ * literal (`2 here: "alice", "bob"`), and not counted as a message.
  *
  * @module
  */
@@ -20,8 +22,12 @@ export interface EchoRoom extends AsyncDisposable {
   readonly logins: string[];
   /** Every message received, as `user: text`. */
   readonly received: string[];
+  /** How many `/who` requests arrived. */
+  readonly whoRequests: number;
   /** Closes every member's WebSocket with 1001, as a server restart would. */
   dropAll(): void;
+  /** Sends every member `text` from the server's voice, `*`. */
+  say(text: string): void;
 }
 
 /** Serves the page and the fake room on a free port of 127.0.0.1 (or `port`). */
@@ -33,6 +39,8 @@ export function startEchoRoom(
   const logins: string[] = [];
   const received: string[] = [];
   const decoder = new TextDecoder();
+  const names = new Map<WebSocketLink, string>();
+  let whoRequests = 0;
 
   function broadcast(username: string, text: string): void {
     const frame = encodeChatMessage({ timestamp: Math.floor(Date.now() / 1000), username, text });
@@ -46,10 +54,19 @@ export function startEchoRoom(
         username = name;
         logins.push(name);
         members.add(link);
+        names.set(link, name);
         broadcast("*", `${JSON.stringify(name)} joined`); // as presence words it
       },
       message(bytes) {
         const text = decoder.decode(bytes);
+        if (text === "/who") {
+          whoRequests++;
+          const here = [...names.values()].sort().map((name) => JSON.stringify(name));
+          const answer = `${here.length} here: ${here.join(", ")}`;
+          const timestamp = Math.floor(Date.now() / 1000);
+          link.write(encodeChatMessage({ timestamp, username: "*", text: answer })).catch(() => {});
+          return;
+        }
         received.push(`${username}: ${text}`);
         broadcast(username, text);
       },
@@ -65,6 +82,7 @@ export function startEchoRoom(
       link.closeWith(1002, "Protocol error");
     } finally {
       members.delete(link);
+      names.delete(link);
       links.delete(link);
     }
   }
@@ -83,6 +101,12 @@ export function startEchoRoom(
     origin: `http://127.0.0.1:${door.addr.port}`,
     logins,
     received,
+    get whoRequests() {
+      return whoRequests;
+    },
+    say(text) {
+      broadcast("*", text);
+    },
     dropAll() {
       for (const member of members) member.closeWith(1001, "Server restarting");
     },

@@ -4,7 +4,7 @@ import { IGNORE_BROWSER_TESTS, launchBrowser } from "../support/browser.ts";
 import { LineReader, spawnClient } from "../support/client_process.ts";
 import { within } from "../support/deadline.ts";
 import { LogCapture } from "../support/log_capture.ts";
-import { logIn, type PageNode, send, waitForLine } from "../support/web_page.ts";
+import { logIn, type PageNode, send, waitForLine, waitForStatus } from "../support/web_page.ts";
 
 // The page's document, as far as the functions run in the page use it.
 declare const document: { getElementById(id: string): PageNode | null };
@@ -66,10 +66,7 @@ Deno.test({
     const page = await chromium.browser.newPage();
     await logIn(page, first.origin, "carol");
     await first.server.shutdown();
-    await page.waitForFunction(
-      () => /reconnecting/i.test(document.getElementById("status")?.textContent ?? ""),
-      { timeout: 30_000 },
-    );
+    await waitForStatus(page, /^Connection lost\. Reconnecting in \d+ s…$/);
     const second = startChat(webPort); // the same web port, as a restarted server has
     try {
       await second.logs.waitFor(/logged in as "carol"/, 1, 40_000);
