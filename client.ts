@@ -60,16 +60,12 @@
  * @module
  */
 
-export {
-  ChatClient,
-  type ChatClientOptions,
-  type CloseReason,
-  connect,
-  type ConnectOptions,
-} from "./client/chat_client.ts";
+export { ChatClient, type ChatClientOptions, type CloseReason } from "./client/chat_client.ts";
+export { connect, type ConnectOptions } from "./client/connect.ts";
 export {
   ConnectError,
   ConnectionClosedError,
+  LoginRefusedError,
   MessageTooLargeError,
   WriteTimeoutError,
 } from "./client/errors.ts";
@@ -79,6 +75,6 @@ export type { ChatMessage } from "./protocol/frames.ts";
 
 if (import.meta.main) {
   // The command's modules load only when it runs, not when the library is imported.
-  const { main } = await import("./client/main.ts");
+  const { main } = await import("./client/command/main.ts");
   Deno.exit(await main(Deno.args));
 }

@@ -43,6 +43,7 @@ export {
 export type { RefusalReason } from "./server/session/admission.ts";
 export type {
   LogLevel,
+  NatsAuth,
   NatsOptions,
   ServerOptions,
   TlsOptions,

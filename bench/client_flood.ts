@@ -18,7 +18,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { integerValue, parseFlags, UsageError } from "../cli/flags.ts";
 import { encodeChatMessage } from "../protocol/encode.ts";
 
 const CLIENT = new URL("../client.ts", import.meta.url).pathname;
@@ -185,14 +185,12 @@ function best(runs: readonly Run[]): Run {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      messages: { type: "string", default: "20000" },
-      runs: { type: "string", default: "3" },
-    },
+  const { values } = parseFlags(Deno.args, {
+    messages: { type: "string" },
+    runs: { type: "string" },
   });
-  const count = Number(values.messages);
-  const runs = Number(values.runs);
+  const count = integerValue("messages", values.messages ?? "20000", 1, 10_000_000);
+  const runs = integerValue("runs", values.runs ?? "3", 1, 100);
   const { bytes, lines } = makeFlood(count);
   const file = await Deno.makeTempFile({ prefix: "wirechat-flood-" });
   try {
@@ -227,4 +225,12 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`client_flood: ${error.message}`);
+    Deno.exit(1);
+  }
+}

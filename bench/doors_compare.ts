@@ -1,6 +1,6 @@
 /**
  * Compares the TLS and WebSocket doors of two copies of the server in one run:
- * TLS ping-pong and fan-out (with the load generator of `bench/load.ts`), idle
+ * TLS ping-pong and fan-out (with the load generator of `check/load/load.ts`), idle
  * memory per WebSocket and WebSocket fan-out (with Deno's own `WebSocket` as the
  * client). Rounds alternate between the two servers; medians are printed as a
  * Markdown table.
@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { ClientDecoder } from "../protocol/client_decoder.ts";
 import { encodeString } from "../protocol/encode.ts";
-import { runLoad } from "./load.ts";
+import { runLoad } from "../check/load/load.ts";
 
 const HERE = new URL("../server.ts", import.meta.url).pathname;
 

@@ -19,12 +19,12 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { encodeChatMessage } from "../protocol/encode.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
 import { DEFAULT_PORT } from "../protocol/ports.ts";
 import { ServerDecoder } from "../protocol/server_decoder.ts";
 import { errorMessage } from "../cli/error_message.ts";
+import { integerValue, nonEmptyValue, parseFlags } from "../cli/flags.ts";
 
 /** Where the naive server listens, and its limits. */
 export interface NaiveServerOptions {
@@ -226,37 +226,30 @@ OPTIONS:
   --max-message-size N     largest message in bytes (3000)
   -h, --help               print this help`;
 
-function parseIntegerFlag(name: string, value: string): number {
-  const number = Number(value);
-  if (value.trim() === "" || !Number.isInteger(number) || number < 0) {
-    throw new RangeError(`Invalid option --${name}: "${value}" is not a non-negative integer`);
-  }
-  return number;
-}
+const FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "max-username-size": { type: "string" },
+  "max-message-size": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 async function main(): Promise<number> {
   let options: NaiveServerOptions;
   try {
-    const { values } = parseArgs({
-      args: Deno.args,
-      strict: true,
-      options: {
-        host: { type: "string", default: "127.0.0.1" },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "max-username-size": { type: "string", default: String(DEFAULT_MAX_USERNAME_SIZE) },
-        "max-message-size": { type: "string", default: String(DEFAULT_MAX_MESSAGE_SIZE) },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
+    const { values, positionals } = parseFlags(Deno.args, FLAGS);
+    if (positionals.length > 0) throw new RangeError(`unexpected argument "${positionals[0]}"`);
     if (values.help) {
       console.log(USAGE);
       return 0;
     }
+    const size = (flag: "max-username-size" | "max-message-size", fallback: number) =>
+      values[flag] === undefined ? fallback : integerValue(flag, values[flag], 0, 2 ** 32 - 1);
     options = {
-      hostname: values.host,
-      port: parseIntegerFlag("port", values.port),
-      maxUsernameSize: parseIntegerFlag("max-username-size", values["max-username-size"]),
-      maxMessageSize: parseIntegerFlag("max-message-size", values["max-message-size"]),
+      hostname: nonEmptyValue("host", values.host ?? "127.0.0.1"),
+      port: values.port === undefined ? DEFAULT_PORT : integerValue("port", values.port, 0, 65535),
+      maxUsernameSize: size("max-username-size", DEFAULT_MAX_USERNAME_SIZE),
+      maxMessageSize: size("max-message-size", DEFAULT_MAX_MESSAGE_SIZE),
     };
   } catch (error) {
     console.error(`naive_server: ${errorMessage(error)}\n\n${USAGE}`);

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { LoadResult } from "./load.ts";
-import type { ScenarioKey } from "./scenarios.ts";
+import type { LoadResult } from "../check/load/load.ts";
+import type { ScenarioKey } from "../check/load/scenarios.ts";
 
 /** One scenario measured on one server: the median of its repeats. */
 export interface RunMeasurement {

@@ -28,9 +28,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { type CodecThroughput, renderCodecTable, runCodecBenchmarks } from "./codec_report.ts";
-import { type LoadResult, runLoad } from "./load.ts";
+import { type LoadResult, runLoad } from "../check/load/load.ts";
 import {
   describeRun,
   formatSeconds,
@@ -40,11 +39,12 @@ import {
   type RunMeasurement,
   type ServerMeasurements,
 } from "./report.ts";
-import { type Scenario, scenarioSet } from "./scenarios.ts";
+import { type Scenario, scenarioSet } from "../check/load/scenarios.ts";
 import { ServerGroup } from "./server_group.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
 import { defaultServers, findNatsServer, startCluster, startTlsServer } from "./targets.ts";
 import { errorMessage } from "../cli/error_message.ts";
+import { integerValue, parseFlags } from "../cli/flags.ts";
 
 export { defaultServers } from "./targets.ts";
 
@@ -223,44 +223,48 @@ function wrong(result: LoadResult): boolean {
     (result.completed && result.lost > 0);
 }
 
+const FLAGS = {
+  quick: { type: "boolean" },
+  repeat: { type: "string" },
+  server: { type: "string", multiple: true },
+  baseline: { type: "string" },
+  "no-codec": { type: "boolean" },
+  "no-load": { type: "boolean" },
+  "no-tls": { type: "boolean" },
+  "no-cluster": { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 async function main(): Promise<number> {
-  let values;
+  let repeat: number;
+  let extra: ServerSpec[];
+  let flags;
   try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      strict: true,
-      options: {
-        quick: { type: "boolean", default: false },
-        repeat: { type: "string" },
-        server: { type: "string", multiple: true, default: [] },
-        baseline: { type: "string", default: "naive" },
-        "no-codec": { type: "boolean", default: false },
-        "no-load": { type: "boolean", default: false },
-        "no-tls": { type: "boolean", default: false },
-        "no-cluster": { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
+    const { values, positionals } = parseFlags(Deno.args, FLAGS);
+    if (positionals.length > 0) throw new RangeError(`unexpected argument "${positionals[0]}"`);
+    flags = values;
+    repeat = values.repeat === undefined
+      ? (values.quick ? 1 : 3)
+      : integerValue("repeat", values.repeat, 1, 100);
+    extra = (values.server ?? []).map(parseServerSpec);
   } catch (error) {
     console.error(`bench: ${errorMessage(error)}\n\n${USAGE}`);
     return 1;
   }
-  if (values.help) {
+  if (flags.help) {
     console.log(USAGE);
     return 0;
   }
-  const repeat = Number(values.repeat ?? (values.quick ? 1 : 3));
-  let extra: ServerSpec[];
-  try {
-    if (!Number.isInteger(repeat) || repeat < 1) {
-      throw new RangeError(`Invalid option --repeat: "${values.repeat}" is not a positive integer`);
-    }
-    extra = values.server.map(parseServerSpec);
-  } catch (error) {
-    console.error(`bench: ${errorMessage(error)}\n\n${USAGE}`);
-    return 1;
-  }
+  const values = {
+    quick: flags.quick === true,
+    baseline: flags.baseline ?? "naive",
+    "no-codec": flags["no-codec"] === true,
+    "no-load": flags["no-load"] === true,
+    "no-tls": flags["no-tls"] === true,
+    "no-cluster": flags["no-cluster"] === true,
+    json: flags.json === true,
+  };
 
   const started = performance.now();
   let codec: CodecThroughput[] = [];

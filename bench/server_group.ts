@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ScenarioKey } from "./scenarios.ts";
+import type { ScenarioKey } from "../check/load/scenarios.ts";
 import type { ServerProcess } from "./server_process.ts";
 
 /** How a group was made, besides its processes. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { testCerts } from "../tests/support/tls_certs.ts";
+import { testCerts } from "./tls_certs.ts";
 import { ServerGroup } from "./server_group.ts";
 import { ServerProcess, type ServerSpec } from "./server_process.ts";
 

@@ -65,14 +65,55 @@ export class ConnectError extends Error {
  */
 export class ConnectionClosedError extends Error {
   /**
+   * What the server said, right before it closed the connection, about why (the
+   * *Why* extension: one frame from `*`), made safe to show; undefined when it
+   * said nothing.
+   */
+  readonly serverReason: string | undefined;
+
+  /**
    * Creates a connection-closed error.
    *
    * @param message What happened, for a person.
-   * @param options The network error behind it, if any, as `cause`.
+   * @param options The network error behind it, if any, as `cause`; the server's
+   * reason, if it gave one, as `serverReason`.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions & { serverReason?: string }) {
     super(message, options);
     this.name = "ConnectionClosedError";
+    this.serverReason = options?.serverReason;
+  }
+}
+
+/**
+ * The server refused the login and said why, with the *Why* extension, before
+ * it closed the connection: the name is taken, or registered to an account.
+ *
+ * @example Reading the server's reason
+ * ```ts
+ * import { ConnectionClosedError, LoginRefusedError } from "@wirechat/wirechat/client";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new LoginRefusedError('the name "alice" is taken');
+ * assert.ok(error instanceof ConnectionClosedError);
+ * assert.equal(error.message, 'Login refused: the name "alice" is taken');
+ * assert.equal(error.reason, 'the name "alice" is taken');
+ * ```
+ */
+export class LoginRefusedError extends ConnectionClosedError {
+  /** The server's words, made safe to show: the same as `serverReason`. */
+  readonly reason: string;
+
+  /**
+   * Creates a login-refused error.
+   *
+   * @param reason The server's words, made safe to show.
+   * @param options The network error behind the close, if any, as `cause`.
+   */
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`Login refused: ${reason}`, { ...options, serverReason: reason });
+    this.name = "LoginRefusedError";
+    this.reason = reason;
   }
 }
 

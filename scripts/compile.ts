@@ -1,11 +1,12 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-run
 /**
- * Builds wirechat's standalone binaries with `deno compile`: the server and the
- * client, each with exactly the permissions and flags that `deno task start`
- * and `deno task client` give it, and nothing more.
+ * Builds wirechat's standalone binaries with `deno compile`: the server, the
+ * client and the conformance kit, each with exactly the permissions and flags
+ * that `deno task start`, `deno task client` and `deno task check` give it, and
+ * nothing more.
  *
  * ```sh
- * deno task compile        # this machine: dist/wirechat-server, dist/wirechat-client
+ * deno task compile        # this machine: dist/wirechat-server, dist/wirechat-client, dist/wirechat-check
  * deno task compile:all    # every target: dist/wirechat-server-aarch64-apple-darwin, ...
  * deno run --allow-read --allow-write --allow-run scripts/compile.ts \
  *   --target x86_64-pc-windows-msvc --out-dir build
@@ -46,7 +47,7 @@ export interface Program {
   readonly flags: readonly string[];
 }
 
-/** The two programs. Their flags are those of their shebangs and of `deno task`. */
+/** The three programs. Their flags are those of their shebangs and of `deno task`. */
 export const PROGRAMS: readonly Program[] = [
   {
     name: "wirechat-server",
@@ -54,6 +55,11 @@ export const PROGRAMS: readonly Program[] = [
     flags: ["--allow-net", "--v8-flags=--max-semi-space-size=1"],
   },
   { name: "wirechat-client", entry: "client.ts", flags: ["--allow-net"] },
+  {
+    name: "wirechat-check",
+    entry: "check.ts",
+    flags: ["--allow-net", "--allow-run", "--allow-write"],
+  },
 ];
 
 const ROOT = new URL("../", import.meta.url);

@@ -10,14 +10,9 @@ import {
   parseFlags,
   secondsValue,
   UsageError,
-  VERSION,
   versionLine,
 } from "../cli/flags.ts";
-import {
-  DEFAULT_MAX_MESSAGE_SIZE,
-  DEFAULT_MAX_USERNAME_SIZE,
-  MAX_WIRE_SIZE,
-} from "../protocol/limits.ts";
+import { MAX_WIRE_SIZE } from "../protocol/limits.ts";
 import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { type ChatServer, serve } from "./chat_server.ts";
 import { stderrLogSink } from "./ops/log_sink.ts";
@@ -25,96 +20,29 @@ import { loadTlsFiles } from "./doors/tls_door.ts";
 import { Logger } from "./ops/logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
 import { errorMessage } from "../cli/error_message.ts";
-
-const NAME = "wirechat-server";
+import { CLUSTER_FLAGS, type NatsFiles, parseClusterFlags, readNatsFiles } from "./cli_cluster.ts";
+import { HELP, NAME } from "./cli_help.ts";
 
 // How long the exit waits for log lines still queued for standard error: a pipe
 // that nobody reads must not keep a stopped server alive (the caller then ends the
 // process with Deno.exit, which also abandons a write still pending).
 const LOG_FLUSH_MS = 250;
 
-/** The text of `--help`. */
-export const HELP = `${NAME} ${VERSION}: the wirechat chat server.
-Relays every message to every logged-in client, the sender included.
+export { HELP } from "./cli_help.ts";
 
-INSTALL:
-  deno install -g -N --v8-flags=--max-semi-space-size=1 -n ${NAME} jsr:@wirechat/wirechat/server
-
-USAGE:
-  ${NAME} [options]
-  deno run --allow-net --v8-flags=--max-semi-space-size=1 server.ts [options]
-
-OPTIONS:
-  --host <address>             Address to listen on (default: 0.0.0.0)
-  --port <port>                TCP port; 0 picks a free one (default: ${DEFAULT_PORT})
-  --max-username-size <bytes>  Longest user name accepted (default: ${DEFAULT_MAX_USERNAME_SIZE})
-  --max-message-size <bytes>   Longest message accepted (default: ${DEFAULT_MAX_MESSAGE_SIZE})
-  --max-clients <count>        Most connections held at once (default: 10000)
-  --max-pending-logins <count> Most connections not logged in yet; when full, the oldest
-                               one waiting over a second makes room (default: 8192)
-  --max-connections-per-ip <count>
-                               Most connections from one address, an IPv6 /64 counting
-                               as one; 0 for no limit (default: 0; public servers: 20)
-  --max-message-rate <count>   Messages per second per connection; past the burst the
-                               server stops reading from it for a while; 0 for no limit
-                               (default: 100)
-  --max-message-burst <count>  Messages a connection may send at once (default: 1000)
-  --max-queue-bytes <bytes>    Bytes queued for a client whose socket refuses data before
-                               it is disconnected as a slow consumer; at half of it for
-                               clients that do read, senders wait (default: 1048576)
-  --history <count>            Messages a newcomer receives right after logging in
-                               (default: 0)
-  --tls-cert <file>            PEM certificate chain: opens a TLS door beside the plain one
-                               (needs --allow-read for the files)
-  --tls-key <file>             PEM private key of --tls-cert
-  --tls-port <port>            TLS port (default: ${DEFAULT_TLS_PORT})
-  --tls-only                   Open no plain TCP door; SIGHUP re-reads the certificate
-  --web <host:port>            Serve the browser page and its WebSocket door here (HTTPS
-                               with --tls-cert, read at start only)
-  --web-origin <origin>        Another origin whose pages may connect (repeatable)
-  --web-host <name>            A host name the page is served under, besides IP addresses
-                               and localhost (repeatable)
-  --web-plain                  Plain HTTP despite --tls-cert (behind a TLS proxy)
-  --nats <url>[,<url>...]      Join the servers on this NATS JetStream as one chat
-                               (credentials in the URL: nats://user:pass@host:4222)
-  --room <name>                The chat's name in NATS: letters, digits, - and _
-                               (default: wirechat)
-  --nats-max-age <seconds>     How long the room's stream keeps messages (default: 86400)
-  --nats-max-pending <count>   Messages held while NATS is unreachable before senders
-                               wait (default: 10000)
-  --login-timeout <seconds>    Time a connection has to log in (default: 10)
-  --log-level <level>          error, warn, info or debug; debug logs message texts
-                               (default: info)
-  --presence                   Announce joins and leaves (with the reason when the
-                               server dropped the user) as messages from *
-  --unique-names               Refuse a login whose name is in the room already
-                               (compared after NFC normalisation and case folding)
-  --metrics <host:port>        Serve /metrics (Prometheus text) and /healthz over HTTP
-  --stats-interval <seconds>   Log a line of the same figures this often; 0 for none
-                               (default: 0)
-  -h, --help                   Print this help and exit
-  -V, --version                Print the version and exit
-
-A message that is exactly /who is not relayed: its sender alone receives the list
-of who is in the room, from *. Logs go to standard error, one line per event. SIGINT or SIGTERM shuts the server
-down: it stops accepting, closes every connection and exits with status 0.
-Exit status 1: a bad flag, or the address cannot be listened on.`;
-
-const USAGE = `usage: ${NAME} [--host <address>] [--port <port>] [--max-username-size <bytes>]
-       [--max-message-size <bytes>] [--max-clients <count>] [--max-pending-logins <count>]
-       [--max-connections-per-ip <count>] [--max-message-rate <count>]
-       [--max-message-burst <count>] [--max-queue-bytes <bytes>] [--history <count>]
-       [--tls-cert <file> --tls-key <file> [--tls-port <port>] [--tls-only]]
-       [--web <host:port> [--web-origin <origin>]... [--web-host <name>]... [--web-plain]]
-       [--nats <url>[,<url>...] [--room <name>] [--nats-max-age <seconds>]
-       [--nats-max-pending <count>]] [--presence] [--unique-names]
-       [--metrics <host:port>] [--stats-interval <seconds>]
-       [--login-timeout <seconds>] [--log-level <level>] [--help] [--version]`;
+// What follows a usage error, on the same line.
+const USAGE_HINT = `try: ${NAME} --help`;
 
 /** The server's options, with the TLS files still to read. */
 export interface CliOptions extends ServerOptions {
   /** The certificate and key files of the TLS door, and its port. */
   tlsFiles?: { cert: string; key: string; port: number };
+  /** Where to write the process's ID once listening (`--pid-file`). */
+  pidFile?: string;
+  /** The NATS credential and CA files, to read at start. */
+  natsFiles?: NatsFiles;
+  /** `--nats-user`. */
+  natsUser?: string;
 }
 
 const FLAGS = {
@@ -137,16 +65,14 @@ const FLAGS = {
   "web-origin": { type: "string", multiple: true },
   "web-host": { type: "string", multiple: true },
   "web-plain": { type: "boolean" },
-  nats: { type: "string" },
-  room: { type: "string" },
-  "nats-max-age": { type: "string" },
-  "nats-max-pending": { type: "string" },
+  ...CLUSTER_FLAGS,
   "login-timeout": { type: "string" },
   "log-level": { type: "string" },
   presence: { type: "boolean" },
   "unique-names": { type: "boolean" },
   metrics: { type: "string" },
   "stats-interval": { type: "string" },
+  "pid-file": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -171,7 +97,7 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   }
   const message = values["max-message-size"];
   if (message !== undefined) {
-    options.maxMessageSize = integer("max-message-size", message, 0, MAX_WIRE_SIZE);
+    options.maxMessageSize = integer("max-message-size", message, 1, MAX_WIRE_SIZE);
   }
   const clients = values["max-clients"];
   if (clients !== undefined) options.maxClients = integer("max-clients", clients, 1, 2 ** 31 - 1);
@@ -221,14 +147,15 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     throw new UsageError(`option --${stray} needs --web`);
   }
   if (web !== undefined) {
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(web);
+    // A bare port binds the address of --host, as the chat's own port does.
+    const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):)?(\d+)$/.exec(web);
     if (match === null) {
       throw new UsageError(
-        `invalid value for --web: "${web}" (expected host:port, e.g. 127.0.0.1:8080)`,
+        `invalid value for --web: "${web}" (expected a port or host:port, e.g. 8080 or 127.0.0.1:8080)`,
       );
     }
     options.web = {
-      hostname: match[1] ?? (match[2] || "0.0.0.0"),
+      hostname: match[1] ?? (match[2] || (options.hostname ?? "0.0.0.0")),
       port: integer("web", match[3]!, 0, 65535),
     };
     const origins = values["web-origin"] ?? [];
@@ -257,38 +184,11 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
     if (hosts.length > 0) options.web.hosts = hosts;
     if (values["web-plain"]) options.web.plain = true;
   }
-  const nats = values.nats;
-  const natsOnly = (["room", "nats-max-age", "nats-max-pending"] as const)
-    .find((flag) => values[flag] !== undefined);
-  if (nats === undefined && natsOnly !== undefined) {
-    throw new UsageError(`option --${natsOnly} needs --nats`);
-  }
-  if (nats !== undefined) {
-    const servers = nats.split(",").map((url) => url.trim()).filter((url) => url !== "");
-    for (const url of servers) {
-      if (!/^(nats|tls|wss?):\/\/[^\s/]+$|^[^\s:/]+:\d+$/.test(url)) {
-        throw new UsageError(
-          `invalid value for --nats: "${url}" (expected a URL such as nats://127.0.0.1:4222)`,
-        );
-      }
-    }
-    if (servers.length === 0) throw new UsageError("invalid value for --nats: it is empty");
-    options.nats = { servers };
-    const room = values.room;
-    if (room !== undefined) {
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
-        throw new UsageError(
-          `invalid value for --room: "${room}" (expected letters, digits, - and _)`,
-        );
-      }
-      options.nats.room = room;
-    }
-    const age = values["nats-max-age"];
-    if (age !== undefined) options.nats.maxAgeSeconds = integer("nats-max-age", age, 1, 2 ** 31);
-    const pending = values["nats-max-pending"];
-    if (pending !== undefined) {
-      options.nats.maxPending = integer("nats-max-pending", pending, 1, 1e9);
-    }
+  const cluster = parseClusterFlags(values);
+  if (cluster !== undefined) {
+    options.nats = cluster.nats;
+    options.natsFiles = cluster.files;
+    if (cluster.user !== undefined) options.natsUser = cluster.user;
   }
   const timeout = values["login-timeout"];
   if (timeout !== undefined) {
@@ -316,19 +216,43 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   if (interval !== undefined) {
     options.statsInterval = secondsValue("stats-interval", interval, 0, 86400);
   }
+  const pidFile = values["pid-file"];
+  if (pidFile !== undefined) options.pidFile = nonEmptyValue("pid-file", pidFile);
   return options;
 }
 
-// `host:port`, `[v6]:port`: the address of an HTTP endpoint.
+// `port`, `host:port`, `[v6]:port`: the address of an operator's HTTP endpoint.
+// A bare port binds 127.0.0.1: it is not public unless an address says so.
 function hostPort(flag: string, value: string): { hostname: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(value);
+  const match = /^(?:(?:\[([^\]]+)\]|([^:\[\]]+)):)?(\d+)$/.exec(value);
   const port = match === null ? NaN : Number(match[3]);
   if (match === null || !(port <= 65535)) {
     throw new UsageError(
-      `invalid value for --${flag}: "${value}" (expected host:port, e.g. 127.0.0.1:9100)`,
+      `invalid value for --${flag}: "${value}" (expected a port or host:port, e.g. 9100 or 127.0.0.1:9100)`,
     );
   }
-  return { hostname: match[1] ?? match[2]!, port };
+  return { hostname: match[1] ?? match[2] ?? "127.0.0.1", port };
+}
+
+// Writes the process's ID to the file of --pid-file, for `kill -HUP "$(cat FILE)"`.
+function writePidFile(path: string): void {
+  try {
+    Deno.writeTextFileSync(path, `${Deno.pid}\n`);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotCapable
+      ? `no write permission: add --allow-write=${path}`
+      : errorMessage(error);
+    throw new Error(`cannot write the PID file '${path}': ${why}`);
+  }
+}
+
+// Removes the file of --pid-file, if it still holds this process's ID.
+function removePidFile(path: string): void {
+  try {
+    if (Deno.readTextFileSync(path).trim() === String(Deno.pid)) Deno.removeSync(path);
+  } catch {
+    // Gone already, or not ours to remove.
+  }
 }
 
 function describeListenError(error: unknown, options: ServerOptions): string {
@@ -365,8 +289,7 @@ export async function main(args: string[]): Promise<number> {
     options = parseServerArgs(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    printError(error.message);
-    console.error(USAGE);
+    printError(`${error.message}; ${USAGE_HINT}`);
     return 1;
   }
   if (options === "help") {
@@ -377,14 +300,17 @@ export async function main(args: string[]): Promise<number> {
     console.log(versionLine(NAME));
     return 0;
   }
-  const { tlsFiles, ...serverOptions } = options;
-  if (tlsFiles !== undefined) {
-    try {
+  const { tlsFiles, natsFiles, natsUser, ...serverOptions } = options;
+  try {
+    if (tlsFiles !== undefined) {
       serverOptions.tls = { ...loadTlsFiles(tlsFiles.cert, tlsFiles.key), port: tlsFiles.port };
-    } catch (error) {
-      printError(errorMessage(error));
-      return 1;
     }
+    if (serverOptions.nats !== undefined && natsFiles !== undefined) {
+      serverOptions.nats = readNatsFiles(serverOptions.nats, natsFiles, natsUser);
+    }
+  } catch (error) {
+    printError(errorMessage(error));
+    return 1;
   }
   let server: ChatServer;
   try {
@@ -393,15 +319,7 @@ export async function main(args: string[]): Promise<number> {
     printError(describeListenError(error, options));
     return 1;
   }
-  try {
-    await server.ready;
-  } catch (error) {
-    await server.finished;
-    // The log lines before it first: the reason is the last line.
-    await stderrLogSink().close(LOG_FLUSH_MS);
-    printError(errorMessage(error));
-    return 1;
-  }
+  // Signals are handled from the start: a node may be stopped while it joins its cluster.
   // The same bounded queue as the server's own lines: one order, never blocking.
   const logger = new Logger(options.logLevel ?? "info", stderrLogSink().write);
   let stopping: Promise<void> | undefined;
@@ -417,6 +335,27 @@ export async function main(args: string[]): Promise<number> {
   // second Ctrl-C while the last log lines drain must find them, not the default
   // action, which would end the process with status 130.
   for (const signal of signals) Deno.addSignalListener(signal, () => stop(signal));
+  try {
+    await server.ready;
+  } catch (error) {
+    await server.finished;
+    await stopping;
+    // The log lines before it first: the reason is the last line.
+    await stderrLogSink().close(LOG_FLUSH_MS);
+    if (stopping !== undefined) return 0; // a signal while joining the cluster
+    printError(errorMessage(error));
+    return 1;
+  }
+  if (options.pidFile !== undefined) {
+    try {
+      writePidFile(options.pidFile);
+    } catch (error) {
+      await server.shutdown();
+      await stderrLogSink().close(LOG_FLUSH_MS);
+      printError(errorMessage(error));
+      return 1;
+    }
+  }
   const reload = () => {
     try {
       const { cert, key } = loadTlsFiles(tlsFiles!.cert, tlsFiles!.key);
@@ -438,6 +377,7 @@ export async function main(args: string[]): Promise<number> {
   await server.finished;
   if (signalsHangUp) Deno.removeSignalListener("SIGHUP", hangUp);
   await stopping; // its last line ("shut down: …") is logged after `finished`
+  if (options.pidFile !== undefined) removePidFile(options.pidFile);
   await stderrLogSink().close(LOG_FLUSH_MS);
   return 0;
 }

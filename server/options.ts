@@ -75,7 +75,7 @@ export interface ServerOptions {
    */
   maxUsernameSize?: number;
   /**
-   * The largest message accepted, in UTF-8 bytes.
+   * The largest message accepted, in UTF-8 bytes; at least 1.
    *
    * @default {3000}
    */
@@ -206,10 +206,24 @@ export interface ServerOptions {
   signal?: AbortSignal;
 }
 
+/** How a node proves itself to NATS: one way at a time. */
+export type NatsAuth =
+  | { readonly user: string; readonly password: string }
+  | { readonly token: string }
+  | { readonly creds: string }
+  | { readonly nkeySeed: string };
+
 /** The cluster of {@linkcode ServerOptions}: NATS JetStream. */
 export interface NatsOptions {
-  /** NATS URLs (`nats://user:password@host:4222`, `nats://token@host:4222`). */
+  /**
+   * NATS URLs. Credentials in them still work for the library
+   * (`nats://user:password@host:4222`); prefer {@linkcode NatsOptions.auth}.
+   */
   servers: string[];
+  /** How this node proves itself to NATS. Without it (and none in the URLs), one warning. */
+  auth?: NatsAuth;
+  /** The CA certificates (PEM) that NATS's TLS certificate must chain to. */
+  ca?: string;
   /**
    * The chat's name (letters, digits, `-`, `_`): servers with the same NATS and
    * room are one chat.
@@ -360,7 +374,7 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     maxMessageSize: checkInteger(
       "maxMessageSize",
       options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
-      0,
+      1, // at 0, nobody could say anything
       MAX_WIRE_SIZE,
     ),
     maxClients: checkInteger("maxClients", options.maxClients ?? 10_000, 1, 2 ** 31 - 1),

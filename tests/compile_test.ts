@@ -8,6 +8,7 @@ import {
 } from "../scripts/compile.ts";
 import { assertConversation, assertHelpAndVersion } from "./support/conversation.ts";
 import { projectFile, runDeno } from "./support/process.ts";
+import { assertCheckCommand } from "./check/support/check_command.ts";
 
 /**
  * Why `deno compile` cannot build for this machine here, or undefined when it
@@ -36,11 +37,11 @@ async function missingRuntime(): Promise<string | undefined> {
 }
 
 const missing = await missingRuntime();
-const [server, client] = PROGRAMS;
+const [server, client, kit] = PROGRAMS;
 
 Deno.test({
-  name: "compiled wirechat-server and wirechat-client behave like deno run: help, version, " +
-    "exit codes, a server and two clients talking" +
+  name: "compiled wirechat-server, wirechat-client and wirechat-check behave like deno run: " +
+    "help, version, exit codes, a server and two clients talking, the kit checking the server" +
     (missing === undefined ? "" : ` (ignored: ${missing})`),
   ignore: missing !== undefined,
   async fn() {
@@ -50,6 +51,7 @@ Deno.test({
       const clientBinary = await compile(client!, dir);
       await assertHelpAndVersion([serverBinary], [clientBinary]);
       await assertConversation([serverBinary], [clientBinary]);
+      await assertCheckCommand([await compile(kit!, dir)], [serverBinary]);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import { HELP as CLIENT_HELP } from "../client/cli_options.ts";
+import { HELP as CLIENT_HELP } from "../client/command/cli_options.ts";
 import { HELP as SERVER_HELP } from "../server/cli.ts";
 import { projectFile } from "./support/process.ts";
 
-const README = await Deno.readTextFile(projectFile("README.md"));
-
-/** The text of a `## ` section of README.md, up to the next one. */
-function section(title: string): string {
-  const start = README.indexOf(`\n## ${title}\n`);
-  assert.notEqual(start, -1, `README.md has no section "${title}"`);
-  const end = README.indexOf("\n## ", start + 1);
-  return README.slice(start, end === -1 ? undefined : end);
+/** The text of a `## ` section of a page, up to the next one. */
+async function section(page: string, title: string): Promise<string> {
+  const text = await Deno.readTextFile(projectFile(page));
+  const start = text.indexOf(`\n## ${title}\n`);
+  assert.notEqual(start, -1, `${page} has no section "${title}"`);
+  const end = text.indexOf("\n## ", start + 1);
+  return text.slice(start, end === -1 ? undefined : end);
 }
 
 /** The long flags in the first column of a section's flag table. */
@@ -24,9 +23,14 @@ function helpFlags(help: string): string[] {
   return [...options.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((match) => match[1]!);
 }
 
-Deno.test("README.md's flag tables list every flag of --help, of both programs", () => {
-  assert.deepEqual(tableFlags(section("The server")), helpFlags(SERVER_HELP));
-  assert.deepEqual(tableFlags(section("The client")), helpFlags(CLIENT_HELP));
+Deno.test("docs/server.md and docs/client.md list every flag of --help, in its order", async () => {
+  assert.deepEqual(tableFlags(await section("docs/server.md", "Flags")), helpFlags(SERVER_HELP));
+  assert.deepEqual(tableFlags(await section("docs/client.md", "Flags")), helpFlags(CLIENT_HELP));
+});
+
+Deno.test("README.md is a newcomer's page: at most 250 lines", async () => {
+  const lines = (await Deno.readTextFile(projectFile("README.md"))).split("\n").length - 1;
+  assert.ok(lines <= 250, `README.md has ${lines} lines`);
 });
 
 Deno.test("docs/architecture.md's layout names only paths that exist", async () => {

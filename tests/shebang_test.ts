@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { PROGRAMS } from "../scripts/compile.ts";
 import { assertConversation, assertHelpAndVersion } from "./support/conversation.ts";
 import { projectFile } from "./support/process.ts";
+import { assertCheckCommand } from "./check/support/check_command.ts";
 
 const SERVER = projectFile("server.ts");
 const CLIENT = projectFile("client.ts");
+const CHECK = projectFile("check.ts");
 const unix = Deno.build.os !== "windows";
 
 /** The `deno run` flags of a file's shebang line. */
@@ -16,10 +18,10 @@ async function shebangFlags(path: string): Promise<string[]> {
 }
 
 Deno.test({
-  name: "server.ts and client.ts are executable",
+  name: "server.ts, client.ts and check.ts are executable",
   ignore: !unix,
   async fn() {
-    for (const path of [SERVER, CLIENT]) {
+    for (const path of [SERVER, CLIENT, CHECK]) {
       assert.equal((await Deno.stat(path)).mode! & 0o111, 0o111, `${path} is not executable`);
     }
   },
@@ -48,9 +50,19 @@ Deno.test("shebangs, deno task and deno compile run each program with the same f
     assert.ok(match, `deno task ${task} does not run ${entry}: ${tasks[task].command}`);
     return match[1]!.split(" ");
   };
-  const [server, client] = PROGRAMS;
+  const [server, client, kit] = PROGRAMS;
   assert.deepEqual(await shebangFlags(SERVER), server!.flags);
   assert.deepEqual(taskFlags("start", "server.ts"), server!.flags);
   assert.deepEqual(await shebangFlags(CLIENT), client!.flags);
   assert.deepEqual(taskFlags("client", "client.ts"), client!.flags);
+  assert.deepEqual(await shebangFlags(CHECK), kit!.flags);
+  assert.deepEqual(taskFlags("check", "check.ts"), kit!.flags);
+});
+
+Deno.test({
+  name: "./check.ts runs through its shebang and checks ./server.ts",
+  ignore: !unix,
+  async fn() {
+    await assertCheckCommand([CHECK], [SERVER]);
+  },
 });

@@ -55,6 +55,8 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
   const { NatsBackplane } = await import("./nats/nats_backplane.ts");
   const backplane = new NatsBackplane({
     servers: nats.servers,
+    ...(nats.auth === undefined ? {} : { auth: nats.auth }),
+    ...(nats.ca === undefined ? {} : { ca: nats.ca }),
     ...(nats.room === undefined ? {} : { room: nats.room }),
     history: join.history,
     ...(nats.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: nats.maxAgeSeconds }),

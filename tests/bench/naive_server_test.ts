@@ -137,12 +137,20 @@ Deno.test("naive server CLI starts under ServerProcess, announces its port and s
 
 Deno.test("ServerProcess gives a {port} placeholder a free port", async () => {
   const script = new URL("../../bench/naive_server.ts", import.meta.url).pathname;
-  const server = await ServerProcess.start(
-    parseServerSpec(`naive=${Deno.execPath()} run --allow-net ${script} --port {port}`),
-  );
+  // Ready means it accepts connections; the listening line may be read later, so
+  // it is made a condition of being ready too.
+  const server = await ServerProcess.start({
+    ...parseServerSpec(`naive=${Deno.execPath()} run --allow-net ${script} --port {port}`),
+    readyLine: /listening on /,
+  });
   try {
     assert.ok(server.port > 0);
-    assert.match(server.log.join("\n"), new RegExp(`listening on 127\\.0\\.0\\.1:${server.port}`));
+    // Ready means it accepts connections; its log line may come a moment later.
+    const line = new RegExp(`listening on 127\\.0\\.0\\.1:${server.port}`);
+    for (let i = 0; i < 250 && !line.test(server.log.join("\n")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.match(server.log.join("\n"), line);
   } finally {
     await server.stop();
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCodecBenchJson, renderCodecTable } from "../../bench/codec_report.ts";
-import type { LoadResult } from "../../bench/load.ts";
+import type { LoadResult } from "../../check/load/load.ts";
 import {
   describeRun,
   formatBytesRate,
@@ -45,6 +45,7 @@ function result(overrides: Partial<LoadResult> = {}): LoadResult {
     syncRounds: 3,
     cpuS: 1,
     cpuUtil: 1,
+    perClient: { min: 0, avg: 0, max: 0 },
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runLoad } from "../../bench/load.ts";
+import { runLoad } from "../../check/load/load.ts";
 import { ServerGroup } from "../../bench/server_group.ts";
 import { ServerProcess } from "../../bench/server_process.ts";
 import {

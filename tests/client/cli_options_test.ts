@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
 import denoConfig from "../../deno.json" with { type: "json" };
-import { HELP, parseCommand, USAGE, UsageError, VERSION } from "../../client/cli_options.ts";
+import { HELP, parseCommand, UsageError, VERSION } from "../../client/command/cli_options.ts";
+import { ProtocolError } from "../../protocol/errors.ts";
 
 function usageError(message: string | RegExp): (error: unknown) => boolean {
   return (error) => {
     assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
+    if (typeof message === "string") assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  };
+}
+
+// A user name no server takes is not a usage error: the command line is right.
+function nameError(message: string | RegExp): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof ProtocolError, `expected a ProtocolError, got ${error}`);
     if (typeof message === "string") assert.equal(error.message, message);
     else assert.match(error.message, message);
     return true;
@@ -24,6 +35,8 @@ Deno.test("parseCommand takes the defaults of the original", () => {
       writeTimeout: 30_000,
       maxBacklog: 100_000,
       reconnect: true,
+      wait: 10_000,
+      linger: 0,
     },
   });
 });
@@ -56,6 +69,8 @@ Deno.test("parseCommand reads every flag, with separate or inline values", () =>
       writeTimeout: 2000,
       maxBacklog: 50,
       reconnect: false,
+      wait: 10_000,
+      linger: 0,
     },
   });
 });
@@ -71,14 +86,26 @@ Deno.test("parseCommand skips a leading -- before a flag, as deno task passes it
   assert.deepEqual(parseCommand(["--", "-V"]), { kind: "version" });
 });
 
-Deno.test("parseCommand takes --wait in seconds, for pipe mode", () => {
-  const command = parseCommand(["--wait", "2.5", "bob"]);
-  assert.equal(command.kind === "chat" && command.options.wait, 2500);
+Deno.test("parseCommand takes --wait and --linger in seconds, for pipe mode", () => {
+  const command = parseCommand(["--wait", "2.5", "--linger", "1", "bob"]);
+  assert.ok(command.kind === "chat");
+  assert.equal(command.options.wait, 2500);
+  assert.equal(command.options.linger, 1000);
   const plain = parseCommand(["bob"]);
-  assert.ok(plain.kind === "chat" && plain.options.wait === undefined); // wait for the echo
+  assert.ok(plain.kind === "chat");
+  assert.equal(plain.options.wait, 10_000); // for each next echo
+  assert.equal(plain.options.linger, 0);
   assert.throws(
     () => parseCommand(["--wait", "soon", "bob"]),
-    usageError('invalid value for --wait: "soon" (expected seconds from 0 to 86400)'),
+    usageError('invalid value for --wait: "soon" (expected seconds from 0.1 to 86400)'),
+  );
+  assert.throws(() => parseCommand(["--wait", "0", "bob"]), usageError(/--wait/));
+});
+
+Deno.test("parseCommand refuses --max-message-size 0: nothing could be said", () => {
+  assert.throws(
+    () => parseCommand(["--max-message-size", "0", "bob"]),
+    usageError(/invalid value for --max-message-size: "0" \(expected an integer from 1 to/),
   );
 });
 
@@ -120,7 +147,7 @@ Deno.test("parseCommand refuses a port or size that is not an integer in range",
   assert.throws(
     () => parseCommand(["--max-message-size", "4294967296", "bob"]),
     usageError(
-      /^invalid value for --max-message-size: "4294967296" \(expected an integer from 0 to 4294967295\)$/,
+      /^invalid value for --max-message-size: "4294967296" \(expected an integer from 1 to 4294967295\)$/,
     ),
   );
   assert.throws(
@@ -136,30 +163,30 @@ Deno.test("parseCommand refuses a port or size that is not an integer in range",
 Deno.test("parseCommand refuses a user name over the limit, counted in UTF-8 bytes", () => {
   assert.throws(
     () => parseCommand(["b".repeat(26)]),
-    usageError("invalid user name: its size 26 exceeds the limit of 25 bytes"),
+    nameError("Invalid user name: its size 26 exceeds the limit of 25 bytes"),
   );
   // 13 Cyrillic letters are 13 characters but 26 bytes.
   assert.throws(
     () => parseCommand(["ж".repeat(13)]),
-    usageError(/its size 26 exceeds the limit of 25/),
+    nameError(/its size 26 exceeds the limit of 25/),
   );
   assert.equal(parseCommand(["ж".repeat(12)]).kind, "chat");
   assert.equal(parseCommand(["--max-username-size", "26", "ж".repeat(13)]).kind, "chat");
   assert.throws(
     () => parseCommand(["--max-username-size", "3", "bobby"]),
-    usageError(/limit of 3/),
+    nameError(/limit of 3/),
   );
 });
 
 Deno.test("parseCommand refuses an empty user name or one with a control character", () => {
-  assert.throws(() => parseCommand([""]), usageError("invalid user name: it is empty"));
+  assert.throws(() => parseCommand([""]), nameError("Invalid user name: it is empty"));
   assert.throws(
     () => parseCommand(["bob\x1b[31m"]),
-    usageError("invalid user name: it contains the control character U+001B"),
+    nameError("Invalid user name: it contains the control character U+001B"),
   );
 });
 
-Deno.test("the help and the usage name every flag; the version is deno.json's", () => {
+Deno.test("the help names every flag; the version is deno.json's", () => {
   for (
     const flag of [
       "--host",
@@ -168,16 +195,15 @@ Deno.test("the help and the usage name every flag; the version is deno.json's", 
       "--max-message-size",
       "--max-incoming-size",
       "--wait",
+      "--linger",
       "--help",
       "--version",
     ]
   ) {
     assert.ok(HELP.includes(flag), `help names ${flag}`);
-    assert.ok(USAGE.includes(flag), `usage names ${flag}`);
   }
   assert.equal(VERSION, denoConfig.version);
   assert.match(HELP, /^wirechat-client \d/);
-  assert.match(USAGE, /^usage: wirechat-client /);
   assert.ok(!HELP.includes("Usage: client.ts"));
   assert.match(HELP, /deno install -g -N -n wirechat-client jsr:@wirechat\/wirechat\/client/);
 });

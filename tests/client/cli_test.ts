@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type ChatClient, type ChatMessage, sanitize } from "../../client.ts";
 import { serve } from "../../server.ts";
 import { encodeChatMessage } from "../../mod.ts";
-import { EXIT_NOT_SENT, USAGE, VERSION } from "../../client/cli_options.ts";
+import { EXIT_NOT_SENT, USAGE_HINT, VERSION } from "../../client/command/cli_options.ts";
 import { FakeServer } from "../support/fake_server.ts";
 import { hasStackTrace, LineReader, runClient, spawnClient } from "../support/client_process.ts";
 import { within } from "../support/deadline.ts";
@@ -51,11 +51,32 @@ Deno.test("client --help prints the help and exits 0; --version the version", as
   assert.deepEqual(version, { code: 0, stdout: `wirechat-client ${VERSION}\n`, stderr: "" });
 });
 
-Deno.test("client misuse: one line on standard error, then the usage, exit 1, before connecting", async () => {
+Deno.test("client misuse: one line on standard error that says to try --help, exit 1, before connecting", async () => {
   const port = String(closedPort()); // connecting would say "Cannot connect"
   const cases: [string[], string][] = [
     [["--port", port], "missing user name"],
     [["--port", port, "--nick", "x", "bob"], "unknown option --nick"],
+    [
+      ["--port", "70000", "bob"],
+      'invalid value for --port: "70000" (expected an integer from 1 to 65535)',
+    ],
+    [["--port", port, "bob", "alice"], "unexpected argument alice (give one user name)"],
+    [
+      ["--", "--port", port, "--wait", "x", "bob"],
+      'invalid value for --wait: "x" (expected seconds from 0.1 to 86400)',
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runClient(args);
+    assert.equal(result.code, 1, args.join(" "));
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr, `wirechat-client: ${message}; ${USAGE_HINT}\n`);
+  }
+});
+
+Deno.test("client with a user name no server takes: one line, no usage hint, exit 1, before connecting", async () => {
+  const port = String(closedPort());
+  const cases: [string[], string][] = [
     [
       ["--port", port, "b".repeat(26)],
       "invalid user name: its size 26 exceeds the limit of 25 bytes",
@@ -64,21 +85,10 @@ Deno.test("client misuse: one line on standard error, then the usage, exit 1, be
       ["--port", port, "--max-username-size", "3", "bobby"],
       "invalid user name: its size 5 exceeds the limit of 3 bytes",
     ],
-    [
-      ["--port", "70000", "bob"],
-      'invalid value for --port: "70000" (expected an integer from 1 to 65535)',
-    ],
-    [["--port", port, "bob", "alice"], "unexpected argument alice (give one user name)"],
-    [
-      ["--", "--port", port, "--wait", "x", "bob"],
-      'invalid value for --wait: "x" (expected seconds from 0 to 86400)',
-    ],
   ];
   for (const [args, message] of cases) {
     const result = await runClient(args);
-    assert.equal(result.code, 1, args.join(" "));
-    assert.equal(result.stdout, "");
-    assert.equal(result.stderr, `wirechat-client: ${message}\n${USAGE}\n`);
+    assert.deepEqual(result, { code: 1, stdout: "", stderr: `wirechat-client: ${message}\n` });
   }
 });
 
@@ -228,7 +238,7 @@ Deno.test("client without network permission says which permission is missing an
   );
 });
 
-Deno.test("client in a pipe with --wait prints a bot's answer that comes after the echo", async () => {
+Deno.test("client in a pipe with --linger prints a bot's answer that comes after the echo", async () => {
   await using server = startServer();
   const { port } = server.addr;
   await using bot = await observer(port);
@@ -242,11 +252,51 @@ Deno.test("client in a pipe with --wait prints a bot's answer that comes after t
   })();
   // A leading "--", as `deno task client -- ...` passes it, means nothing.
   const result = await runClient(
-    ["--", "--host", "127.0.0.1", "--port", String(port), "--wait", "1.5", "alice"],
+    ["--", "--host", "127.0.0.1", "--port", String(port), "--linger", "1.5", "alice"],
     "!time\n",
   );
   await answering;
   assert.equal(result.stderr, "");
   assert.equal(result.code, 0);
   assert.match(result.stdout, /\[alice\] !time\n.*it is tea time\n$/);
+});
+
+Deno.test("client in a pipe under the default rate limit: 3,000 lines all arrive, or the exit status says so", async () => {
+  // The default limit (100 messages a second past a burst of 1,000) paces this
+  // sender for about 20 s; the client waits as long as echoes keep coming.
+  await using server = startServer();
+  const { port } = server.addr;
+  await using watcher = await observer(port);
+  const count = 3000;
+  const input = Array.from({ length: count }, (_, i) => `${i + 1}\n`).join("");
+  const result = await runClient(["--host", "127.0.0.1", "--port", String(port), "bob"], input);
+  const arrived: string[] = [];
+  if (result.code === 0) {
+    for (const { text } of await take(watcher, count)) arrived.push(text);
+    assert.deepEqual(arrived, Array.from({ length: count }, (_, i) => `${i + 1}`));
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout.split("\n").length - 1, count);
+  } else {
+    // Anything short of all of them is said, with a status that is not 0.
+    assert.equal(result.code, EXIT_NOT_SENT);
+    assert.match(result.stderr, /^\d[\d,]* of 3,000 lines not confirmed: /);
+  }
+});
+
+Deno.test("client in a pipe whose login is refused says so, with the server's reason, exit 1", async () => {
+  await using server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    logLevel: "error",
+    uniqueNames: true,
+  });
+  const { port } = server.addr;
+  await using _alice = await observer(port, "alice");
+  const result = await runClient(["--host", "127.0.0.1", "--port", String(port), "ALICE"], "hi\n");
+  assert.equal(result.code, 1);
+  // "hi" may have gone out before the refusal arrived: then it is counted.
+  assert.match(
+    result.stderr,
+    /^Login refused: the name "ALICE" is taken\n(1 line sent was not confirmed\n)?$/,
+  );
 });

@@ -1,6 +1,6 @@
 // deno-lint-ignore-file no-control-regex -- these tests are about control characters
 import assert from "node:assert/strict";
-import { type Key, KeyDecoder } from "../../client/keys.ts";
+import { type Key, KeyDecoder } from "../../client/command/terminal/keys.ts";
 
 const encoder = new TextEncoder();
 

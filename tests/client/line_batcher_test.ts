@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineBatcher } from "../../client/line_batcher.ts";
+import { LineBatcher } from "../../client/command/line_batcher.ts";
 
 /** A batcher whose output drains only when the test says so. */
 function setUp(maxBacklog = Infinity) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineEditor } from "../../client/line_editor.ts";
+import { LineEditor } from "../../client/command/terminal/line_editor.ts";
 
 /** The line with a `|` where the cursor is. */
 function view(editor: LineEditor): string {
@@ -148,4 +148,16 @@ Deno.test("LineEditor history keeps at most historySize lines", () => {
   editor.historyBack();
   editor.historyBack();
   assert.equal(editor.text, "b");
+});
+
+Deno.test("LineEditor puts a refused line back, keeping what was typed in the history", () => {
+  const editor = new LineEditor();
+  editor.insert("too long");
+  editor.submit();
+  editor.insert("half");
+  editor.restore("too long");
+  assert.equal(editor.text, "too long");
+  assert.equal(editor.cursor, "too long".length);
+  editor.historyBack();
+  assert.equal(editor.text, "half");
 });

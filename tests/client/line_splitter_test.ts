@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type InputLine, LineSplitter } from "../../client/line_splitter.ts";
+import { type InputLine, LineSplitter } from "../../client/command/line_splitter.ts";
 import { concat, splitAt } from "../support/chunks.ts";
 
 const encoder = new TextEncoder();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { connect } from "../../client.ts";
-import { runPipeMode } from "../../client/pipe_mode.ts";
+import { ChatClient, connect, LoginRefusedError } from "../../client.ts";
+import { runPipeMode } from "../../client/command/pipe_mode.ts";
+import { COMMANDS_HELP } from "../../client/command/slash_command.ts";
 import { encodeChatMessage, encodeString } from "../../mod.ts";
 import { concat } from "../support/chunks.ts";
 import { FakeServer } from "../support/fake_server.ts";
@@ -93,7 +94,7 @@ Deno.test("runPipeMode at the end of input waits for its own echoes before closi
     input: input([texts.join("\n") + "\n"]),
     print,
     warn,
-    echoTimeout: 60_000,
+    wait: 60_000,
   });
   // Another user speaks first; the echoes come back only after the whole input.
   await peer.send(encodeChatMessage({ timestamp: 0, username: "alice", text: "line 0" }));
@@ -103,18 +104,104 @@ Deno.test("runPipeMode at the end of input waits for its own echoes before closi
   assert.ok(printed.at(-1)!.endsWith("[bob] line 499"));
 });
 
-Deno.test("runPipeMode waits for its echoes a bounded time only", async () => {
-  const { server, client, peer, printed, print, warn } = await setUp();
+Deno.test("runPipeMode gives up when no echo comes for `wait`, and says how many lines were not confirmed", async () => {
+  const { server, client, peer, printed, warned, print, warn } = await setUp();
   await using _ = server;
   const session = runPipeMode(client, {
-    input: input(["unanswered\n"]),
+    input: input(["answered\nunanswered\nunanswered too\n"]),
     print,
     warn,
-    echoTimeout: 20,
+    wait: 200,
   });
+  const sent = concat(["bob", "answered", "unanswered", "unanswered too"].map(encodeString));
+  assert.deepEqual(await peer.receive(sent.length), sent);
+  await peer.send(encodeChatMessage({ timestamp: 0, username: "bob", text: "answered" }));
+  assert.deepEqual(await session, { kind: "quit", notConfirmed: 2 });
+  assert.deepEqual(await peer.untilEnd(), sent);
+  assert.equal(printed.length, 1);
+  assert.deepEqual(warned, ["2 of 3 lines not confirmed: no echo from the server for 0.2 s"]);
+});
+
+Deno.test("runPipeMode waits as long as echoes keep coming, longer in all than `wait`", async () => {
+  const { server, client, peer, printed, warned, print, warn } = await setUp();
+  await using _ = server;
+  const texts = ["one", "two", "three", "four", "five"];
+  const session = runPipeMode(client, { input: input([texts.join("\n")]), print, warn, wait: 400 });
+  const expected = concat(["bob", ...texts].map(encodeString));
+  assert.deepEqual(await peer.receive(expected.length), expected);
+  // A paced sender: one echo every 150 ms, 750 ms in all.
+  for (const text of texts) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await peer.send(encodeChatMessage({ timestamp: 0, username: "bob", text }));
+  }
   assert.deepEqual(await session, { kind: "quit" });
-  assert.deepEqual(await peer.untilEnd(), concat(["bob", "unanswered"].map(encodeString)));
-  assert.deepEqual(printed, []);
+  assert.equal(printed.length, 5);
+  assert.deepEqual(warned, []);
+});
+
+Deno.test("runPipeMode: /WHO is sent as /who, /help and unknown commands answered on stderr, //x sends /x, /quit ends", async () => {
+  const { server, client, peer, warned, print, warn } = await setUp();
+  await using _ = server;
+  const session = runPipeMode(client, {
+    input: input([" /WHO \n/help\n/nick bob\n//etc\n/Quit\nnever sent\n"], false),
+    print,
+    warn,
+    wait: 60_000,
+  });
+  const expected = concat(["bob", "/who", "/etc"].map(encodeString));
+  assert.deepEqual(await peer.receive(expected.length), expected);
+  // A server that knows /who answers it from * instead of relaying it.
+  await peer.send(
+    concat([
+      encodeChatMessage({ timestamp: 0, username: "*", text: "1 here: bob" }),
+      encodeChatMessage({ timestamp: 0, username: "bob", text: "/etc" }),
+    ]),
+  );
+  assert.deepEqual(await session, { kind: "quit", notSent: 1 });
+  assert.deepEqual(await peer.untilEnd(), expected);
+  assert.deepEqual(warned, [
+    ...COMMANDS_HELP,
+    "line 3: /nick: unknown command; //text sends a line starting with /; not sent",
+  ]);
+});
+
+Deno.test("runPipeMode says the login was refused, with the server's reason", async () => {
+  const { server, client, peer, print, warn } = await setUp();
+  await using _ = server;
+  const session = runPipeMode(client, { input: input([], false), print, warn });
+  await peer.receive(encodeString("bob").length);
+  await peer.send(
+    encodeChatMessage({ timestamp: 0, username: "*", text: 'the name "bob" is taken' }),
+  );
+  await peer.close();
+  const end = await session;
+  assert.equal(end.kind, "disconnected");
+  assert.ok(end.kind === "disconnected" && end.error instanceof LoginRefusedError);
+  assert.equal(end.error.message, 'Login refused: the name "bob" is taken');
+});
+
+Deno.test("runPipeMode says why the server closed the connection, and counts what was not confirmed", async () => {
+  const { server, client, peer, print, warn } = await setUp();
+  await using _ = server;
+  const line = "x".repeat(40);
+  const session = runPipeMode(client, { input: input([`${line}\n`], false), print, warn });
+  await peer.receive(concat(["bob", line].map(encodeString)).length);
+  await peer.send(
+    encodeChatMessage({
+      timestamp: 0,
+      username: "*",
+      text: "message of 40 bytes over the limit of 20",
+    }),
+  );
+  await peer.close();
+  const end = await session;
+  assert.equal(end.kind, "disconnected");
+  assert.ok(end.kind === "disconnected");
+  assert.equal(
+    end.error.message,
+    "Connection closed by the server: message of 40 bytes over the limit of 20",
+  );
+  assert.equal(end.notConfirmed, 1);
 });
 
 Deno.test("runPipeMode refuses a line over the limit by its number, sends the others, counts it", async () => {
@@ -129,11 +216,11 @@ Deno.test("runPipeMode refuses a line over the limit by its number, sends the ot
   ]);
 });
 
-Deno.test("runPipeMode with wait keeps reading after its echoes, then quits", async () => {
+Deno.test("runPipeMode with linger keeps reading after its echoes, then quits", async () => {
   const { server, client, peer, printed, print, warn } = await setUp();
   await using _ = server;
   const started = performance.now();
-  const session = runPipeMode(client, { input: input(["!time\n"]), print, warn, wait: 300 });
+  const session = runPipeMode(client, { input: input(["!time\n"]), print, warn, linger: 300 });
   await echo(peer, ["!time"]);
   await new Promise((resolve) => setTimeout(resolve, 100)); // after the echo
   await peer.send(encodeChatMessage({ timestamp: 0, username: "bot", text: "tea time" }));
@@ -162,7 +249,7 @@ Deno.test("runPipeMode counts a server that closes once all is echoed as a norma
     input: input(["one\n"]),
     print,
     warn,
-    echoTimeout: 60_000,
+    wait: 60_000,
   });
   await echo(peer, ["one"]);
   await peer.close();
@@ -204,4 +291,45 @@ Deno.test("runPipeMode reports input it cannot read, after sending what it read"
     "Cannot read input: interrupted system call",
   );
   assert.deepEqual(await peer.untilEnd(), concat(["bob", "read"].map(encodeString)));
+});
+
+Deno.test("runPipeMode reports the server's reason, not the error of a send it cut short", async () => {
+  // A connection whose writes fail once the login is out, and whose reads bring
+  // the server's reason only a moment later, as a reset socket can.
+  const farewell = encodeChatMessage({
+    timestamp: 0,
+    username: "*",
+    text: 'the name "bob" is taken',
+  });
+  let writes = 0;
+  const failed = Promise.withResolvers<void>();
+  let reads = 0;
+  const conn = {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 9000 },
+    write(bytes: Uint8Array): Promise<number> {
+      if (writes++ === 0) return Promise.resolve(bytes.length);
+      failed.resolve();
+      return Promise.reject(new Deno.errors.BrokenPipe("Broken pipe (os error 32)"));
+    },
+    async read(buffer: Uint8Array): Promise<number | null> {
+      if (reads++ > 0) return null;
+      await failed.promise;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      buffer.set(farewell);
+      return farewell.length;
+    },
+    closeWrite: () => Promise.resolve(),
+    close() {},
+  } as unknown as Deno.Conn;
+  const client = new ChatClient(conn, { username: "bob" });
+  const end = await runPipeMode(client, {
+    input: input(["hi\n"], false),
+    print: () => {},
+    warn: () => {},
+  });
+  assert.equal(end.kind, "disconnected");
+  assert.equal(
+    end.kind === "disconnected" && end.error.message,
+    'Login refused: the name "bob" is taken',
+  );
 });

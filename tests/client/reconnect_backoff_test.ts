@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ReconnectBackoff } from "../../client/reconnect_backoff.ts";
+import { ReconnectBackoff } from "../../client/command/terminal/reconnect_backoff.ts";
 
 Deno.test("ReconnectBackoff doubles from 0.5 s up to 30 s, and starts again after reset", () => {
   const backoff = new ReconnectBackoff({ random: () => 0.5 }); // no jitter

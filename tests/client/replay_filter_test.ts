@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ChatMessage } from "../../mod.ts";
-import { ReplayFilter } from "../../client/replay_filter.ts";
+import { ReplayFilter } from "../../client/command/terminal/replay_filter.ts";
 
 const message = (timestamp: number, text: string, username = "bob"): ChatMessage => ({
   timestamp,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { formatMessage } from "../../client/format.ts";
-import { formatWithServerVoice } from "../../client/server_voice.ts";
+import { formatWithServerVoice } from "../../client/command/terminal/server_voice.ts";
 
 Deno.test("formatWithServerVoice shows the server's messages apart, with or without colours", () => {
   const timestamp = new Date(2024, 0, 2, 18, 5).getTime() / 1000;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TerminalOutput } from "../../client/terminal_output.ts";
+import { TerminalOutput } from "../../client/command/terminal/terminal_output.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

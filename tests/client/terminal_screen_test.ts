@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { LineEditor } from "../../client/line_editor.ts";
-import { TerminalScreen, wrap } from "../../client/terminal_screen.ts";
+import { LineEditor } from "../../client/command/terminal/line_editor.ts";
+import { TerminalScreen, wrap } from "../../client/command/terminal/terminal_screen.ts";
 import { formatMessage } from "../../client/format.ts";
 import { VirtualTerminal } from "../support/virtual_terminal.ts";
 

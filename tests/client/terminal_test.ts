@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-control-regex -- these tests are about control characters
 import assert from "node:assert/strict";
 import { serve } from "../../server.ts";
-import { encodeChatMessage } from "../../mod.ts";
+import { encodeChatMessage, encodeString } from "../../mod.ts";
 import { concat } from "../support/chunks.ts";
 import { FakeServer } from "../support/fake_server.ts";
 import { TcpProxy } from "../support/tcp_proxy.ts";
@@ -276,8 +276,13 @@ Deno.test({
     for (const color of [false, true]) {
       await using terminal = startClient(port, [], { color });
       await promptIs(terminal, "> ", 2);
-      await linesShown(terminal, "the first line", (line) => line.startsWith("-- connected"));
-      assert.equal(terminal.screen.history[0], `-- connected to 127.0.0.1:${port} as alice`);
+      // "Logged in" only once the login is accepted: here, after a quiet second.
+      await linesShown(terminal, "the login", (line) => line === "-- logged in as alice");
+      const notes = terminal.screen.history.filter((line) => line.startsWith("-- "));
+      assert.deepEqual(notes.slice(0, 2), [
+        `-- connected to 127.0.0.1:${port}; logging in as alice`,
+        "-- logged in as alice",
+      ]);
       await using bob = await observer(port, "bob");
       await linesShown(terminal, "bob's join", (line) => /^<\d\d:\d\d> \* bob joined$/.test(line));
       await bob.send("hi");
@@ -296,7 +301,7 @@ Deno.test({
   async fn() {
     let server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error" });
     const { port } = server.addr;
-    const connectedLine = `-- connected to 127.0.0.1:${port} as alice`;
+    const connectedLine = `-- connected to 127.0.0.1:${port}; logging in as alice`;
     try {
       await using terminal = startClient(port);
       await promptIs(terminal, "> ", 2);
@@ -401,6 +406,103 @@ Deno.test({
       (screen) => screen.history.includes('Login refused: the name "alice" is taken'),
     );
     assert.ok(terminal.screen.history.some((line) => / \* the name "alice" is taken$/.test(line)));
+    // Never announced as logged in.
+    assert.ok(!terminal.screen.history.some((line) => line.startsWith("-- logged in")));
+    await assertExitAndRestored(terminal, 1);
+  },
+});
+
+/** The frame the server sends under its own voice. */
+function fromServer(text: string): Uint8Array {
+  return encodeChatMessage({ timestamp: 0, username: "*", text });
+}
+
+Deno.test({
+  name: "terminal mode answers /help and unknown commands here, sends /WHO as /who, quits on /quit",
+  ignore,
+  async fn() {
+    await using server = new FakeServer();
+    await using terminal = startClient(server.port);
+    const peer = await server.accept();
+    await promptIs(terminal, "> ", 2);
+    await terminal.type(" /HELP \r");
+    await linesShown(terminal, "the list", (line) => line.startsWith("-- /quit: leave"));
+    await terminal.type("/nick bob\r");
+    await linesShown(
+      terminal,
+      "the answer",
+      (line) => line === "-- /nick: unknown command; //text sends a line starting with /",
+    );
+    // Not sent: kept for a fix.
+    await promptIs(terminal, "> /nick bob", 11);
+    await terminal.type("\x15/WHO \r//etc\r");
+    const sent = concat([encodeString("alice"), encodeString("/who"), encodeString("/etc")]);
+    assert.deepEqual(await peer.receive(sent.length), sent);
+    assert.equal(peer.received.length, sent.length, "nothing else was sent");
+
+    await terminal.type("/Quit\r");
+    await assertExitAndRestored(terminal, 0);
+  },
+});
+
+Deno.test({
+  name:
+    "terminal mode keeps a line the server refused as over its limit, says why, and keeps the limit",
+  ignore,
+  async fn() {
+    await using server = new FakeServer();
+    await using terminal = startClient(server.port);
+    const first = await server.accept();
+    await promptIs(terminal, "> ", 2);
+    const line = "a line of forty bytes, over the limit!!!";
+    assert.equal(line.length, 40);
+    await terminal.type(`${line}\r`);
+    const sent = concat([encodeString("alice"), encodeString(line)]);
+    assert.deepEqual(await first.receive(sent.length), sent);
+    // The Why extension: one frame from * to this connection alone, then the close.
+    await first.send(fromServer("message of 40 bytes over the limit of 20"));
+    await first.close();
+
+    // The note is wrapped: its rows are joined to read it.
+    await terminal.waitFor(
+      "the reason",
+      (screen) =>
+        /-- the server closed the connection: message of 40 bytes over the limit of 20; the line is kept; reconnecting in [\d.]+ s/
+          .test(screen.history.join(" ").replace(/\s+/g, " ")),
+    );
+    const second = await server.accept();
+    await promptIs(terminal, `> ${line}`, 42);
+    // Enter again: refused here, at the server's limit, not sent into the same refusal.
+    await terminal.type("\r");
+    await linesShown(
+      terminal,
+      "the local refusal",
+      (shown) =>
+        shown === "-- Message not sent: its size of 40 bytes exceeds the limit of 20 bytes",
+    );
+    await terminal.type("\x15short\r");
+    const again = concat([encodeString("alice"), encodeString("short")]);
+    assert.deepEqual(await second.receive(again.length), again);
+    await terminal.type("\x04");
+    await assertExitAndRestored(terminal, 0);
+  },
+});
+
+Deno.test({
+  name: "terminal mode on a port that speaks TLS says to try --tls and does not reconnect",
+  ignore,
+  async fn() {
+    await using server = new FakeServer();
+    await using terminal = startClient(server.port);
+    const peer = await server.accept();
+    // What a TLS door answers a plain client: one frame of the seed's format.
+    await peer.send(fromServer("this port speaks TLS: use --tls"));
+    await peer.close();
+    await terminal.waitFor(
+      "the error line",
+      (screen) =>
+        screen.history.includes("Connection closed: the server speaks TLS here: try --tls"),
+    );
     await assertExitAndRestored(terminal, 1);
   },
 });

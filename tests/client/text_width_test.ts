@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { graphemes, graphemeWidth, textWidth } from "../../client/text_width.ts";
+import { graphemes, graphemeWidth, textWidth } from "../../client/command/terminal/text_width.ts";
 
 Deno.test("graphemeWidth: narrow, wide, zero-width and emoji graphemes", () => {
   const widths: [string, number][] = [

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { connect, ConnectError } from "../../client.ts";
-import { parseCommand, UsageError } from "../../client/cli_options.ts";
+import { parseCommand, UsageError } from "../../client/command/cli_options.ts";
 import { encodeChatMessage } from "../../mod.ts";
 import { encodeString } from "../../protocol/encode.ts";
 import { CLIENT, CLIENT_ENV, hasStackTrace } from "../support/client_process.ts";
 import { within } from "../support/deadline.ts";
 import { FakeServer } from "../support/fake_server.ts";
 import { finish, type Finished } from "../support/process.ts";
-import { concatBytes } from "../../client/write_all.ts";
+import { concatBytes } from "../../io/write_all.ts";
 import { next } from "../support/receive.ts";
 import { testCerts } from "../support/tls_certs.ts";
 
@@ -150,10 +150,12 @@ Deno.test("client --ca <file> in pipe mode chats over TLS with the server", asyn
   const peer = await within(accepted, "the client's connection");
   await peer.send(encodeChatMessage({ timestamp: 0, username: "alice", text: "hi" }));
   const expected = concatBytes([encodeString("bob"), encodeString("hello over tls")]);
+  assert.deepEqual(await peer.receive(expected.length), expected);
+  await peer.send(encodeChatMessage({ timestamp: 0, username: "bob", text: "hello over tls" }));
   const { code, stdout, stderr } = await run;
   assert.equal(stderr, "");
   assert.equal(code, 0);
-  assert.equal(stdout, "<00:00> [alice] hi\n");
+  assert.equal(stdout, "<00:00> [alice] hi\n<00:00> [bob] hello over tls\n");
   assert.deepEqual(await peer.untilEnd(), expected);
 });
 
@@ -218,6 +220,8 @@ Deno.test("parseCommand: --tls and --ca connect with TLS, on port 9443 unless --
     writeTimeout: 30_000,
     maxBacklog: 100_000,
     reconnect: true,
+    wait: 10_000,
+    linger: 0,
   };
   assert.deepEqual(parseCommand(["bob"]), { kind: "chat", options: { ...base, port: 9000 } });
   assert.deepEqual(parseCommand(["--tls", "bob"]), {
@@ -244,4 +248,45 @@ Deno.test("parseCommand: --tls and --ca connect with TLS, on port 9443 unless --
       return true;
     });
   }
+});
+
+Deno.test("client on a port that speaks TLS: the server's one frame says so, the client says to try --tls", async () => {
+  await using server = new FakeServer();
+  const accepted = server.accept();
+  const run = runCli(["--port", String(server.port), "--host", "127.0.0.1", "bob"], "hi\n");
+  const peer = await within(accepted, "the client's connection");
+  // What a TLS door answers a first record that is not TLS: one frame of the
+  // seed's format from *, then the close.
+  await peer.send(
+    encodeChatMessage({ timestamp: 0, username: "*", text: "this port speaks TLS: use --tls" }),
+  );
+  await peer.close();
+  const { code, stdout, stderr } = await run;
+  assert.equal(code, 1);
+  assert.equal(stdout, "<00:00> [*] this port speaks TLS: use --tls\n");
+  assert.match(stderr, /^Connection closed: the server speaks TLS here: try --tls\n/);
+});
+
+Deno.test("client --tls on a plain port: a byte that is not TLS, and the client says the server does not speak TLS", async () => {
+  const certs = await testCerts();
+  await using server = new FakeServer();
+  const accepted = server.accept();
+  const run = runCli(
+    ["--ca", certs.caPath, "--port", String(server.port), "--host", "localhost", "bob"],
+    "never sent\n",
+  );
+  const peer = await within(accepted, "the client's connection");
+  // What a plain door answers a TLS ClientHello (16 03 ...): a byte that is not
+  // TLS, then the close.
+  const hello = await peer.receive(2);
+  assert.deepEqual([...hello.subarray(0, 2)], [0x16, 0x03]);
+  await peer.send(new Uint8Array([0]));
+  await peer.close();
+  const { code, stdout, stderr } = await run;
+  assert.equal(code, 1);
+  assert.equal(stdout, "");
+  assert.equal(
+    stderr,
+    `Cannot connect to localhost:${server.port}: the server does not speak TLS (is this its plain port?)\n`,
+  );
 });

@@ -54,7 +54,7 @@ Deno.test("ChatClient with the server: close delivers every message sent before 
   assert.deepEqual((await take(reader, texts.length)).map(({ text }) => text), texts);
 });
 
-Deno.test("ChatClient with the server: a server with a smaller limit closes the connection", async () => {
+Deno.test("ChatClient with the server: a server with a smaller limit closes the connection and says why", async () => {
   await using server = startServer({ maxMessageSize: 10 });
   await using client = await join(server.addr.port, "bob", { maxMessageSize: 100 });
   await client.send("x".repeat(11)); // the client allows it; the server does not
@@ -62,7 +62,9 @@ Deno.test("ChatClient with the server: a server with a smaller limit closes the 
   await assert.rejects(
     Array.fromAsync(client),
     (error) =>
-      error instanceof ConnectionClosedError && error.message === "Connection closed by the server",
+      error instanceof ConnectionClosedError &&
+      error.message ===
+        "Connection closed by the server: message of 11 bytes over the limit of 10",
   );
 });
 

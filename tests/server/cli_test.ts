@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ChatPeer } from "../support/chat_peer.ts";
 import { projectFile, runDeno, ServerProcess } from "../support/process.ts";
 import { parseServerArgs } from "../../server/cli.ts";
+import { serve } from "../../server.ts";
 import { UsageError } from "../../cli/flags.ts";
 
 const SERVER = projectFile("server.ts");
@@ -42,7 +43,7 @@ Deno.test("server --version prints the version from deno.json", async () => {
   assert.equal(stdout.trim(), `wirechat-server ${version}`);
 });
 
-Deno.test("server rejects bad flags with one line and the usage, exit 1", async () => {
+Deno.test("server rejects bad flags with one line that says to try --help, exit 1", async () => {
   const cases: [string[], RegExp][] = [
     [["--bogus"], /unknown option --bogus/],
     [["--port", "abc"], /invalid value for --port: "abc" \(expected an integer from 0 to 65535\)/],
@@ -52,6 +53,13 @@ Deno.test("server rejects bad flags with one line and the usage, exit 1", async 
     [["--port", "--host", "x"], /option --port needs a value \(write --port=--host/],
     [["--", "extra"], /unexpected argument extra/],
     [["--max-username-size", "0"], /invalid value for --max-username-size/],
+    // Nobody could say anything.
+    [
+      ["--max-message-size", "0"],
+      /invalid value for --max-message-size: "0" \(expected an integer from 1 /,
+    ],
+    [["--web", "host:"], /invalid value for --web: "host:" \(expected a port or host:port/],
+    [["--metrics", "a:b"], /invalid value for --metrics: "a:b" \(expected a port or host:port/],
     [["--login-timeout", "0"], /invalid value for --login-timeout/],
     [["--log-level", "loud"], /invalid value for --log-level: "loud"/],
     [["--port"], /option --port needs a value/],
@@ -61,7 +69,8 @@ Deno.test("server rejects bad flags with one line and the usage, exit 1", async 
     const { code, stderr } = await runDeno(["run", "--allow-net", SERVER, ...args]);
     assert.equal(code, 1, args.join(" "));
     assertOneLineError(stderr, pattern);
-    assert.match(stderr, /^usage: wirechat-server /m);
+    assert.match(stderr, /; try: wirechat-server --help\n$/);
+    assert.equal(stderr.split("\n").length, 2, `one line: ${stderr}`);
   }
 });
 
@@ -185,6 +194,74 @@ Deno.test("server logs SIGINT once when a second one comes while it shuts down",
   await bob.close();
 });
 
+Deno.test("parseServerArgs: a bare port for --web binds --host, for --metrics 127.0.0.1", () => {
+  assert.deepEqual(parseServerArgs(["--web", "8080"]), {
+    web: { hostname: "0.0.0.0", port: 8080 },
+  });
+  assert.deepEqual(parseServerArgs(["--host", "127.0.0.2", "--web", "8080"]), {
+    hostname: "127.0.0.2",
+    web: { hostname: "127.0.0.2", port: 8080 },
+  });
+  assert.deepEqual(parseServerArgs(["--web", "[::1]:8080"]), {
+    web: { hostname: "::1", port: 8080 },
+  });
+  // An operator's endpoint is not public unless an address says so.
+  assert.deepEqual(parseServerArgs(["--metrics", "9100"]), {
+    metrics: { hostname: "127.0.0.1", port: 9100 },
+  });
+  assert.deepEqual(parseServerArgs(["--metrics", "0.0.0.0:9100"]), {
+    metrics: { hostname: "0.0.0.0", port: 9100 },
+  });
+  assert.throws(() => parseServerArgs(["--max-username-size", "0"]), UsageError);
+  assert.throws(() => parseServerArgs(["--max-message-size", "0"]), UsageError);
+});
+
+Deno.test("server --pid-file writes the process's ID once listening and removes it at exit", async () => {
+  const dir = await Deno.makeTempDir();
+  const pidFile = `${dir}/wirechat.pid`;
+  try {
+    await using server = await ServerProcess.start(["--pid-file", pidFile], {
+      denoArgs: ["--allow-net", `--allow-write=${dir}`, `--allow-read=${dir}`],
+    });
+    assert.equal((await Deno.readTextFile(pidFile)).trim(), String(server.child.pid));
+    assert.equal((await server.stop("SIGTERM")).code, 0);
+    await assert.rejects(Deno.stat(pidFile), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("server --pid-file without write permission says so in one line, exit 1", async () => {
+  const { code, stderr } = await runDeno([
+    "run",
+    "--allow-net",
+    "--no-prompt",
+    SERVER,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--pid-file",
+    "/tmp/wirechat-test-never-written.pid",
+  ]);
+  assert.equal(code, 1);
+  const last = stderr.trimEnd().split("\n").at(-1)!;
+  assert.equal(
+    last,
+    "wirechat-server: cannot write the PID file '/tmp/wirechat-test-never-written.pid': " +
+      "no write permission: add --allow-write=/tmp/wirechat-test-never-written.pid",
+  );
+});
+
+Deno.test("serve refuses a message size of 0, as the flag does: nobody could say anything", () => {
+  assert.throws(
+    () => serve({ maxMessageSize: 0, log() {} }),
+    {
+      name: "RangeError",
+      message: "Invalid maxMessageSize: 0 is not an integer from 1 to 4294967295",
+    },
+  );
+});
 Deno.test("parseServerArgs takes --web-host NAME, repeatable, and refuses a name that is not one", () => {
   assert.deepEqual(
     parseServerArgs([

@@ -109,8 +109,10 @@ natsTest(
   "cluster presence: a killed node's users leave /who, their leaves are announced once, their names are freed",
   async () => {
     await using nats = await NatsServer.start();
-    const a = await startNode(nats, { presence: true, uniqueNames: true });
-    const b = await startNode(nats, { presence: true, uniqueNames: true });
+    // A lease of 3 s: a killed node counts as gone 3 s after its last refresh.
+    const nats3 = { servers: [nats.url], room: "test", leaseSeconds: 3 };
+    const a = await startNode(nats, { presence: true, uniqueNames: true, nats: nats3 });
+    const b = await startNode(nats, { presence: true, uniqueNames: true, nats: nats3 });
     await using dying = await ServerProcess.start([
       "--nats",
       nats.url,
@@ -118,13 +120,14 @@ natsTest(
       "test",
       "--presence",
       "--unique-names",
+      "--cluster-lease",
+      "3",
       "--log-level",
       "info",
     ]);
     try {
       const alice = await join(a, "alice");
       const bob = await join(b, "bob");
-      // Logins before the node reaches NATS would be its own (see docs/cluster.md).
       await dying.stderr.waitFor(/NATS backplane connected/, 1, 10_000);
       const dave = await join({ port: dying.port }, "dave");
       await alice.waitForText("dave joined");

@@ -43,12 +43,12 @@ Deno.test("server keeps chatting and exits at once when nobody reads its standar
     const bob = await ChatPeer.login(port, "bob");
     peers.push(bob);
     await bob.sendString("anyone?");
-    await bob.waitForText("anyone?", 5000);
+    await bob.waitForText("anyone?");
     const alice = await ChatPeer.login(port, "alice");
     peers.push(alice);
     await alice.sendString("the log is stuck, the chat is not");
-    await bob.waitForText("the log is stuck, the chat is not", 5000);
-    await alice.waitForText("the log is stuck, the chat is not", 5000);
+    await bob.waitForText("the log is stuck, the chat is not");
+    await alice.waitForText("the log is stuck, the chat is not");
 
     const stopped = Date.now();
     child.kill("SIGTERM");

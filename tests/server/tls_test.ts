@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { within } from "../support/deadline.ts";
 import { connect } from "../../client.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
 import { ServerProcess } from "../support/process.ts";
@@ -87,6 +88,8 @@ Deno.test("server --tls-only opens no plain door, and SIGHUP rotates the certifi
     username: "before",
     caCerts: [certs.ca],
   });
+  await before.send("before is here");
+  assert.equal((await within(next(before), "before's echo")).text, "before is here");
   const renewed = await Deno.readTextFile(certs.renewed.certPath);
   // Rotate: the files now hold the renewed pair.
   const original = { cert: certs.server.cert, key: certs.server.key };
@@ -101,8 +104,11 @@ Deno.test("server --tls-only opens no plain door, and SIGHUP rotates the certifi
       username: "after",
       caCerts: [certs.ca],
     });
+    // Its own echo says the server has its login: it receives what follows.
+    await after.send("after is here");
+    assert.equal((await within(next(after), "after's echo")).text, "after is here");
     await before.send("still connected");
-    assert.equal((await next(after)).text, "still connected");
+    assert.equal((await within(next(after), "before's message")).text, "still connected");
     // A broken file: one line, the current certificate stays.
     await Deno.writeTextFile(certs.server.keyPath, "not a key");
     server.child.kill("SIGHUP");
@@ -114,8 +120,9 @@ Deno.test("server --tls-only opens no plain door, and SIGHUP rotates the certifi
       caCerts: [certs.ca],
     });
     await third.send("after a failed reload");
-    assert.equal((await next(before)).text, "still connected");
-    assert.equal((await next(before)).text, "after a failed reload");
+    assert.equal((await within(next(before), "after's message")).text, "after is here");
+    assert.equal((await within(next(before), "its own echo")).text, "still connected");
+    assert.equal((await within(next(before), "third's message")).text, "after a failed reload");
   } finally {
     await Deno.writeTextFile(certs.server.certPath, original.cert);
     await Deno.writeTextFile(certs.server.keyPath, original.key);

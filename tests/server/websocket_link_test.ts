@@ -4,19 +4,10 @@ import type { ClientFrame } from "../../protocol/frames.ts";
 import { ServerDecoder } from "../../protocol/server_decoder.ts";
 import { ProtocolError, type ProtocolErrorCode } from "../../protocol/errors.ts";
 import { CloseCode, closeForProtocolError } from "../../server/doors/websocket_link.ts";
+import { concat } from "../support/chunks.ts";
 import { within } from "../support/deadline.ts";
 import { clientFrame, openRawWebSocket } from "../support/raw_websocket.ts";
 import { readBytes, startGateway, WebSocketPeer } from "../support/web_gateway.ts";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
-  }
-  return all;
-}
 
 Deno.test("WebSocketLink read joins the bytes of several messages", async () => {
   await using gateway = startGateway();

@@ -7,6 +7,9 @@
 
 import { type ChatMessage, ClientDecoder, encodeString } from "../../mod.ts";
 
+// A deadline catches a hang, not slowness: long enough for a machine under load.
+const DEADLINE = 20_000;
+
 /** How a connection ended, seen from the peer. */
 export type Ending = "closed" | "reset";
 
@@ -68,7 +71,7 @@ export class ChatPeer {
   }
 
   /** Waits until `count` messages have arrived; fails after `timeout` ms. */
-  async waitForMessages(count: number, timeout = 5000): Promise<ChatMessage[]> {
+  async waitForMessages(count: number, timeout = DEADLINE): Promise<ChatMessage[]> {
     this.startReading();
     await this.#until(() => this.#messages.length >= count || this.#ended !== undefined, timeout);
     if (this.#messages.length < count) {
@@ -82,7 +85,7 @@ export class ChatPeer {
   }
 
   /** Waits until a message with `text` has arrived; fails after `timeout` ms. */
-  async waitForText(text: string, timeout = 5000): Promise<ChatMessage> {
+  async waitForText(text: string, timeout = DEADLINE): Promise<ChatMessage> {
     this.startReading();
     const find = () => this.#messages.find((message) => message.text === text);
     await this.#until(() => find() !== undefined || this.#ended !== undefined, timeout);
@@ -94,7 +97,7 @@ export class ChatPeer {
   }
 
   /** Waits until the server ends the connection; fails after `timeout` ms. */
-  async waitForEnd(timeout = 5000): Promise<Ending> {
+  async waitForEnd(timeout = DEADLINE): Promise<Ending> {
     this.startReading();
     await this.#until(() => this.#ended !== undefined, timeout);
     if (this.#ended === undefined) throw new Error(`The connection is still open`);

@@ -6,16 +6,8 @@
 
 import type { Random } from "./random.ts";
 
-/** Joins byte arrays into one. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+/** Joins byte arrays into one: the project's one `concat`. */
+export { concatBytes as concat } from "../../io/write_all.ts";
 
 /** `bytes` cut at the given offsets (ascending, inside the array). */
 export function splitAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {

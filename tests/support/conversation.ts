@@ -79,10 +79,16 @@ export async function assertHelpAndVersion(server: Command, client: Command): Pr
 
   const badServer = await runProgram(server, ["--bogus"]);
   assert.equal(badServer.code, 1);
-  assert.match(badServer.stderr, /^wirechat-server: unknown option --bogus\n/);
+  assert.match(
+    badServer.stderr,
+    /^wirechat-server: unknown option --bogus; try: wirechat-server --help\n$/,
+  );
   const badClient = await runProgram(client, ["--bogus", "bob"]);
   assert.equal(badClient.code, 1);
-  assert.match(badClient.stderr, /^wirechat-client: unknown option --bogus\n/);
+  assert.match(
+    badClient.stderr,
+    /^wirechat-client: unknown option --bogus; try: wirechat-client --help\n$/,
+  );
 }
 
 /**

@@ -20,8 +20,11 @@ export class LogCapture {
     return this.lines.filter((line) => pattern.test(line));
   }
 
-  /** Waits for `count` lines matching `pattern`; fails after `timeout` ms. */
-  async waitFor(pattern: RegExp, count = 1, timeout = 5000): Promise<string[]> {
+  /**
+   * Waits for `count` lines matching `pattern`; fails after `timeout` ms, a
+   * deadline that catches a hang, not slowness.
+   */
+  async waitFor(pattern: RegExp, count = 1, timeout = 20_000): Promise<string[]> {
     const deadline = Date.now() + timeout;
     while (this.matching(pattern).length < count) {
       const left = deadline - Date.now();

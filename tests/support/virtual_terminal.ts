@@ -5,7 +5,7 @@
  * @module
  */
 
-import { graphemes, graphemeWidth } from "../../client/text_width.ts";
+import { graphemes, graphemeWidth } from "../../client/command/terminal/text_width.ts";
 
 // deno-lint-ignore no-control-regex
 const CSI = /\x1b\[([0-9;?]*)([@-~])/y;

@@ -34,7 +34,7 @@ export async function waitForLine(page: Page, text: string): Promise<void> {
   await page.waitForFunction(
     (wanted) =>
       [...document.querySelectorAll("#log p")].some((node) => node.textContent?.endsWith(wanted)),
-    { timeout: 10_000 },
+    { timeout: 30_000 },
     text,
   );
 }
@@ -53,13 +53,13 @@ export async function send(page: Page, text: string): Promise<void> {
 
 /** Opens the page at `origin` and logs in as `name`. */
 export async function logIn(page: Page, origin: string, name: string): Promise<void> {
-  await page.goto(origin, { waitUntil: "load", timeout: 10_000 });
-  await page.waitForSelector("html[data-ready]", { timeout: 10_000 });
+  await page.goto(origin, { waitUntil: "load", timeout: 30_000 });
+  await page.waitForSelector("html[data-ready]", { timeout: 30_000 });
   await page.type("#username", name);
   await page.keyboard.press("Enter");
   await page.waitForFunction(
     (wanted) => document.getElementById("status")?.textContent === `Connected as ${wanted}`,
-    { timeout: 10_000 },
+    { timeout: 30_000 },
     name,
   );
 }

@@ -68,14 +68,14 @@ Deno.test({
     await first.server.shutdown();
     await page.waitForFunction(
       () => /reconnecting/i.test(document.getElementById("status")?.textContent ?? ""),
-      { timeout: 10_000 },
+      { timeout: 30_000 },
     );
     const second = startChat(webPort); // the same web port, as a restarted server has
     try {
       await second.logs.waitFor(/logged in as "carol"/, 1, 40_000);
       await page.waitForFunction(
         () => document.getElementById("status")?.textContent === "Connected as carol",
-        { timeout: 10_000 },
+        { timeout: 30_000 },
       );
       await send(page, "back again");
       await waitForLine(page, "[carol] back again");

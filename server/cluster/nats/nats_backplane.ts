@@ -26,7 +26,14 @@ import {
 import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
-import { guardStraySocketErrors, integer, parseServers } from "./nats_connection.ts";
+import {
+  connectAuth,
+  guardStraySocketErrors,
+  integer,
+  type NatsConnectAuth,
+  noAuth,
+  parseServers,
+} from "./nats_connection.ts";
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 import { NatsPublisher } from "./nats_publisher.ts";
 
@@ -43,24 +50,14 @@ const PULL_BATCH = 256;
  * A {@linkcode Backplane} over a NATS JetStream stream, for a room served by several
  * nodes.
  *
- * @example Two nodes as one room
- * ```ts ignore
- * import { NatsBackplane } from "./nats_backplane.ts";
- *
- * const backplane = new NatsBackplane({ servers: ["nats://127.0.0.1:4222"], history: 50 });
- * await backplane.start({
- *   deliver: (frame) => console.log(frame.length),
- *   congested: (on) => console.log("congested", on),
- *   connected: (up) => console.log("connected", up),
- * });
- * backplane.publishFrame(new Uint8Array(16));
- * await backplane.close();
- * ```
+ * `cluster/join.ts` shows its use: `start(sink)`, then `publish` for each message
+ * this node accepts, `close` at shutdown.
  */
 export class NatsBackplane implements Backplane {
   readonly #servers: string[];
   readonly #address: string;
   readonly #credentials: { user?: string; pass?: string; token?: string };
+  readonly #auth: NatsConnectAuth;
   readonly #room: string;
   readonly #history: number;
   readonly #maxAgeSeconds: number;
@@ -103,6 +100,7 @@ export class NatsBackplane implements Backplane {
     this.#servers = parsed.servers;
     this.#address = parsed.servers.join(",");
     this.#credentials = parsed.credentials;
+    this.#auth = connectAuth(options.auth, options.ca);
     const room = options.room ?? "wirechat";
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
       throw new RangeError(
@@ -163,6 +161,13 @@ export class NatsBackplane implements Backplane {
     if (this.#sink !== undefined) throw new TypeError("Cannot start: already started");
     this.#sink = sink;
     guardStraySocketErrors(this.#log);
+    if (Object.keys(this.#credentials).length === 0 && noAuth(this.#auth)) {
+      this.#log(
+        "warn",
+        `NATS at ${this.#address}: no authentication; anyone who can reach it can speak in ` +
+          "the room as anyone (see docs/cluster.md)",
+      );
+    }
     const nc = await this.#connect();
     this.#nc = nc;
     this.#connected = true;
@@ -292,6 +297,7 @@ export class NatsBackplane implements Backplane {
         return await connect({
           servers: this.#servers,
           ...this.#credentials,
+          ...this.#auth,
           name: `wirechat ${this.#room} ${this.#nodeId}`,
           timeout: Math.max(500, Math.min(2_000, deadline - Date.now())),
           reconnect: true,

@@ -5,7 +5,9 @@
  * @module
  */
 
-import type { LogLevel } from "../../options.ts";
+import { credsAuthenticator, nkeyAuthenticator } from "@nats-io/transport-node";
+import type { Authenticator } from "@nats-io/transport-node";
+import type { LogLevel, NatsAuth } from "../../options.ts";
 
 // The NATS client for Node, run on Deno's node:net, can let a socket's late "error"
 // event (ECONNRESET after nats-server refused or dropped the connection) escape as an
@@ -72,4 +74,42 @@ export function parseServers(urls: readonly string[]): {
 /** Whether a JetStream error says a stream or consumer does not exist. */
 export function isNotFound(error: unknown): boolean {
   return error instanceof Error && /not found/i.test(error.message);
+}
+
+/** The options of the NATS client's `connect` that say who this node is. */
+export interface NatsConnectAuth {
+  /** A user. */
+  user?: string;
+  /** Its password. */
+  pass?: string;
+  /** A token. */
+  token?: string;
+  /** Creds or an nkey. */
+  authenticator?: Authenticator;
+  /** TLS with these CA certificates. */
+  tls?: { ca: string };
+}
+
+/**
+ * The `connect` options for `auth` and a CA.
+ *
+ * @param auth How the node proves itself, if at all.
+ * @param ca CA certificates (PEM) for TLS to NATS.
+ * @returns The options to spread into `connect`.
+ */
+export function connectAuth(auth: NatsAuth | undefined, ca: string | undefined): NatsConnectAuth {
+  const tls = ca === undefined ? {} : { tls: { ca } };
+  if (auth === undefined) return tls;
+  const encoder = new TextEncoder();
+  if ("password" in auth) return { ...tls, user: auth.user, pass: auth.password };
+  if ("token" in auth) return { ...tls, token: auth.token };
+  if ("creds" in auth) {
+    return { ...tls, authenticator: credsAuthenticator(encoder.encode(auth.creds)) };
+  }
+  return { ...tls, authenticator: nkeyAuthenticator(encoder.encode(auth.nkeySeed)) };
+}
+
+/** Whether `connect` options carry no way to authenticate. */
+export function noAuth(auth: NatsConnectAuth): boolean {
+  return auth.user === undefined && auth.token === undefined && auth.authenticator === undefined;
 }

@@ -2,13 +2,14 @@
  * Presence across a cluster, over two JetStream key-value buckets on the
  * backplane's NATS connection:
  *
- * - `wirechat_<room>_roster`: one entry per node (key: the node's id), the node's
- *   members as JSON, put again every `refreshMs`. Every node reads the bucket at
- *   the same pace: the union of the other entries is what `/who` adds to the local
- *   members. An entry deleted (a node shut down) or not refreshed for `staleMs`
- *   (a node died) means its node is gone: its members are reported once to the
- *   caller, which announces their leaves with a message id of their own, so that
- *   several nodes noticing store one notice.
+ * - `wirechat_<room>_nodes`: per node, its members as JSON (key: the node's id),
+ *   put when they change, and a heartbeat (key `beat.<id>`), a few bytes put every
+ *   `refreshMs`. Every node watches the bucket, so what it reads grows with the
+ *   changes, not with the members: the union of the other entries is what `/who`
+ *   adds to the local members. An entry deleted (a node shut down) or a heartbeat
+ *   missing for `staleMs`, the lease (a node died), means its node is gone: its
+ *   members are reported once to the caller, which announces their leaves with a
+ *   message id of their own, so that several nodes noticing store one notice.
  * - `wirechat_<room>_names` (`--unique-names`): one entry per claimed name (key: the
  *   hex of the name's UTF-8 `nameKey`, value: the node's id), made with `create`,
  *   which fails when the key exists: claims are atomic. nats-server 2.9 has no
@@ -24,7 +25,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type KV, Kvm } from "@nats-io/kv";
+import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { type ClusterRoster, nameKey, type RosterMember } from "../../ops/presence.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
@@ -67,6 +68,8 @@ export interface NatsPresenceOptions {
   /**
    * This node lost the claim of a name one of its members holds (it was away for
    * longer than the lease, and someone else took the name meanwhile).
+   *
+   * @param key The name's `nameKey`.
    */
   readonly lost?: (key: string) => void;
   /**
@@ -95,10 +98,13 @@ const CALL_TIMEOUT_MS = 2_000;
 const CLOSE_TIMEOUT_MS = 1_000;
 
 interface Peer {
-  revision: number;
-  seenAt: number; // when its revision last changed (local clock)
+  revision: number; // of its members entry
+  seenAt: number; // when its heartbeat or members last arrived (local clock)
   members: RosterMember[];
 }
+
+// The key of a node's heartbeat in the nodes bucket.
+const BEAT = "beat.";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -156,7 +162,10 @@ export class NatsPresence implements ClusterRoster {
   #members: readonly RosterMember[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick: Promise<void> | undefined;
-  #lastReadAt = 0;
+  #lastRefreshAt = 0;
+  #beats = 0;
+  #watcher: AsyncIterable<KvWatchEntry> & { stop(): void } | undefined;
+  #watching: Promise<void> | undefined;
   #lastClaimRefresh = Date.now();
   #dirty = true;
   #closed = false;
@@ -185,11 +194,16 @@ export class NatsPresence implements ClusterRoster {
     // shorter than the lease, or a stalled node would lose what the lease keeps.
     const ttl = Math.max((options.maxAgeSeconds ?? 15) * 1000, options.staleMs ?? 15_000);
     const kvm = new Kvm(options.connection);
-    const roster = await kvm.create(`wirechat_${room}_roster`, { history: 1, ttl });
+    // No age limit: an entry lives until its node deletes it, or another node finds
+    // that node dead.
+    const roster = await kvm.create(`wirechat_${room}_nodes`, { history: 1 });
     const names = options.uniqueNames === true
       ? await kvm.create(`wirechat_${room}_names`, { history: 1, ttl })
       : undefined;
     const presence = new NatsPresence(options, roster, names);
+    const watcher = await roster.watch();
+    presence.#watcher = watcher;
+    presence.#watching = presence.#watch(watcher);
     await presence.#refresh();
     presence.#schedule();
     return presence;
@@ -261,7 +275,8 @@ export class NatsPresence implements ClusterRoster {
     this.#closed = true;
     clearTimeout(this.#timer);
     await this.#tick;
-    const deletes = [this.#roster.delete(this.node)];
+    this.#watcher?.stop();
+    const deletes = [this.#roster.delete(this.node), this.#roster.delete(BEAT + this.node)];
     for (const [key, revision] of this.#claims) {
       deletes.push(this.#names!.delete(key, { previousSeq: revision }));
     }
@@ -272,6 +287,7 @@ export class NatsPresence implements ClusterRoster {
       new Promise((resolve) => timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)),
     ]);
     clearTimeout(timer);
+    await this.#watching;
   }
 
   #schedule(): void {
@@ -288,47 +304,75 @@ export class NatsPresence implements ClusterRoster {
     });
   }
 
-  // Puts this node's entry, reads the others', and refreshes the claims when due.
+  // Puts this node's members when they changed and its heartbeat, judges the others
+  // by theirs, and refreshes the claims when due.
   async #refresh(): Promise<void> {
-    this.#dirty = false;
-    const members = this.#members;
-    await this.#roster.put(this.node, encoder.encode(JSON.stringify(members)), {
+    if (this.#dirty) {
+      this.#dirty = false;
+      await this.#roster.put(this.node, encoder.encode(JSON.stringify(this.#members)), {
+        timeout: CALL_TIMEOUT_MS,
+      });
+    }
+    await this.#roster.put(BEAT + this.node, encoder.encode(String(++this.#beats)), {
       timeout: CALL_TIMEOUT_MS,
     });
-    await this.#read();
+    await this.#judge();
     if (Date.now() - this.#lastClaimRefresh >= this.#claimRefreshMs) {
       this.#lastClaimRefresh = Date.now();
       await this.#refreshClaims();
     }
   }
 
-  async #read(): Promise<void> {
-    const now = Date.now();
-    // After a blind spot of ours (NATS lost), nobody is judged by it.
-    const blind = this.#lastReadAt !== 0 && now - this.#lastReadAt > this.#staleMs;
-    const seen = new Set<string>();
-    for await (const node of await this.#roster.keys()) {
-      if (node === this.node || this.#closed) continue;
-      const entry = await this.#roster.get(node);
-      if (entry === null || entry.operation !== "PUT") continue;
-      seen.add(node);
-      const peer = this.#peers.get(node);
-      if (peer === undefined || peer.revision !== entry.revision) {
-        this.#peers.set(node, {
-          revision: entry.revision,
-          seenAt: now,
-          members: parseMembers(entry.value),
-        });
-      } else if (blind) {
-        peer.seenAt = now;
+  // Reads the bucket's changes as they come: members and heartbeats of other nodes.
+  async #watch(watcher: AsyncIterable<KvWatchEntry>): Promise<void> {
+    try {
+      for await (const entry of watcher) {
+        if (this.#closed) break;
+        const beat = entry.key.startsWith(BEAT);
+        const node = beat ? entry.key.slice(BEAT.length) : entry.key;
+        if (node === this.node) {
+          // Deleted by a node that found this one dead (it stalled past the lease):
+          // put again.
+          if (!beat && entry.operation !== "PUT") this.#dirty = true;
+          continue;
+        }
+        const peer = this.#peers.get(node);
+        if (entry.operation !== "PUT") {
+          if (beat || peer === undefined) continue;
+          this.#peers.delete(node); // its entry deleted: it left
+          await this.#gone(node, peer, false);
+          continue;
+        }
+        const seen = peer ?? { revision: 0, seenAt: 0, members: [] };
+        seen.seenAt = Date.now();
+        if (!beat) {
+          seen.revision = entry.revision;
+          seen.members = parseMembers(entry.value);
+        }
+        if (peer === undefined) this.#peers.set(node, seen);
+      }
+    } catch (error) {
+      if (!this.#closed) {
+        this.#log("warn", `presence: watching the roster failed: ${oneLineMessage(error)}`);
       }
     }
-    this.#lastReadAt = Date.now();
+  }
+
+  // Nodes whose heartbeat is older than the lease are gone, unless the blind spot
+  // is ours (this node stalled, or NATS away): then nobody is judged by it.
+  async #judge(): Promise<void> {
+    const now = Date.now();
+    const blind = this.#lastRefreshAt !== 0 && now - this.#lastRefreshAt > this.#staleMs;
+    this.#lastRefreshAt = now;
     for (const [node, peer] of this.#peers) {
       if (this.#closed) return;
-      if (seen.has(node) && now - peer.seenAt < this.#staleMs) continue;
+      if (blind) {
+        peer.seenAt = now;
+        continue;
+      }
+      if (now - peer.seenAt < this.#staleMs) continue;
       this.#peers.delete(node);
-      await this.#gone(node, peer, seen.has(node));
+      await this.#gone(node, peer, true);
     }
   }
 
@@ -342,7 +386,10 @@ export class NatsPresence implements ClusterRoster {
     );
     for (const member of peer.members) this.#options.gone(node, member);
     if (!dead) return;
-    await this.#roster.delete(node, { previousSeq: peer.revision }).catch(() => {});
+    if (peer.revision > 0) {
+      await this.#roster.delete(node, { previousSeq: peer.revision }).catch(() => {});
+    }
+    await this.#roster.delete(BEAT + node).catch(() => {});
     const names = this.#names;
     if (names === undefined) return;
     for (const member of peer.members) {
@@ -375,13 +422,22 @@ export class NatsPresence implements ClusterRoster {
             "warn",
             "presence: a name claim of this node was lost while it was away; its holder goes",
           );
-          this.#options.lost?.(key);
+          this.#options.lost?.(nameKeyOf(key));
           continue;
         }
       }
       if (this.#claims.has(key)) this.#claims.set(key, next);
     }
   }
+}
+
+// The name key a bucket key was made from (the inverse of claimKey).
+function nameKeyOf(bucketKey: string): string {
+  const bytes = new Uint8Array(bucketKey.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = Number.parseInt(bucketKey.slice(2 * i, 2 * i + 2), 16);
+  }
+  return decoder.decode(bytes);
 }
 
 function parseMembers(value: Uint8Array): RosterMember[] {

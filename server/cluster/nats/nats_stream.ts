@@ -13,7 +13,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import type { LogLevel } from "../../options.ts";
+import type { LogLevel, NatsAuth } from "../../options.ts";
 import { isNotFound } from "./nats_connection.ts";
 
 /** The stream never holds fewer messages than this, whatever the histories in use. */
@@ -29,6 +29,10 @@ export interface NatsBackplaneOptions {
    * NATS clients take them: `nats://user:password@host:port` or `nats://token@host:port`.
    */
   servers: readonly string[];
+  /** How the node proves itself to NATS (see `NatsAuth` in server/options.ts). */
+  auth?: NatsAuth;
+  /** CA certificates (PEM) for TLS to NATS. */
+  ca?: string;
   /**
    * The chat's name: letters, digits, `-` and `_`. Nodes with the same NATS and room
    * are one chat.
