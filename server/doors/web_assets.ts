@@ -431,13 +431,126 @@ function encodeString(text) {
   return frame;
 }
 
+// protocol/confusables.ts
+var ASTERISK_LOOKALIKES = "\\u066D\\u204E\\u2217\\u{1031F}";
+
+// protocol/mixed_scripts.ts
+var SCRIPTS = "Adlm Aghb Ahom Arab Armi Armn Avst Bali Bamu Bass Batk Beng Bhks Bopo Brah Brai Bugi Buhd Cakm Cans Cari Cham Cher Chrs Copt Cpmn Cprt Cyrl Deva Diak Dogr Dsrt Dupl Egyp Elba Elym Ethi Gara Geor Glag Gong Gonm Goth Gran Grek Gujr Gukh Guru Hang Hani Hano Hatr Hebr Hira Hluw Hmng Hmnp Hung Ital Java Kali Kana Kawi Khar Khmr Khoj Kits Knda Krai Kthi Lana Laoo Latn Lepc Limb Lina Linb Lisu Lyci Lydi Mahj Maka Mand Mani Marc Medf Mend Merc Mero Mlym Modi Mong Mroo Mtei Mult Mymr Nagm Nand Narb Nbat Newa Nkoo Nshu Ogam Olck Onao Orkh Orya Osge Osma Ougr Palm Pauc Perm Phag Phli Phlp Phnx Plrd Prti Rjng Rohg Runr Samr Sarb Saur Sgnw Shaw Shrd Sidd Sind Sinh Sogd Sogo Sora Soyo Sund Sunu Sylo Syrc Tagb Takr Tale Talu Taml Tang Tavt Telu Tfng Tglg Thaa Thai Tibt Tirh Tnsa Todr Toto Tutg Ugar Vaii Vith Wara Wcho Xpeo Xsux Yezi Yiii Zanb".split(" ").filter(known);
+var RECOMMENDED = "Arab Armn Beng Bopo Cyrl Deva Ethi Geor Grek Gujr Guru Hang Hani Hebr Hira Kana Khmr Knda Laoo Mlym Mymr Orya Sinh Taml Telu Thaa Thai Tibt".split(" ");
+var JAPANESE = [
+  "Hani",
+  "Hira",
+  "Kana"
+];
+var KOREAN = [
+  "Hani",
+  "Hang"
+];
+var CHINESE = [
+  "Hani",
+  "Bopo"
+];
+var ALLOWED = [
+  ...SCRIPTS.map((script) => [
+    script
+  ]),
+  JAPANESE,
+  KOREAN,
+  CHINESE,
+  ...[
+    JAPANESE,
+    KOREAN,
+    CHINESE
+  ].map((set) => [
+    "Latn",
+    ...set
+  ]),
+  ...RECOMMENDED.filter((script) => script !== "Cyrl" && script !== "Grek").map((script) => [
+    "Latn",
+    script
+  ])
+];
+var SETS_OF = /* @__PURE__ */ new Map();
+for (const scripts of ALLOWED) {
+  const set = {
+    scripts
+  };
+  for (const script of scripts) {
+    const sets = SETS_OF.get(script) ?? [];
+    sets.push(set);
+    SETS_OF.set(script, sets);
+  }
+}
+var SINGLE = new Map(SCRIPTS.map((script) => [
+  script,
+  SETS_OF.get(script)[0]
+]));
+var ANY_SCRIPT = /[\\p{scx=Zyyy}\\p{scx=Zinh}]/gu;
+var LATIN_ONLY = /^\\p{scx=Latn}*$/u;
+function known(script) {
+  try {
+    new RegExp(\`\\\\p{scx=\${script}}\`, "u");
+    return true;
+  } catch {
+    return false;
+  }
+}
+function covers(set, text) {
+  if (set.pattern === void 0) {
+    const classes = set.scripts.map((script) => \`\\\\p{scx=\${script}}\`).join("");
+    set.pattern = new RegExp(\`^[\${classes}]*$\`, "u");
+  }
+  return set.pattern.test(text);
+}
+var scriptsSeen = /* @__PURE__ */ new Map();
+var SCRIPTS_SEEN_LIMIT = 4096;
+function scriptsOf(codePoint2) {
+  let scripts = scriptsSeen.get(codePoint2);
+  if (scripts === void 0) {
+    const char = String.fromCodePoint(codePoint2);
+    scripts = SCRIPTS.filter((script) => covers(SINGLE.get(script), char));
+    if (scriptsSeen.size >= SCRIPTS_SEEN_LIMIT) scriptsSeen.clear();
+    scriptsSeen.set(codePoint2, scripts);
+  }
+  return scripts;
+}
+function forbiddenScriptMix(name) {
+  const scripted = name.replace(ANY_SCRIPT, "");
+  if (scripted === "" || LATIN_ONLY.test(scripted)) return void 0;
+  const own = scriptsOf(scripted.codePointAt(0));
+  for (const script of own) {
+    if (SETS_OF.get(script).some((set) => covers(set, scripted))) return void 0;
+  }
+  const found = /* @__PURE__ */ new Set();
+  for (const char of scripted) {
+    found.add(scriptsOf(char.codePointAt(0))[0] ?? "Zzzz");
+  }
+  return [
+    ...found
+  ].sort();
+}
+
 // protocol/username.ts
 var CONTROL_CHARACTER = /[\\u0000-\\u001f\\u007f-\\u009f]/;
-var INVISIBLE_CHARACTER = /[\\p{Cf}\\p{Zl}\\p{Zp}]/u;
+var INVISIBLE_CHARACTER = /[\\p{Cf}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}\\u2800]/u;
 var EMOJI_JOINER = /(?<=\\p{Extended_Pictographic}[\\uFE0F\\p{Emoji_Modifier}]?)\\u200D(?=\\p{Extended_Pictographic})/gu;
+var EMOJI_PRESENTATION = /(?<=\\p{Extended_Pictographic})\\uFE0F/gu;
+var PLAIN_ASCII = /^[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$/;
+var VISIBLE_CHARACTER = /[\\p{L}\\p{N}\\p{P}\\p{S}]/u;
+var MORE_ASTERISKS = "\\u2055\\u2722\\u2723\\u2724\\u2725\\u2731\\u2732\\u2733\\u273A\\u273B\\u273C\\u273D\\u2743\\u2749\\u274A\\u274B\\uA673\\u{1F7AF}\\u{1F7B0}\\u{1F7B1}\\u{1F7B2}\\u{1F7B3}\\u{1F7B4}\\u{1F7B5}\\u{1F7B6}\\u{1F7B7}\\u{1F7B8}\\u{1F7B9}\\u{1F7BA}\\u{1F7BB}\\u{1F7BC}\\u{1F7BD}\\u{1F7BE}\\u{1F7BF}";
 var SERVER_NAME = "*";
 function codePoint(char) {
   return \`U+\${char.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}\`;
+}
+var ONE_CHARACTER = /^\\P{M}\\p{M}*$/u;
+function looksLikeServer(username2) {
+  if (!ONE_CHARACTER.test(username2)) return false;
+  const chars = [
+    ...username2.replace(/\\p{M}/gu, "").normalize("NFKC")
+  ];
+  if (chars.length !== 1) return false;
+  const char = chars[0];
+  return char === SERVER_NAME || ASTERISK_LOOKALIKES.includes(char) || MORE_ASTERISKS.includes(char);
 }
 function invalid(reason) {
   return new ProtocolError("INVALID_USERNAME", \`Invalid user name: \${reason}\`);
@@ -449,11 +562,12 @@ function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
     throw new ProtocolError("SIZE_LIMIT", \`Invalid user name: its size \${size} exceeds the limit of \${maxSize} bytes\`);
   }
   if (username2 === SERVER_NAME) throw invalid(\`"*" is reserved for the server\`);
+  if (PLAIN_ASCII.test(username2)) return;
   const control = CONTROL_CHARACTER.exec(username2);
   if (control !== null) {
     throw invalid(\`it contains the control character \${codePoint(control[0])}\`);
   }
-  const invisible = INVISIBLE_CHARACTER.exec(username2.replace(EMOJI_JOINER, ""));
+  const invisible = INVISIBLE_CHARACTER.test(username2) ? INVISIBLE_CHARACTER.exec(username2.replace(EMOJI_JOINER, "").replace(EMOJI_PRESENTATION, "")) : null;
   if (invisible !== null) {
     throw invalid(\`it contains \${codePoint(invisible[0])}, which renders invisibly or reorders text\`);
   }
@@ -462,6 +576,16 @@ function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
   }
   if (/\\s$/u.test(username2)) {
     throw invalid(\`it ends with whitespace (\${codePoint(username2.at(-1))})\`);
+  }
+  if (!VISIBLE_CHARACTER.test(username2)) {
+    throw invalid("it shows nothing: no letter, number, punctuation or symbol");
+  }
+  if (looksLikeServer(username2)) {
+    throw invalid(\`"\${username2}" looks like "*", which is reserved for the server\`);
+  }
+  const scripts = forbiddenScriptMix(username2);
+  if (scripts !== void 0) {
+    throw invalid(scripts.length < 2 ? "it holds characters of no known script" : \`it mixes scripts that pass for each other: \${scripts.join(", ")}\`);
   }
 }
 

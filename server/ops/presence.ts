@@ -13,6 +13,7 @@
  */
 
 import { encodeChatMessage, encodeString } from "../../protocol/encode.ts";
+import { nameKeys } from "../../protocol/skeleton.ts";
 import type { Room } from "../room/room.ts";
 import type { SessionEnd } from "../session/session_host.ts";
 import { NoticePacer } from "./notice_pacer.ts";
@@ -33,9 +34,10 @@ export interface ClusterRoster {
   /** This node's id in the cluster, part of the message ids of its leave notices. */
   readonly node: string;
   /**
-   * Claims a name key for this node, atomically across the cluster.
+   * Claims a name key for this node, atomically across the cluster (a name has one
+   * or two keys: `nameKeys` in `protocol/skeleton.ts`).
    *
-   * @param key The name's {@linkcode nameKey}.
+   * @param key One of the name's keys.
    * @returns `true` when claimed, `false` when another node holds it.
    * @throws {Error} When the claim cannot be decided now (the cluster is unreachable).
    */
@@ -58,38 +60,47 @@ const SERVER_FIELD = encodeString(SERVER_NAME);
 const encoder = new TextEncoder();
 
 /**
- * The key under which two user names count as one: Unicode NFC, then case folded
- * by upper-casing and lower-casing (so `Alice`, `ALICE` and `alice` are one name,
- * and so are `Straße` and `STRASSE`), then NFC again.
+ * How a user name appears in the server's notices and `/who`: as a JSON string
+ * literal, so that no name (`bob, admin`, `bob" joined`) can forge another entry or
+ * another notice.
  *
- * @example Case and normalisation variants share one key
+ * @example
  * ```ts
- * import { nameKey } from "./presence.ts";
+ * import { quoteName } from "./presence.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(nameKey("ALICE"), nameKey("alice"));
- * assert.equal(nameKey("Jose\u0301"), nameKey("jos\u00e9"));
- * assert.equal(nameKey("Straße"), nameKey("STRASSE"));
+ * assert.equal(quoteName("alice"), '"alice"');
+ * assert.equal(quoteName('bob", "eve'), '"bob\\", \\"eve"');
  * ```
  *
  * @param name A user name.
- * @returns Its key.
+ * @returns It, quoted.
  */
-export function nameKey(name: string): string {
-  return name.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+export function quoteName(name: string): string {
+  return JSON.stringify(name);
 }
 
 /**
- * What the room hears when `name` leaves: `bob left`, with the reason in brackets
- * when the server dropped the user.
+ * What the room hears when `name` joins: `"alice" joined`.
+ *
+ * @param name The user name.
+ * @returns The notice.
+ */
+export function joinText(name: string): string {
+  return `${quoteName(name)} joined`;
+}
+
+/**
+ * What the room hears when `name` leaves: `"bob" left`, with the reason in
+ * brackets when the server dropped the user.
  *
  * @example A slow consumer's leave
  * ```ts
  * import { leaveText } from "./presence.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(leaveText("bob", "slow consumer"), "bob left (slow consumer)");
- * assert.equal(leaveText("bob", "left"), "bob left");
+ * assert.equal(leaveText("bob", "slow consumer"), '"bob" left (slow consumer)');
+ * assert.equal(leaveText("bob", "left"), '"bob" left');
  * ```
  *
  * @param name The user name.
@@ -97,27 +108,30 @@ export function nameKey(name: string): string {
  * @returns The notice.
  */
 export function leaveText(name: string, cause: SessionEnd["cause"]): string {
+  const left = `${quoteName(name)} left`;
   switch (cause) {
     case "login timeout":
-      return `${name} left (timeout)`;
+      return `${left} (timeout)`;
     case "slow consumer":
-      return `${name} left (slow consumer)`;
+      return `${left} (slow consumer)`;
     case "protocol error":
-      return `${name} left (protocol error)`;
+      return `${left} (protocol error)`;
     default:
-      return `${name} left`;
+      return left;
   }
 }
 
 /**
- * The answer to `/who`: how many are in the room and their names, sorted.
+ * The answer to `/who`: how many are in the room and their names, sorted, each
+ * quoted with {@linkcode quoteName} and separated by `, `.
  *
- * @example Three in the room
+ * @example Three in the room, one of them with a comma in the name
  * ```ts
  * import { whoText } from "./presence.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(whoText(["carol", "alice", "bob"]), "3 here: alice, bob, carol");
+ * assert.equal(whoText(["carol", "alice", "bob"]), '3 here: "alice", "bob", "carol"');
+ * assert.equal(whoText(["bob, admin"]), '1 here: "bob, admin"');
  * ```
  *
  * @param names The names of the members.
@@ -125,7 +139,7 @@ export function leaveText(name: string, cause: SessionEnd["cause"]): string {
  */
 export function whoText(names: Iterable<string>): string {
   const sorted = [...names].sort();
-  return `${sorted.length} here: ${sorted.join(", ")}`;
+  return `${sorted.length} here: ${sorted.map(quoteName).join(", ")}`;
 }
 
 /**
@@ -241,19 +255,20 @@ export class Presence {
    */
   claim(name: string): string | undefined | Promise<string | undefined> {
     if (!this.#options.uniqueNames) return undefined;
-    const key = nameKey(name);
-    if (this.#claims.has(key)) return taken(name);
-    this.#claims.add(key);
+    const keys = nameKeys(name);
+    if (keys.some((key) => this.#claims.has(key))) return taken(name);
+    for (const key of keys) this.#claims.add(key);
     const cluster = this.#cluster;
     if (cluster === undefined) return undefined;
-    return Promise.resolve(cluster).then((ready) => ready?.claim(key) ?? true).then(
+    const drop = () => keys.forEach((key) => this.#claims.delete(key));
+    return Promise.resolve(cluster).then((ready) => ready ? claimAll(ready, keys) : true).then(
       (claimed) => {
         if (claimed) return undefined;
-        this.#claims.delete(key);
+        drop();
         return taken(name);
       },
       () => {
-        this.#claims.delete(key);
+        drop();
         return `names cannot be checked now: try again later`;
       },
     );
@@ -264,14 +279,14 @@ export class Presence {
    * lease) and someone else holds the name now: the member of this node holding
    * it is told why and disconnected, not left as a duplicate.
    *
-   * @param key The name's {@linkcode nameKey}.
+   * @param key One of the name's keys (`nameKeys` in `protocol/skeleton.ts`).
    */
   lost(key: string): void {
     for (const [member, entry] of this.#members) {
-      if (nameKey(entry.name) !== key) continue;
+      if (!nameKeys(entry.name).includes(key)) continue;
       this.#claims.delete(key);
       member.dismiss?.(
-        `the name "${entry.name}" was taken while this server was away from the cluster`,
+        `the name ${quoteName(entry.name)} was taken while this server was away from the cluster`,
       );
     }
   }
@@ -283,10 +298,11 @@ export class Presence {
    */
   unclaim(name: string): void {
     if (!this.#options.uniqueNames) return;
-    const key = nameKey(name);
-    if (!this.#claims.delete(key)) return;
-    if (this.#cluster !== undefined && !(this.#cluster instanceof Promise)) {
-      this.#cluster.release(key);
+    const cluster = this.#cluster;
+    for (const key of nameKeys(name)) {
+      if (this.#claims.delete(key) && cluster !== undefined && !(cluster instanceof Promise)) {
+        cluster.release(key);
+      }
     }
   }
 
@@ -295,7 +311,7 @@ export class Presence {
     const name = member.username!;
     this.#members.set(member, { id: ++this.#nextId, name });
     this.#rosterChanged();
-    if (this.#options.announce) this.#pacer.joined(member, `${name} joined`);
+    if (this.#options.announce) this.#pacer.joined(member, joinText(name));
   }
 
   /**
@@ -396,5 +412,20 @@ export class Presence {
 }
 
 function taken(name: string): string {
-  return `the name "${name}" is taken`;
+  return `the name ${quoteName(name)} is taken`;
+}
+
+// Claims every key of a name across the cluster, or none: the keys granted before
+// one is refused (or the cluster fails) are released.
+async function claimAll(cluster: ClusterRoster, keys: readonly string[]): Promise<boolean> {
+  const granted: string[] = [];
+  try {
+    for (const key of keys) {
+      if (!await cluster.claim(key)) break;
+      granted.push(key);
+    }
+  } finally {
+    if (granted.length < keys.length) granted.forEach((key) => cluster.release(key));
+  }
+  return granted.length === keys.length;
 }

@@ -284,11 +284,15 @@ Deno.test({
         "-- logged in as alice",
       ]);
       await using bob = await observer(port, "bob");
-      await linesShown(terminal, "bob's join", (line) => /^<\d\d:\d\d> \* bob joined$/.test(line));
+      await linesShown(
+        terminal,
+        "bob's join",
+        (line) => /^<\d\d:\d\d> \* "bob" joined$/.test(line),
+      );
       await bob.send("hi");
       await linesShown(terminal, "bob's message", (line) => /^<\d\d:\d\d> \[bob\] hi$/.test(line));
       // With colours, the server speaks in dim italics.
-      assert.equal(terminal.output.includes("\x1b[2;3m* bob joined\x1b[22;23m"), color);
+      assert.equal(terminal.output.includes('\x1b[2;3m* "bob" joined\x1b[22;23m'), color);
       await terminal.type("\x04");
       await assertExitAndRestored(terminal, 0);
     }

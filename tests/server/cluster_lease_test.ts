@@ -32,7 +32,7 @@ natsTest(
     bob.startReading();
     const alice = await ChatPeer.login(b.port, "alice");
     alice.startReading();
-    await bob.waitForText("alice joined", 10_000);
+    await bob.waitForText('"alice" joined', 10_000);
 
     // A stall shorter than the lease: nothing changes for anyone.
     b.child.kill("SIGSTOP");
@@ -43,13 +43,13 @@ natsTest(
       b.child.kill("SIGCONT");
     }
     await waitMs(2500);
-    assert.ok(!bob.messages.some((m) => m.text === "alice left"), "alice was announced as gone");
+    assert.ok(!bob.messages.some((m) => m.text === '"alice" left'), "alice was announced as gone");
     assert.equal(alice.ended, undefined);
 
     // A stall past the lease: the others count B gone and its names free.
     b.child.kill("SIGSTOP");
     try {
-      await bob.waitForText("alice left", 15_000);
+      await bob.waitForText('"alice" left', 15_000);
       assert.equal(await tryLogin(a.port, "ALICE"), "in");
       const impostor = await ChatPeer.login(a.port, "ALICE"); // stays
       impostor.startReading();

@@ -41,25 +41,25 @@ natsTest(
     const b = await startNode(nats, { presence: true });
     try {
       const alice = await join(a, "alice");
-      await alice.waitForText("alice joined");
+      await alice.waitForText('"alice" joined');
       const bob = await join(b, "bob");
-      await alice.waitForText("bob joined");
+      await alice.waitForText('"bob" joined');
       const carol = await join(a, "carol");
-      await bob.waitForText("carol joined");
-      await whoUntil(bob, "3 here: alice, bob, carol");
-      await whoUntil(alice, "3 here: alice, bob, carol");
+      await bob.waitForText('"carol" joined');
+      await whoUntil(bob, '3 here: "alice", "bob", "carol"');
+      await whoUntil(alice, '3 here: "alice", "bob", "carol"');
       await carol.close();
-      await bob.waitForText("carol left");
-      await whoUntil(bob, "2 here: alice, bob");
+      await bob.waitForText('"carol" left');
+      await whoUntil(bob, '2 here: "alice", "bob"');
       await alice.sendString("end");
       await bob.waitForText("end");
       await alice.waitForText("end");
       const notices = (peer: ChatPeer) =>
         lines(peer.messages).filter((line) => !/^\*: \d+ here/.test(line));
       assert.deepEqual(notices(bob), [
-        "*: bob joined",
-        "*: carol joined",
-        "*: carol left",
+        '*: "bob" joined',
+        '*: "carol" joined',
+        '*: "carol" left',
         "alice: end",
       ]);
       assert.deepEqual(notices(alice).slice(1), notices(bob));
@@ -77,7 +77,7 @@ natsTest("cluster --unique-names: a name held on one node is refused on the othe
   const b = await startNode(nats, { uniqueNames: true, presence: true });
   try {
     const alice = await join(a, "alice");
-    await alice.waitForText("alice joined");
+    await alice.waitForText('"alice" joined');
     for (const name of ["ALICE", "alice"]) {
       const twin = await ChatPeer.login(b.port, name);
       assert.equal(await twin.waitForEnd(), "closed");
@@ -91,13 +91,17 @@ natsTest("cluster --unique-names: a name held on one node is refused on the othe
     bob.startReading();
     await alice.waitForText("bob here");
     // Bob's join is held a second before it is said: his message comes first.
-    await alice.waitForText("bob joined");
-    assert.deepEqual(lines(alice.messages), ["*: alice joined", "bob: bob here", "*: bob joined"]);
+    await alice.waitForText('"bob" joined');
+    assert.deepEqual(lines(alice.messages), [
+      '*: "alice" joined',
+      "bob: bob here",
+      '*: "bob" joined',
+    ]);
     // Once alice leaves, her name is free on the other node.
     await alice.close();
-    await bob.waitForText("alice left");
+    await bob.waitForText('"alice" left');
     const again = await join(b, "Alice");
-    await bob.waitForText("Alice joined");
+    await bob.waitForText('"Alice" joined');
     for (const peer of [again, bob]) await peer.close();
   } finally {
     await a.server.shutdown();
@@ -130,12 +134,12 @@ natsTest(
       const bob = await join(b, "bob");
       await dying.stderr.waitFor(/NATS backplane connected/, 1, 10_000);
       const dave = await join({ port: dying.port }, "dave");
-      await alice.waitForText("dave joined");
-      await whoUntil(alice, "3 here: alice, bob, dave");
+      await alice.waitForText('"dave" joined');
+      await whoUntil(alice, '3 here: "alice", "bob", "dave"');
       await dying.stop("SIGKILL"); // no goodbye: its roster entry just stops being refreshed
-      await alice.waitForText("dave left", 15_000);
-      await bob.waitForText("dave left", 15_000);
-      await whoUntil(alice, "2 here: alice, bob", 15_000);
+      await alice.waitForText('"dave" left', 15_000);
+      await bob.waitForText('"dave" left', 15_000);
+      await whoUntil(alice, '2 here: "alice", "bob"', 15_000);
       // The dead node's claim goes with it: whoever noticed deletes it, a moment
       // after the leave; a login refused in that moment is tried again, as a client would.
       const daveNow = await within(
@@ -143,7 +147,7 @@ natsTest(
           while (true) {
             const peer = await join(a, "DAVE");
             while (
-              peer.ended === undefined && !peer.messages.some((m) => m.text === "DAVE joined")
+              peer.ended === undefined && !peer.messages.some((m) => m.text === '"DAVE" joined')
             ) {
               await new Promise((resolve) => setTimeout(resolve, 50));
             }
@@ -155,12 +159,12 @@ natsTest(
         "the name DAVE to be free",
         20_000,
       );
-      await bob.waitForText("DAVE joined");
+      await bob.waitForText('"DAVE" joined');
       await alice.sendString("end");
       await bob.waitForText("end");
       await alice.waitForText("end");
       for (const peer of [alice, bob]) {
-        assert.equal(peer.messages.filter((m) => m.text === "dave left").length, 1);
+        assert.equal(peer.messages.filter((m) => m.text === '"dave" left').length, 1);
       }
       await dave.close();
       for (const peer of [alice, bob, daveNow]) await peer.close();
@@ -214,17 +218,17 @@ natsTest(
       const alice = await join(a, "alice");
       const carol = await join(c, "carol");
       const bob = await join(b, "bob");
-      await alice.waitForText("bob joined");
-      await carol.waitForText("bob joined");
+      await alice.waitForText('"bob" joined');
+      await carol.waitForText('"bob" joined');
       await b.server.shutdown();
       await bob.waitForEnd();
-      await alice.waitForText("bob left", 15_000);
-      await whoUntil(carol, "2 here: alice, carol", 15_000);
+      await alice.waitForText('"bob" left', 15_000);
+      await whoUntil(carol, '2 here: "alice", "carol"', 15_000);
       await alice.sendString("end");
       await carol.waitForText("end");
       await alice.waitForText("end");
       for (const peer of [alice, carol]) {
-        assert.equal(peer.messages.filter((m) => m.text === "bob left").length, 1);
+        assert.equal(peer.messages.filter((m) => m.text === '"bob" left').length, 1);
       }
       for (const peer of [alice, bob, carol]) await peer.close();
     } finally {

@@ -32,13 +32,13 @@ natsTest(
     const nc = await connect({ servers: nats.url });
     try {
       const alice = await join(a, "alice");
-      await alice.waitForText("alice joined");
+      await alice.waitForText('"alice" joined');
       const msg = "wirechat.test.msg";
       const voice = "wirechat.test.voice";
       const poison: [string, Uint8Array][] = [
         [msg, encoder.encode("garbage")], // 7 bytes that would desynchronise every TCP client
         [msg, frame(new Uint8Array([0xc3, 0x28]), "not UTF-8 name")],
-        [msg, encodeChatMessage({ timestamp: 1, username: "*", text: "alice left" })],
+        [msg, encodeChatMessage({ timestamp: 1, username: "*", text: '"alice" left' })],
         [msg, encodeChatMessage({ timestamp: 1, username: "bob\u001b[2J\n", text: "esc" })],
         [voice, encodeChatMessage({ timestamp: 1, username: "mallory", text: "as the server" })],
         [voice, encoder.encode("garbage on the voice subject")],
@@ -52,7 +52,7 @@ natsTest(
       assert.equal(a.server.stats.backplaneRefused, poison.length);
       const texts = alice.messages.map((message) => `${message.username}: ${message.text}`);
       assert.ok(
-        !texts.some((text) => /alice left|esc|as the server|not UTF-8/.test(text)),
+        !texts.some((text) => /"alice" left|esc|as the server|not UTF-8/.test(text)),
         texts.join("\n"),
       );
       assert.equal(alice.ended, undefined, "alice was cut off");
@@ -64,7 +64,9 @@ natsTest(
       try {
         const dave = await join(second, "dave");
         await dave.waitForText("after the poison");
-        assert.ok(!dave.messages.some((message) => /alice left|as the server/.test(message.text)));
+        assert.ok(
+          !dave.messages.some((message) => /"alice" left|as the server/.test(message.text)),
+        );
         assert.equal(second.server.stats.backplaneRefused, poison.length);
         await dave.close();
       } finally {
@@ -87,8 +89,8 @@ natsTest(
     try {
       const alice = await join(a, "alice");
       const bob = await join(b, "bob");
-      await alice.waitForText("bob joined");
-      await bob.waitForText("alice joined");
+      await alice.waitForText('"bob" joined');
+      await bob.waitForText('"alice" joined');
       assert.equal(a.server.stats.backplaneRefused, 0);
       assert.equal(b.server.stats.backplaneRefused, 0);
       await alice.close();

@@ -41,7 +41,7 @@ Deno.test("NoticePacer says at most its rate one by one, then one summary for th
 Deno.test("presence under join/leave churn: the room hears summaries, not thousands of lines", async () => {
   await using test = startServer({ presence: true });
   const alice = await test.join("alice");
-  await alice.waitForText("alice joined");
+  await alice.waitForText('"alice" joined');
   const before = alice.messages.length;
   // 300 logins that leave at once: none is announced (each leaves within the hold).
   for (let round = 0; round < 10; round++) {
@@ -61,7 +61,7 @@ Deno.test("presence under join/leave churn: the room hears summaries, not thousa
 Deno.test("presence: 50 members that stay past the hold are said in at most 20 lines and summaries", async () => {
   await using test = startServer({ presence: true });
   const alice = await test.join("alice");
-  await alice.waitForText("alice joined");
+  await alice.waitForText('"alice" joined');
   const before = alice.messages.length;
   const peers = await Promise.all(
     Array.from({ length: 50 }, (_, i) => ChatPeer.login(test.port, `stay${i}`)),

@@ -46,7 +46,7 @@ export function startEchoRoom(
         username = name;
         logins.push(name);
         members.add(link);
-        broadcast("*", `${name} joined`);
+        broadcast("*", `${JSON.stringify(name)} joined`); // as presence words it
       },
       message(bytes) {
         const text = decoder.decode(bytes);

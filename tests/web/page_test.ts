@@ -28,7 +28,7 @@ Deno.test({
     assert.deepEqual(room.logins, ["alice"]);
 
     // The server's voice is shown apart.
-    await waitForLine(page, "[*] alice joined");
+    await waitForLine(page, '[*] "alice" joined');
     assert.deepEqual((await lines(page)).map((line) => line.server), [true]);
 
     // Typed and sent with Enter; shown as <HH:MM> [alice] hi in local time.

@@ -10,8 +10,8 @@
  *   missing for `staleMs`, the lease (a node died), means its node is gone: its
  *   members are reported once to the caller, which announces their leaves with a
  *   message id of their own, so that several nodes noticing store one notice.
- * - `wirechat_<room>_names` (`--unique-names`): one entry per claimed name (key: the
- *   hex of the name's UTF-8 `nameKey`, value: the node's id), made with `create`,
+ * - `wirechat_<room>_names` (`--unique-names`): one entry per key of a claimed name (key: the
+ *   hex of the UTF-8 of one of its `nameKeys`, value: the node's id), made with `create`,
  *   which fails when the key exists: claims are atomic. nats-server 2.9 has no
  *   per-key TTL, so the bucket's age limit (`maxAgeSeconds`) expires the claims of
  *   a dead node, and each node refreshes its own every `claimRefreshMs` with a
@@ -26,8 +26,12 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
-import { type ClusterRoster, nameKey, type RosterMember } from "../../ops/presence.ts";
+import { nameKeys } from "../../../protocol/skeleton.ts";
+import type { ClusterRoster, RosterMember } from "../../ops/presence.ts";
 import type { LogLevel } from "../../options.ts";
+import { claimKey, fromClaimKey, isTaken, parseMembers } from "./roster_entries.ts";
+
+export { claimKey } from "./roster_entries.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 
 /** Options of {@linkcode NatsPresence.open}. */
@@ -108,27 +112,6 @@ const BEAT = "beat.";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/**
- * The key of a name key in the names bucket: the hex of its UTF-8 bytes (a valid
- * key whatever the name holds).
- *
- * @example
- * ```ts
- * import { claimKey } from "./nats_presence.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(claimKey("alice"), "616c696365");
- * ```
- *
- * @param key A name's `nameKey`.
- * @returns The bucket key.
- */
-export function claimKey(key: string): string {
-  let hex = "";
-  for (const byte of encoder.encode(key)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
 
 /**
  * A {@linkcode ClusterRoster} over JetStream key-value buckets.
@@ -213,7 +196,7 @@ export class NatsPresence implements ClusterRoster {
    * Claims a name key: `create` in the names bucket, which fails if another node
    * holds it.
    *
-   * @param key The name's `nameKey`.
+   * @param key One of the name's `nameKeys`.
    * @returns `true` when claimed, `false` when taken.
    * @throws {Error} When NATS does not answer.
    */
@@ -234,7 +217,7 @@ export class NatsPresence implements ClusterRoster {
    * Releases a claim of this node (a delete that only applies while the claim is
    * still ours).
    *
-   * @param key The name's `nameKey`.
+   * @param key One of the name's `nameKeys`.
    */
   release(key: string): void {
     const bucketKey = claimKey(key);
@@ -393,10 +376,11 @@ export class NatsPresence implements ClusterRoster {
     const names = this.#names;
     if (names === undefined) return;
     for (const member of peer.members) {
-      const key = claimKey(nameKey(member.name));
-      const entry = await names.get(key).catch(() => null);
-      if (entry?.operation === "PUT" && decoder.decode(entry.value) === node) {
-        await names.delete(key, { previousSeq: entry.revision }).catch(() => {});
+      for (const key of nameKeys(member.name).map(claimKey)) {
+        const entry = await names.get(key).catch(() => null);
+        if (entry?.operation === "PUT" && decoder.decode(entry.value) === node) {
+          await names.delete(key, { previousSeq: entry.revision }).catch(() => {});
+        }
       }
     }
   }
@@ -422,37 +406,11 @@ export class NatsPresence implements ClusterRoster {
             "warn",
             "presence: a name claim of this node was lost while it was away; its holder goes",
           );
-          this.#options.lost?.(nameKeyOf(key));
+          this.#options.lost?.(fromClaimKey(key));
           continue;
         }
       }
       if (this.#claims.has(key)) this.#claims.set(key, next);
     }
   }
-}
-
-// The name key a bucket key was made from (the inverse of claimKey).
-function nameKeyOf(bucketKey: string): string {
-  const bytes = new Uint8Array(bucketKey.length / 2);
-  for (let i = 0; i < bytes.length; i++) {
-    bytes[i] = Number.parseInt(bucketKey.slice(2 * i, 2 * i + 2), 16);
-  }
-  return decoder.decode(bytes);
-}
-
-function parseMembers(value: Uint8Array): RosterMember[] {
-  try {
-    const parsed: unknown = JSON.parse(decoder.decode(value));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((member): member is RosterMember =>
-      typeof member?.id === "number" && typeof member?.name === "string"
-    );
-  } catch {
-    return [];
-  }
-}
-
-// A create or compare-and-set refused because the key holds another revision.
-function isTaken(error: unknown): boolean {
-  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
 }
