@@ -107,12 +107,15 @@ async function openWs(port: number, count: number, prefix: string): Promise<WsCl
     }
     await Promise.all(batch);
   }
-  // The protocol has no login answer: a sync message that everyone sees.
+  // The protocol has no login answer: sync messages until everyone has seen one
+  // (a login may be read after a sync sent on another connection).
   const before = clients.map((client) => client.received);
-  clients[0]!.socket.send(encodeString("sync"));
   while (clients.some((client, i) => client.received <= before[i]!)) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    clients[0]!.socket.send(encodeString("sync"));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  // Let the last syncs arrive before anyone counts.
+  await new Promise((resolve) => setTimeout(resolve, 200));
   return clients;
 }
 
