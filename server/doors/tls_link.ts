@@ -101,6 +101,14 @@ export class TlsLink implements Link {
    * before was read.
    * @throws {Error} What failed the socket.
    */
+  /** Words a TLS socket's error: the alert or fault, on one line. */
+  describeError(error: unknown): string | undefined {
+    if (!(error instanceof Error)) return undefined;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== "string" || !/SSL|TLS/.test(code)) return undefined;
+    return `TLS error: ${error.message.replace(/\s+/g, " ").trim()}`;
+  }
+
   async read(buffer: Uint8Array): Promise<number | null> {
     while (this.#queue.length === 0) {
       if (this.#ended) {

@@ -7,7 +7,6 @@
 
 import { ProtocolError } from "../../protocol/errors.ts";
 import { errorMessage } from "../../cli/error_message.ts";
-import { describeTlsError } from "../doors/tls_door.ts";
 import type { DisconnectReason } from "./session_host.ts";
 
 // The first four bytes of an HTTP request (RFC 9110 methods, and HTTP/2's "PRI *"):
@@ -81,10 +80,16 @@ export function looksLikeHttp(head: Uint8Array): boolean {
   return head.length >= 4 && HTTP_START.test(String.fromCharCode(...head.subarray(0, 4)));
 }
 
-/** Why a connection ended, from what its read or write threw. */
-export function describe(error: unknown): DisconnectReason {
-  const tls = describeTlsError(error);
-  if (tls !== undefined) return { text: tls, level: "info", cause: "protocol error" };
+/**
+ * Why a connection ended, from what its read or write threw; `words` is the
+ * link's own wording of its errors, tried first.
+ */
+export function describe(
+  error: unknown,
+  words?: (error: unknown) => string | undefined,
+): DisconnectReason {
+  const own = words?.(error);
+  if (own !== undefined) return { text: own, level: "info", cause: "protocol error" };
   if (error instanceof ProtocolError) {
     return {
       text: `protocol error: ${error.message} (${error.code})`,

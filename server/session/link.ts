@@ -41,6 +41,11 @@ export interface Link {
    * then names a protocol error rather than a departure. `undefined` otherwise.
    */
   readonly failure?: string | undefined;
+  /**
+   * Words an error its read or write threw, in the link's own terms (a TLS
+   * alert, a handshake cut short); `undefined` to let the session word it.
+   */
+  describeError?(error: unknown): string | undefined;
 }
 
 /** Where a link comes from: its door, and its peer's address. */

@@ -78,6 +78,8 @@ export class Session implements ServerDecoderSink, Member {
   #held: Uint8Array[] | undefined;
   // Messages read while the login's claim is decided; undefined otherwise.
   #early: Uint8Array[] | undefined;
+  // The link's own words for its errors, bound once.
+  readonly #words: ((error: unknown) => string | undefined) | undefined;
   #writeStartedAt = 0;
   #lastWritePartial = false;
   #last = false; // a last frame (why it is closed) is being written
@@ -91,6 +93,7 @@ export class Session implements ServerDecoderSink, Member {
    */
   constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost<Session>) {
     this.#link = link;
+    this.#words = link.describeError?.bind(link);
     this.#origin = origin;
     this.entry = entry;
     this.#host = host;
@@ -168,12 +171,12 @@ export class Session implements ServerDecoderSink, Member {
       // A read interrupted by our own close is not news.
       if (this.#closed) return;
       if (!(error instanceof ProtocolError)) {
-        this.close(describe(error));
+        this.close(describe(error, this.#words));
       } else if (this.#link.closeWith !== undefined) {
         // A WebSocket says why in its close frame.
         const { code, reason } = closeForProtocolError(error);
         this.#link.closeWith(code, reason);
-        this.close(describe(error));
+        this.close(describe(error, this.#words));
       } else if (this.#head !== undefined && looksLikeHttp(this.#head)) {
         this.close(LOOKS_LIKE_HTTP);
       } else if (this.#head !== undefined && looksLikeTls(this.#head)) {
@@ -181,7 +184,7 @@ export class Session implements ServerDecoderSink, Member {
         // stops at once and says the server does not speak TLS.
         this.#closeSaying(LOOKS_LIKE_TLS, "this port does not speak TLS: connect without --tls");
       } else {
-        this.#closeSaying(describe(error), whyText(error));
+        this.#closeSaying(describe(error, this.#words), whyText(error));
       }
     } finally {
       this.#host.readBuffer(-buffer.length);
@@ -296,7 +299,7 @@ export class Session implements ServerDecoderSink, Member {
         this.#host.traffic.bytesOut += written;
         this.#lastWritePartial = written < bytes.length;
       } catch (error) {
-        if (!this.#closed) this.close(describe(error));
+        if (!this.#closed) this.close(describe(error, this.#words));
       }
       this.#writeStartedAt = 0;
       this.#stopped();
