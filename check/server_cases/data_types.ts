@@ -86,7 +86,9 @@ export const DATA_TYPE_CASES: readonly ServerCase[] = [
     rule: RULES.string,
     kind: "protocol",
     async run(t) {
-      const [a] = await t.join(t.name("Zoëж"));
+      // One script only: servers may refuse names that mix scripts (UTS #39), and this
+      // case is about bytes, not about names.
+      const [a] = await t.join(t.name("Zoë"));
       const text = t.text("hello");
       await t.say(a!, text);
       await t.expectFrame(a!, a!.label, text);

@@ -67,10 +67,6 @@ const BREAKS: Readonly<Record<string, Faults>> = {
  * Extension cases that wirechat's server on this branch does not pass yet,
  * and why: PROTOCOL.md asks for them, the server does not do it (yet).
  */
-const OURS_MISSING: Readonly<Record<string, string>> = {
-  "5.2/2": "names that look like * (confusable skeletons) are not refused yet",
-};
-
 const protocolIds = SERVER_CASES.filter((c) => c.kind === "protocol").map((c) => c.id);
 const strictIds = SERVER_CASES.filter((c) => c.kind === "strict").map((c) => c.id);
 const extensionIds = SERVER_CASES.filter((c) => c.kind === "extension").map((c) => c.id);
@@ -104,16 +100,11 @@ Deno.test("the strict server cases pass against wirechat's server, which paces p
   assert.equal(failures(results), "");
 });
 
-Deno.test(
-  "the extension cases pass against wirechat's server with history and presence on " +
-    `(except ${Object.keys(OURS_MISSING).join(", ")}: not implemented on this branch)`,
-  async () => {
-    const ids = extensionIds.filter((id) => !(id in OURS_MISSING));
-    const results = await checkOurs({ history: 10, presence: true }, ids);
-    assert.equal(results.length, ids.length);
-    assert.equal(failures(results), "");
-  },
-);
+Deno.test("every extension case passes against wirechat's server with history and presence on", async () => {
+  const results = await checkOurs({ history: 10, presence: true }, extensionIds);
+  assert.equal(results.length, extensionIds.length);
+  assert.equal(failures(results), "");
+});
 
 Deno.test("every protocol and strict case passes against a server that follows only PROTOCOL.md", async () => {
   await using server = startReferenceServer();
