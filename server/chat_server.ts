@@ -28,6 +28,10 @@ import { LocalBackplane } from "./cluster/local_backplane.ts";
 import { Room } from "./room/room.ts";
 import type { Link, LinkOrigin } from "./session/link.ts";
 import type { ServerStats } from "./stats.ts";
+import { DataStore } from "./store/data_store.ts";
+import { HistoryWriter } from "./store/history_writer.ts";
+import { StoredBackplane } from "./cluster/stored_backplane.ts";
+import { encodeString } from "../protocol/encode.ts";
 
 export type { Refusal, ServerStats } from "./stats.ts";
 
@@ -89,6 +93,7 @@ export class ChatServer implements AsyncDisposable {
   readonly #hub: Hub;
   readonly #presence: Presence;
   readonly #stderrLog: boolean;
+  readonly #store: DataStore | undefined;
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
@@ -103,6 +108,7 @@ export class ChatServer implements AsyncDisposable {
    * @param options Where to listen, the limits, and the logging.
    * @throws {RangeError} When an option is out of range.
    * @throws {Deno.errors.AddrInUse} When the port is taken.
+   * @throws {DataStoreError} When the `data` folder or its file cannot be used.
    */
   constructor(options: ServerOptions = {}) {
     const resolved = this.#options = resolveServerOptions(options);
@@ -113,7 +119,10 @@ export class ChatServer implements AsyncDisposable {
       history: resolved.history,
       onPressure: (on) => on ? this.#backplane.pause() : this.#backplane.resume(),
     });
-    this.#backplane = new LocalBackplane(room);
+    const store = this.#store = resolved.data === undefined
+      ? undefined
+      : new DataStore(resolved.data);
+    this.#backplane = this.#localBackplane(room, resolved, store);
     this.#presence = new Presence(
       room,
       { announce: resolved.presence, uniqueNames: resolved.uniqueNames },
@@ -125,6 +134,7 @@ export class ChatServer implements AsyncDisposable {
       room,
       this.#presence,
       () => this.#backplane,
+      store,
     );
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
     try {
@@ -142,6 +152,7 @@ export class ChatServer implements AsyncDisposable {
       }
     } catch (error) {
       for (const door of this.#doors) door.close();
+      store?.close();
       throw error;
     }
     this.addr = (addrs.tcp ?? addrs.tls)!;
@@ -251,6 +262,24 @@ export class ChatServer implements AsyncDisposable {
     return this.shutdown();
   }
 
+  // One process: the room at once; with `data` and `history`, the history read
+  // back from the store and every message written to it in batches.
+  #localBackplane(room: Room, options: ResolvedServerOptions, store?: DataStore): Backplane {
+    if (store === undefined || options.history === 0 || options.nats !== undefined) {
+      return new LocalBackplane(room);
+    }
+    const names = new Map<string, Uint8Array>();
+    for (const { timestamp, username, text } of store.history(options.history)) {
+      let name = names.get(username);
+      if (name === undefined) names.set(username, name = encodeString(username));
+      room.publish(name, text, timestamp);
+    }
+    const writer = new HistoryWriter(store, options.history, {
+      failed: (line) => this.#logger.repeated("history", "error", line),
+    });
+    return new StoredBackplane(room, writer);
+  }
+
   #opened(door: Door): Door {
     this.#doors.push(door);
     return door;
@@ -304,6 +333,7 @@ export class ChatServer implements AsyncDisposable {
     await this.ready.catch(() => {});
     await this.#presence.close();
     await this.#backplane.close();
+    this.#store?.close();
     const open = this.#hub.open;
     await this.#hub.close();
     await doorsClosed;

@@ -8,6 +8,8 @@
 
 import { ProtocolError } from "../../protocol/errors.ts";
 import { encodeString } from "../../protocol/encode.ts";
+import { SCRAM_LOGIN } from "../../protocol/scram.ts";
+import { AuthPhase } from "./auth_phase.ts";
 import { ServerDecoder, type ServerDecoderSink } from "../../protocol/server_decoder.ts";
 import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
@@ -19,6 +21,7 @@ import { MIN_READ_SIZE, nextReadSize } from "./read_size.ts";
 import type { Member } from "../room/room.ts";
 import {
   describe,
+  keepHead,
   LOOKS_LIKE_HTTP,
   LOOKS_LIKE_TLS,
   looksLikeHttp,
@@ -82,6 +85,7 @@ export class Session implements ServerDecoderSink, Member {
   #lastWritePartial = false;
   #last = false; // a last frame (why it is closed) is being written
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
+  #auth: AuthPhase | undefined; // an authentication under way (accounts)
 
   /**
    * @param link The client's connection.
@@ -154,7 +158,7 @@ export class Session implements ServerDecoderSink, Member {
           return;
         }
         this.#host.traffic.bytesIn += read;
-        if (this.#head !== undefined) this.#keepHead(buffer.subarray(0, read));
+        if (this.#head !== undefined) this.#head = keepHead(this.#head, buffer.subarray(0, read));
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
         if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
@@ -189,19 +193,22 @@ export class Session implements ServerDecoderSink, Member {
     }
   }
 
-  #keepHead(bytes: Uint8Array): void {
-    const head = this.#head!;
-    const kept = new Uint8Array(Math.min(4, head.length + bytes.length));
-    kept.set(head);
-    kept.set(bytes.subarray(0, kept.length - head.length), head.length);
-    this.#head = kept;
-    // Four bytes decide; a logged-in session never needs them.
-    if (kept.length === 4 && !looksLikeHttp(kept) && !looksLikeTls(kept)) this.#head = undefined;
+  /** Decoder sink: the client logged in (or, with the accounts marker, starts to). */
+  login(username: string): void {
+    if (username !== SCRAM_LOGIN) return this.#claim(username, false);
+    const gate = this.#gate ??= new ReadGate();
+    const fail = (reason: DisconnectReason, why: string) => this.#closeSaying(reason, why);
+    this.#auth = AuthPhase.start(this.#host.authenticate?.(this), this.#link, {
+      gate,
+      traffic: this.#host.traffic,
+      closed: () => this.closed,
+      fail,
+      proven: (name) => this.#claim(name, true),
+    });
   }
 
-  /** Decoder sink: the client logged in. */
-  login(username: string): void {
-    const refusal = this.#host.refuseLogin(username);
+  #claim(username: string, proven: boolean): void {
+    const refusal = this.#host.refuseLogin(username, proven);
     if (refusal instanceof Promise) {
       // Nothing more is read, and what was read already waits, until it is decided.
       this.#early = [];
@@ -244,6 +251,7 @@ export class Session implements ServerDecoderSink, Member {
 
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
+    if (this.#auth?.active) return this.#auth.message(text);
     if (this.#early !== undefined) {
       this.#early.push(text.slice()); // the login's claim is being decided
       return;
@@ -345,6 +353,7 @@ export class Session implements ServerDecoderSink, Member {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#rateTimer);
+    this.#auth?.stop();
     this.#gate?.release();
     this.#wake?.();
     try {

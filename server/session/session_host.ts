@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Authentication } from "../accounts/authentication.ts";
 import type { ReadGate } from "../room/read_gate.ts";
 import type { Room } from "../room/room.ts";
 
@@ -56,10 +57,18 @@ export interface SessionHost<Session = unknown> {
    * @returns `undefined` to let it in, or why not: the text for the log and the
    * frame the newcomer receives before it is closed; or a promise of either (a
    * claim across a cluster), during which the session reads nothing more.
+   * @param proven Whether the client proved it owns the name (accounts).
    */
   refuseLogin(
     username: string,
+    proven?: boolean,
   ): LoginRefusal | undefined | Promise<LoginRefusal | undefined>;
+  /**
+   * A login with the accounts marker: the authentication that follows, or
+   * `undefined` when the server has no accounts. The login deadline no longer
+   * applies to the session (its own, longer one does).
+   */
+  authenticate?(session: Session): Authentication | undefined;
   /** A login let in by {@linkcode refuseLogin} was closed before it could join. */
   loginAbandoned(username: string): void;
   /** The session logged in (it is in the room already). */

@@ -1,0 +1,128 @@
+/**
+ * The server's side of one authentication (the accounts extension): the
+ * client-first message, the challenge, the proof, the server's signature. It
+ * holds no socket: the session feeds it each message and says what it answers.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../../protocol/errors.ts";
+import {
+  checkClientFinal,
+  type ClientFirst,
+  makeNonce,
+  parseClientFirst,
+  type ScramVerifier,
+  serverFirst,
+} from "../../protocol/scram.ts";
+import { validateUsername } from "../../protocol/username.ts";
+import { nameKey } from "../ops/presence.ts";
+import type { AttemptPacer } from "./attempt_pacer.ts";
+
+/** Where accounts are found. */
+export interface AccountBook {
+  /** The account of `name` or of a name that counts as the same. */
+  account(name: string): (ScramVerifier & { readonly name: string }) | undefined;
+}
+
+/** What one step of an authentication answers. */
+export type AuthStep =
+  /** Send `text` from `*` and wait for the next message. */
+  | { readonly kind: "challenge"; readonly text: string }
+  /** Send `text` (the server's signature) from `*`, then log `name` in. */
+  | { readonly kind: "proven"; readonly name: string; readonly text: string }
+  /** Tell the client `why` from `*` and close; `log` is for the log (never a secret). */
+  | { readonly kind: "refused"; readonly why: string; readonly log: string };
+
+/** What an {@linkcode Authentication} needs. */
+export interface AuthenticationContext {
+  /** The accounts. */
+  readonly accounts: AccountBook;
+  /** Paces failed attempts, per address and per name. */
+  readonly pacer: AttemptPacer;
+  /** The client's address, as the limits count it. */
+  readonly address: string;
+  /** The longest user name, in bytes. */
+  readonly maxUsernameSize: number;
+}
+
+const refused = (why: string, log = why): AuthStep => ({ kind: "refused", why, log });
+
+/**
+ * One authentication: {@linkcode Authentication.step} takes the client's
+ * messages in turn.
+ */
+export class Authentication {
+  readonly #context: AuthenticationContext;
+  #state: "first" | "final" | "done" = "first";
+  #first: ClientFirst | undefined;
+  #challenge = "";
+  #account: (ScramVerifier & { readonly name: string }) | undefined;
+
+  /** @param context The accounts, the pacer and the client's address. */
+  constructor(context: AuthenticationContext) {
+    this.#context = context;
+  }
+
+  /**
+   * Takes the client's next message.
+   *
+   * @param text The message.
+   * @returns What to answer.
+   */
+  async step(text: string): Promise<AuthStep> {
+    const state = this.#state;
+    this.#state = "done";
+    if (state === "first") return this.#clientFirst(text);
+    if (state === "final") return await this.#clientFinal(text);
+    return refused("authentication is over");
+  }
+
+  #clientFirst(text: string): AuthStep {
+    const first = parseClientFirst(text);
+    if (first === undefined) return refused("not a SCRAM-SHA-256 client-first message");
+    try {
+      validateUsername(first.username, this.#context.maxUsernameSize);
+    } catch (error) {
+      if (error instanceof ProtocolError) return refused(error.message);
+      throw error;
+    }
+    const account = this.#context.accounts.account(first.username);
+    if (account === undefined) {
+      const name = JSON.stringify(first.username);
+      return refused(
+        `the name ${name} is not registered: log in without a password`,
+        `authentication for ${name}: not registered`,
+      );
+    }
+    this.#first = first;
+    this.#account = account;
+    this.#challenge = serverFirst(account, first.nonce, makeNonce());
+    this.#state = "final";
+    return { kind: "challenge", text: this.#challenge };
+  }
+
+  async #clientFinal(text: string): Promise<AuthStep> {
+    const account = this.#account!;
+    const first = this.#first!;
+    const name = JSON.stringify(first.username);
+    const keys = [`address ${this.#context.address}`, `name ${nameKey(account.name)}`];
+    const wait = this.#context.pacer.reserve(keys);
+    if (wait === undefined) {
+      return refused(
+        "too many failed attempts: try again later",
+        `authentication for ${name}: refused, too many failed attempts`,
+      );
+    }
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const signature = await checkClientFinal(account, first.bare, this.#challenge, text);
+    if (signature === undefined) {
+      this.#context.pacer.failed(keys);
+      return refused(
+        `wrong password for ${name}`,
+        `authentication for ${name} failed: wrong password`,
+      );
+    }
+    return { kind: "proven", name: first.username, text: signature };
+  }
+}
