@@ -25,6 +25,7 @@ import { loadTlsFiles } from "./doors/tls_door.ts";
 import { Logger } from "./ops/logger.ts";
 import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
 import { errorMessage } from "../cli/error_message.ts";
+import { DataStoreError } from "./store/data_store.ts";
 
 const NAME = "wirechat-server";
 
@@ -42,6 +43,7 @@ INSTALL:
 
 USAGE:
   ${NAME} [options]
+  ${NAME} accounts add|remove|list ... --data <dir>   (see accounts --help)
   deno run --allow-net --v8-flags=--max-semi-space-size=1 server.ts [options]
 
 OPTIONS:
@@ -92,6 +94,9 @@ OPTIONS:
                                a bare port binds 127.0.0.1
   --stats-interval <seconds>   Log a line of the same figures this often; 0 for none
                                (default: 0)
+  --data <dir>                 Keep accounts and (with --history) the history in this
+                               folder's SQLite file (needs --allow-read --allow-write)
+  --registered-only            Admit registered names only (needs --data)
   --pid-file <file>            Write the process's ID here once listening, removed at
                                exit, for kill -HUP "$(cat <file>)" (needs --allow-write)
   -h, --help                   Print this help and exit
@@ -143,6 +148,8 @@ const FLAGS = {
   metrics: { type: "string" },
   "stats-interval": { type: "string" },
   "pid-file": { type: "string" },
+  data: { type: "string" },
+  "registered-only": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -307,6 +314,11 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   }
   const pidFile = values["pid-file"];
   if (pidFile !== undefined) options.pidFile = nonEmptyValue("pid-file", pidFile);
+  if (values.data !== undefined) options.data = nonEmptyValue("data", values.data);
+  if (values["registered-only"] && !values.data) {
+    throw new UsageError("option --registered-only needs --data");
+  }
+  if (values["registered-only"]) options.registeredOnly = true;
   return options;
 }
 
@@ -345,6 +357,7 @@ function removePidFile(path: string): void {
 }
 
 function describeListenError(error: unknown, options: ServerOptions): string {
+  if (error instanceof DataStoreError) return error.message;
   const where = `${options.hostname ?? "0.0.0.0"}:${options.port ?? DEFAULT_PORT}`;
   if (error instanceof Deno.errors.AddrInUse) {
     return `cannot listen on ${where}: the address is already in use`;
@@ -373,6 +386,9 @@ function printError(message: string): void {
  * short wait are abandoned: the caller must end the process with `Deno.exit`.
  */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "accounts") {
+    return (await import("./accounts/accounts_command.ts")).accountsMain(args.slice(1));
+  }
   let options;
   try {
     options = parseServerArgs(args);

@@ -18,21 +18,13 @@ import {
 import { validateUsername } from "../../protocol/username.ts";
 import { nameKey } from "../ops/presence.ts";
 import type { AttemptPacer } from "./attempt_pacer.ts";
+import type { Authenticator, AuthStep } from "../session/session_host.ts";
 
 /** Where accounts are found. */
 export interface AccountBook {
   /** The account of `name` or of a name that counts as the same. */
   account(name: string): (ScramVerifier & { readonly name: string }) | undefined;
 }
-
-/** What one step of an authentication answers. */
-export type AuthStep =
-  /** Send `text` from `*` and wait for the next message. */
-  | { readonly kind: "challenge"; readonly text: string }
-  /** Send `text` (the server's signature) from `*`, then log `name` in. */
-  | { readonly kind: "proven"; readonly name: string; readonly text: string }
-  /** Tell the client `why` from `*` and close; `log` is for the log (never a secret). */
-  | { readonly kind: "refused"; readonly why: string; readonly log: string };
 
 /** What an {@linkcode Authentication} needs. */
 export interface AuthenticationContext {
@@ -52,7 +44,7 @@ const refused = (why: string, log = why): AuthStep => ({ kind: "refused", why, l
  * One authentication: {@linkcode Authentication.step} takes the client's
  * messages in turn.
  */
-export class Authentication {
+export class Authentication implements Authenticator {
   readonly #context: AuthenticationContext;
   #state: "first" | "final" | "done" = "first";
   #first: ClientFirst | undefined;

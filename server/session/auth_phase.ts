@@ -1,6 +1,6 @@
 /**
  * A session between the accounts marker and its login: each message goes to the
- * {@linkcode Authentication}, nothing more is read until it is answered, the
+ * {@linkcode Authenticator}, nothing more is read until it is answered, the
  * answers are written at once (the session is not in the room yet), and the
  * whole phase has its own deadline, longer than the login's (a password typed
  * at a prompt).
@@ -8,10 +8,9 @@
  * @module
  */
 
-import type { Authentication } from "../accounts/authentication.ts";
 import type { ReadGate } from "../room/read_gate.ts";
 import type { Link } from "./link.ts";
-import type { DisconnectReason } from "./session_host.ts";
+import type { Authenticator, DisconnectReason } from "./session_host.ts";
 import { voiceFrame } from "./voice.ts";
 
 /** How long an authentication may take, in milliseconds. */
@@ -36,7 +35,7 @@ export interface AuthPhaseHooks {
 
 /** One session's authentication, from the marker to the login or the refusal. */
 export class AuthPhase {
-  readonly #auth: Authentication;
+  readonly #auth: Authenticator;
   readonly #link: Link;
   readonly #hooks: AuthPhaseHooks;
   readonly #timer: ReturnType<typeof setTimeout>;
@@ -50,7 +49,7 @@ export class AuthPhase {
    * @returns The phase, or `undefined` when refused.
    */
   static start(
-    auth: Authentication | undefined,
+    auth: Authenticator | undefined,
     link: Link,
     hooks: AuthPhaseHooks,
   ): AuthPhase | undefined {
@@ -71,7 +70,7 @@ export class AuthPhase {
    * @param timeoutMs Its deadline.
    */
   constructor(
-    auth: Authentication,
+    auth: Authenticator,
     link: Link,
     hooks: AuthPhaseHooks,
     timeoutMs = AUTH_TIMEOUT_MS,

@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { Authentication } from "../accounts/authentication.ts";
 import type { ReadGate } from "../room/read_gate.ts";
 import type { Room } from "../room/room.ts";
 
@@ -68,7 +67,7 @@ export interface SessionHost<Session = unknown> {
    * `undefined` when the server has no accounts. The login deadline no longer
    * applies to the session (its own, longer one does).
    */
-  authenticate?(session: Session): Authentication | undefined;
+  authenticate?(session: Session): Authenticator | undefined;
   /** A login let in by {@linkcode refuseLogin} was closed before it could join. */
   loginAbandoned(username: string): void;
   /** The session logged in (it is in the room already). */
@@ -89,4 +88,19 @@ export interface LoginRefusal {
   readonly text: string;
   /** The frame the newcomer receives before it is closed. */
   readonly frame: Uint8Array;
+}
+
+/** What one step of an authentication (accounts) answers. */
+export type AuthStep =
+  /** Send `text` from `*` and wait for the next message. */
+  | { readonly kind: "challenge"; readonly text: string }
+  /** Send `text` (the server's signature) from `*`, then log `name` in. */
+  | { readonly kind: "proven"; readonly name: string; readonly text: string }
+  /** Tell the client `why` from `*` and close; `log` is for the log (never a secret). */
+  | { readonly kind: "refused"; readonly why: string; readonly log: string };
+
+/** One authentication, as a session drives it: one step per message of the client's. */
+export interface Authenticator {
+  /** Takes the client's next message and says what to answer. */
+  step(text: string): Promise<AuthStep>;
 }

@@ -1,0 +1,152 @@
+/**
+ * `wirechat-server accounts`: add, remove and list the accounts of a data folder.
+ * The password of `add` is read from standard input (its first line), or at a
+ * prompt without echo (twice) on a terminal; what is stored is its SCRAM-SHA-256
+ * verifier, never the password.
+ *
+ * @module
+ */
+
+import { parseFlags, UsageError } from "../../cli/flags.ts";
+import { errorMessage } from "../../cli/error_message.ts";
+import { promptPassword, readFirstLine } from "../../cli/password.ts";
+import { DEFAULT_MAX_USERNAME_SIZE } from "../../protocol/limits.ts";
+import { MIN_ITERATIONS, scramVerifier } from "../../protocol/scram.ts";
+import { validateUsername } from "../../protocol/username.ts";
+import { DataStore } from "../store/data_store.ts";
+
+const NAME = "wirechat-server accounts";
+
+/** The text of `accounts --help`. */
+export const ACCOUNTS_HELP = `${NAME}: the accounts of a data folder.
+
+USAGE:
+  ${NAME} add <name> --data <dir>     Register a name; the password is read from
+                                      standard input, or asked twice on a terminal
+  ${NAME} remove <name> --data <dir>  Remove the account of a name (or its lookalike)
+  ${NAME} list --data <dir>           Print the registered names, one a line
+  deno task accounts <command> ...    The same
+
+OPTIONS:
+  --data <dir>   The server's data folder (the same as the server's --data)
+  -h, --help     Print this help and exit
+
+What is stored is a SCRAM-SHA-256 verifier (a random salt, ${MIN_ITERATIONS} iterations
+of PBKDF2, StoredKey, ServerKey): it cannot log in by itself. The server reads the
+accounts at each login: no restart is needed.`;
+
+const FLAGS = {
+  data: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Where the command reads the password and writes its lines (tests replace them). */
+export interface AccountsIo {
+  /** Reads the password of `add`. */
+  password(name: string): Promise<string>;
+  /** Prints a line to standard output. */
+  print(line: string): void;
+  /** Prints a line to standard error. */
+  error(line: string): void;
+}
+
+async function defaultPassword(name: string): Promise<string> {
+  if (!Deno.stdin.isTerminal()) return await readFirstLine(Deno.stdin.readable);
+  const first = await promptPassword(`Password for ${name}: `);
+  const again = await promptPassword("Again: ");
+  if (first !== again) throw new Error("the two passwords differ");
+  return first;
+}
+
+const DEFAULT_IO: AccountsIo = {
+  password: defaultPassword,
+  print: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
+
+/**
+ * Runs `accounts` with its arguments.
+ *
+ * @param args The arguments after `accounts`.
+ * @param io Where the password comes from and the lines go.
+ * @returns The exit status: 0 done, 1 a misuse or a failure (one line saying why).
+ */
+export async function accountsMain(args: string[], io: AccountsIo = DEFAULT_IO): Promise<number> {
+  const fail = (message: string) => {
+    io.error(`${NAME}: ${message}`);
+    return 1;
+  };
+  let parsed;
+  try {
+    parsed = parseFlags(args, FLAGS);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return fail(`${error.message}; try: ${NAME} --help`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.print(ACCOUNTS_HELP);
+    return 0;
+  }
+  const [command, name, extra] = positionals;
+  const arity = command === "list" ? 1 : 2;
+  if (!["add", "remove", "list"].includes(command ?? "") || positionals.length !== arity) {
+    const what = command === undefined
+      ? "a command is needed (add, remove or list)"
+      : !["add", "remove", "list"].includes(command)
+      ? `unknown command ${command}`
+      : extra !== undefined || (arity === 1 && name !== undefined)
+      ? `unexpected argument ${positionals[arity]}`
+      : `${command} needs a name`;
+    return fail(`${what}; try: ${NAME} --help`);
+  }
+  if (values.data === undefined || values.data === "") {
+    return fail(`--data <dir> is needed; try: ${NAME} --help`);
+  }
+  if (name !== undefined && command === "add") {
+    try {
+      validateUsername(name, DEFAULT_MAX_USERNAME_SIZE);
+    } catch (error) {
+      return fail(errorMessage(error));
+    }
+  }
+  let store: DataStore;
+  try {
+    store = new DataStore(values.data);
+  } catch (error) {
+    return fail(errorMessage(error));
+  }
+  try {
+    switch (command) {
+      case "list":
+        for (const registered of store.accountNames()) io.print(registered);
+        return 0;
+      case "remove":
+        if (!store.removeAccount(name!)) return fail(`no account for ${JSON.stringify(name)}`);
+        io.error(`removed the account of ${JSON.stringify(name)}`);
+        return 0;
+      default: {
+        const existing = store.account(name!);
+        if (existing !== undefined) {
+          return fail(
+            `${JSON.stringify(name)} is registered already (as ${
+              JSON.stringify(existing.name)
+            }): remove it first`,
+          );
+        }
+        const password = await io.password(name!);
+        if (password === "") return fail("the password is empty");
+        const verifier = await scramVerifier(password);
+        if (!store.addAccount(name!, verifier)) {
+          return fail(`${JSON.stringify(name)} is registered already`);
+        }
+        io.error(`registered ${JSON.stringify(name)}`);
+        return 0;
+      }
+    }
+  } catch (error) {
+    return fail(errorMessage(error));
+  } finally {
+    store.close();
+  }
+}
