@@ -29,9 +29,11 @@ import { Room } from "./room/room.ts";
 import type { Link, LinkOrigin } from "./session/link.ts";
 import type { ServerStats } from "./stats.ts";
 import { DataStore } from "./store/data_store.ts";
+import type { AccountBook } from "./accounts/authentication.ts";
 import { HistoryWriter } from "./store/history_writer.ts";
 import { StoredBackplane } from "./cluster/stored_backplane.ts";
 import { encodeString } from "../protocol/encode.ts";
+import { isWellFormedUtf8, utf8ByteLength } from "../protocol/utf8.ts";
 
 export type { Refusal, ServerStats } from "./stats.ts";
 
@@ -94,6 +96,7 @@ export class ChatServer implements AsyncDisposable {
   readonly #presence: Presence;
   readonly #stderrLog: boolean;
   readonly #store: DataStore | undefined;
+  #clusterAccounts: AccountBook | undefined;
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
@@ -134,7 +137,13 @@ export class ChatServer implements AsyncDisposable {
       room,
       this.#presence,
       () => this.#backplane,
-      store,
+      resolved.nats === undefined ? store : {
+        // In a cluster, accounts live in its bucket; nobody logs in before it is open.
+        account: (name) =>
+          this.#clusterAccounts === undefined
+            ? Promise.reject(new Error("the cluster's accounts bucket is not open"))
+            : this.#clusterAccounts.account(name),
+      },
     );
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
     try {
@@ -269,11 +278,22 @@ export class ChatServer implements AsyncDisposable {
       return new LocalBackplane(room);
     }
     const names = new Map<string, Uint8Array>();
+    let skipped = 0;
     for (const { timestamp, username, text } of store.history(options.history)) {
+      // The file is checked like anything read from outside: sizes, UTF-8, the clock.
+      if (
+        text.length > options.maxMessageSize || !isWellFormedUtf8(text) || username === "" ||
+        utf8ByteLength(username) > options.maxUsernameSize || !Number.isSafeInteger(timestamp) ||
+        timestamp < 0
+      ) {
+        skipped++;
+        continue;
+      }
       let name = names.get(username);
       if (name === undefined) names.set(username, name = encodeString(username));
       room.publish(name, text, timestamp);
     }
+    if (skipped > 0) this.#logger.warn(`history: ${skipped} stored messages skipped as invalid`);
     const writer = new HistoryWriter(store, options.history, {
       failed: (line) => this.#logger.repeated("history", "error", line),
     });
@@ -313,6 +333,7 @@ export class ChatServer implements AsyncDisposable {
     this.#backplane = cluster.backplane;
     this.#presence.join(cluster.roster);
     await cluster.roster;
+    this.#clusterAccounts = await cluster.accounts;
     this.#backplaneUp = true;
     room.gate.open("backplane");
     this.#hub.opening.open("joining");

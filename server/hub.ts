@@ -262,20 +262,26 @@ export class Hub implements DoorHost {
   }
 
   // Why a login without proof may not have this name: it is registered, or only
-  // registered names are admitted; undefined when it may.
-  #unproven(username: string): string | undefined {
-    try {
-      if (this.#accounts!.account(username) !== undefined) {
-        return `the name ${JSON.stringify(username)} is registered: log in with its password`;
-      }
-    } catch (error) {
-      this.#logger.repeated("accounts", "error", (error as Error).message);
+  // registered names are admitted; undefined when it may (a promise of either
+  // when the accounts are a cluster's).
+  #unproven(username: string): string | undefined | Promise<string | undefined> {
+    const decide = (registered: boolean) =>
+      registered
+        ? `the name ${JSON.stringify(username)} is registered`
+        : this.#options.registeredOnly
+        ? "this server admits registered names only: log in with a password"
+        : undefined;
+    const failed = (error: unknown) => {
+      this.#logger.repeated("accounts", "error", `accounts: ${(error as Error).message}`);
       return "accounts cannot be checked now: try again later";
+    };
+    try {
+      const account = this.#accounts!.account(username);
+      if (!(account instanceof Promise)) return decide(account !== undefined);
+      return account.then((found) => decide(found !== undefined), failed);
+    } catch (error) {
+      return failed(error);
     }
-    if (this.#options.registeredOnly) {
-      return "this server admits registered names only: log in with a password";
-    }
-    return undefined;
   }
 
   #armLoginTimer(): void {
@@ -314,12 +320,17 @@ export class Hub implements DoorHost {
       refuseLogin: (username, proven) => {
         const refuse = (text: string | undefined) =>
           text === undefined ? undefined : { text, frame: presence.refusal(text) };
-        if (!proven && this.#accounts !== undefined) {
-          const text = this.#unproven(username);
-          if (text !== undefined) return refuse(text);
+        const claim = () => {
+          const text = presence.claim(username);
+          return text instanceof Promise ? text.then(refuse) : refuse(text);
+        };
+        if (proven || this.#accounts === undefined) return claim();
+        const unproven = this.#unproven(username);
+        if (unproven instanceof Promise) {
+          return unproven.then((text) => text === undefined ? claim() : refuse(text));
         }
-        const text = presence.claim(username);
-        return text instanceof Promise ? text.then(refuse) : refuse(text);
+        if (unproven !== undefined) return refuse(unproven);
+        return claim();
       },
       loginAbandoned: (username) => presence.unclaim(username),
       authenticate: (session) => {

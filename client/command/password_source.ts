@@ -65,9 +65,7 @@ export async function givenPassword(passwordFile: string | undefined): Promise<s
  * @returns `true` for the server's "is registered" refusal.
  */
 export function refusedAsRegistered(error: unknown): boolean {
-  return error instanceof LoginRefusedError && /is registered: log in with its password/.test(
-    error.reason,
-  );
+  return error instanceof LoginRefusedError && /^the name ".*" is registered$/s.test(error.reason);
 }
 
 /**

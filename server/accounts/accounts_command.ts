@@ -13,7 +13,55 @@ import { promptPassword, readFirstLine } from "../../cli/password.ts";
 import { DEFAULT_MAX_USERNAME_SIZE } from "../../protocol/limits.ts";
 import { MIN_ITERATIONS, scramVerifier } from "../../protocol/scram.ts";
 import { validateUsername } from "../../protocol/username.ts";
+import { type ScramVerifier } from "../../protocol/scram.ts";
 import { DataStore } from "../store/data_store.ts";
+import type { Account } from "./authentication.ts";
+
+// What the command needs of where accounts live: the data file, or a cluster's bucket.
+interface AccountStore {
+  account(name: string): Account | undefined | Promise<Account | undefined>;
+  add(name: string, verifier: ScramVerifier): boolean | Promise<boolean>;
+  remove(name: string): boolean | Promise<boolean>;
+  names(): string[] | Promise<string[]>;
+  close(): void | Promise<void>;
+}
+
+function fileStore(dir: string): AccountStore {
+  const store = new DataStore(dir);
+  return {
+    account: (name) => store.account(name),
+    add: (name, verifier) => store.addAccount(name, verifier),
+    remove: (name) => store.removeAccount(name),
+    names: () => store.accountNames(),
+    close: () => store.close(),
+  };
+}
+
+async function clusterStore(urls: string): Promise<AccountStore> {
+  const { connect } = await import("@nats-io/transport-node");
+  const { parseServers } = await import("../cluster/nats/nats_connection.ts");
+  const { NatsAccounts } = await import("../cluster/nats/nats_accounts.ts");
+  const { servers, credentials } = parseServers(urls.split(",").map((url) => url.trim()));
+  let connection;
+  try {
+    connection = await connect({ servers, ...credentials, timeout: 5000 });
+  } catch (error) {
+    throw new Error(`Cannot connect to NATS at ${servers.join(",")}: ${errorMessage(error)}`);
+  }
+  try {
+    const accounts = await NatsAccounts.open(connection);
+    return {
+      account: (name) => accounts.account(name),
+      add: (name, verifier) => accounts.add(name, verifier),
+      remove: (name) => accounts.remove(name),
+      names: () => accounts.names(),
+      close: () => connection.close(),
+    };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}
 
 const NAME = "wirechat-server accounts";
 
@@ -28,8 +76,10 @@ USAGE:
   deno task accounts <command> ...    The same
 
 OPTIONS:
-  --data <dir>   The server's data folder (the same as the server's --data)
-  -h, --help     Print this help and exit
+  --data <dir>             The server's data folder (the same as the server's --data)
+  --nats <url>[,<url>...]  Instead, a cluster's accounts: its NATS JetStream bucket
+                           wirechat_accounts, the same for every node (needs --allow-net)
+  -h, --help               Print this help and exit
 
 What is stored is a SCRAM-SHA-256 verifier (a random salt, ${MIN_ITERATIONS} iterations
 of PBKDF2, StoredKey, ServerKey): it cannot log in by itself. The server reads the
@@ -37,6 +87,7 @@ accounts at each login: no restart is needed.`;
 
 const FLAGS = {
   data: { type: "string" },
+  nats: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -100,8 +151,8 @@ export async function accountsMain(args: string[], io: AccountsIo = DEFAULT_IO):
       : `${command} needs a name`;
     return fail(`${what}; try: ${NAME} --help`);
   }
-  if (values.data === undefined || values.data === "") {
-    return fail(`--data <dir> is needed; try: ${NAME} --help`);
+  if ((values.data === undefined || values.data === "") === (values.nats === undefined)) {
+    return fail(`one of --data <dir> or --nats <url> is needed; try: ${NAME} --help`);
   }
   if (name !== undefined && command === "add") {
     try {
@@ -110,23 +161,23 @@ export async function accountsMain(args: string[], io: AccountsIo = DEFAULT_IO):
       return fail(errorMessage(error));
     }
   }
-  let store: DataStore;
+  let store: AccountStore;
   try {
-    store = new DataStore(values.data);
+    store = values.nats === undefined ? fileStore(values.data!) : await clusterStore(values.nats);
   } catch (error) {
     return fail(errorMessage(error));
   }
   try {
     switch (command) {
       case "list":
-        for (const registered of store.accountNames()) io.print(registered);
+        for (const registered of await store.names()) io.print(registered);
         return 0;
       case "remove":
-        if (!store.removeAccount(name!)) return fail(`no account for ${JSON.stringify(name)}`);
+        if (!await store.remove(name!)) return fail(`no account for ${JSON.stringify(name)}`);
         io.error(`removed the account of ${JSON.stringify(name)}`);
         return 0;
       default: {
-        const existing = store.account(name!);
+        const existing = await store.account(name!);
         if (existing !== undefined) {
           return fail(
             `${JSON.stringify(name)} is registered already (as ${
@@ -137,7 +188,7 @@ export async function accountsMain(args: string[], io: AccountsIo = DEFAULT_IO):
         const password = await io.password(name!);
         if (password === "") return fail("the password is empty");
         const verifier = await scramVerifier(password);
-        if (!store.addAccount(name!, verifier)) {
+        if (!await store.add(name!, verifier)) {
           return fail(`${JSON.stringify(name)} is registered already`);
         }
         io.error(`registered ${JSON.stringify(name)}`);
@@ -147,6 +198,6 @@ export async function accountsMain(args: string[], io: AccountsIo = DEFAULT_IO):
   } catch (error) {
     return fail(errorMessage(error));
   } finally {
-    store.close();
+    await store.close();
   }
 }

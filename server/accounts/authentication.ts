@@ -20,10 +20,17 @@ import { nameKey } from "../ops/presence.ts";
 import type { AttemptPacer } from "./attempt_pacer.ts";
 import type { Authenticator, AuthStep } from "../session/session_host.ts";
 
-/** Where accounts are found. */
+/** An account: its name as registered, and its verifier. */
+export type Account = ScramVerifier & { readonly name: string };
+
+/** Where accounts are found: the data folder's file, or a cluster's bucket. */
 export interface AccountBook {
-  /** The account of `name` or of a name that counts as the same. */
-  account(name: string): (ScramVerifier & { readonly name: string }) | undefined;
+  /**
+   * The account of `name` or of a name that counts as the same.
+   *
+   * @throws {Error} When accounts cannot be read now (or the promise rejects).
+   */
+  account(name: string): Account | undefined | Promise<Account | undefined>;
 }
 
 /** What an {@linkcode Authentication} needs. */
@@ -49,7 +56,7 @@ export class Authentication implements Authenticator {
   #state: "first" | "final" | "done" = "first";
   #first: ClientFirst | undefined;
   #challenge = "";
-  #account: (ScramVerifier & { readonly name: string }) | undefined;
+  #account: Account | undefined;
 
   /** @param context The accounts, the pacer and the client's address. */
   constructor(context: AuthenticationContext) {
@@ -65,12 +72,12 @@ export class Authentication implements Authenticator {
   async step(text: string): Promise<AuthStep> {
     const state = this.#state;
     this.#state = "done";
-    if (state === "first") return this.#clientFirst(text);
+    if (state === "first") return await this.#clientFirst(text);
     if (state === "final") return await this.#clientFinal(text);
     return refused("authentication is over");
   }
 
-  #clientFirst(text: string): AuthStep {
+  async #clientFirst(text: string): Promise<AuthStep> {
     const first = parseClientFirst(text);
     if (first === undefined) return refused("not a SCRAM-SHA-256 client-first message");
     try {
@@ -79,7 +86,7 @@ export class Authentication implements Authenticator {
       if (error instanceof ProtocolError) return refused(error.message);
       throw error;
     }
-    const account = this.#context.accounts.account(first.username);
+    const account = await this.#context.accounts.account(first.username);
     if (account === undefined) {
       const name = JSON.stringify(first.username);
       return refused(

@@ -52,7 +52,7 @@ Deno.test("accounts refuses misuse in one line: no command, no --data, a bad nam
       const [args, pattern, password] of [
         [[], /a command is needed/, "x"],
         [["add", "--data", dir], /add needs a name/, "x"],
-        [["add", "bob"], /--data <dir> is needed/, "x"],
+        [["add", "bob"], /one of --data <dir> or --nats <url> is needed/, "x"],
         [["frob", "--data", dir], /unknown command frob/, "x"],
         [["add", "*", "--data", dir], /reserved for the server/, "x"],
         [["add", "bob", "--data", dir], /the password is empty/, ""],

@@ -132,3 +132,23 @@ Deno.test("A corrupt data file or an unusable folder is one line at start and ex
     assert.doesNotMatch(stderr, /\bat \w|Error:/);
   }
 });
+
+Deno.test("Stored messages that break the limits or are not UTF-8 are skipped at start, and counted", async () => {
+  await using dir = await tempDir();
+  const store = new DataStore(dir.path);
+  store.appendHistory([
+    { timestamp: 1_000_000, username: "carol", text: new Uint8Array([0xff, 0xfe]) },
+    { timestamp: 1_000_001, username: "carol", text: new Uint8Array(40) },
+    { timestamp: 1_000_002, username: "c".repeat(40), text: new Uint8Array([104]) },
+    { timestamp: 1_000_003, username: "carol", text: new Uint8Array([104, 105]) },
+  ], 10);
+  store.close();
+  await using server = startServer({ data: dir.path, history: 10, maxMessageSize: 20 });
+  await server.logs.waitFor(/history: 3 stored messages skipped as invalid/);
+  const bob = await ChatPeer.login(server.port, "bob");
+  await bob.sendString("now");
+  const [first, second] = await bob.waitForMessages(2);
+  assert.deepEqual(first, { timestamp: 1_000_003, username: "carol", text: "hi" });
+  assert.equal(second!.text, "now");
+  await bob.close();
+});
