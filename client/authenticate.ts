@@ -45,6 +45,8 @@ export class AuthenticationError extends Error {
   readonly kind: "unsupported" | "challenge" | "server";
 
   /**
+   * Creates an authentication error.
+   *
    * @param kind What went wrong.
    * @param message What to tell the user.
    */

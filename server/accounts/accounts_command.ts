@@ -11,9 +11,8 @@ import { parseFlags, UsageError } from "../../cli/flags.ts";
 import { errorMessage } from "../../cli/error_message.ts";
 import { promptPassword, readFirstLine } from "../../cli/password.ts";
 import { DEFAULT_MAX_USERNAME_SIZE } from "../../protocol/limits.ts";
-import { MIN_ITERATIONS, scramVerifier } from "../../protocol/scram.ts";
+import { MIN_ITERATIONS, type ScramVerifier, scramVerifier } from "../../protocol/scram.ts";
 import { validateUsername } from "../../protocol/username.ts";
-import { type ScramVerifier } from "../../protocol/scram.ts";
 import { DataStore } from "../store/data_store.ts";
 import type { Account } from "./authentication.ts";
 
