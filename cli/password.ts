@@ -21,16 +21,18 @@ export class PromptAbortedError extends Error {
  */
 export async function promptPassword(prompt: string): Promise<string> {
   const encoder = new TextEncoder();
+  Deno.stdin.setRaw(true); // before the prompt: keys typed at once are not echoed
   Deno.stderr.writeSync(encoder.encode(prompt));
-  Deno.stdin.setRaw(true);
   const decoder = new TextDecoder();
   const chars: string[] = [];
-  const buffer = new Uint8Array(64);
+  // Through the stream, whose reader an earlier user (terminal mode) released: a
+  // read it left pending delivers here.
+  const keys = Deno.stdin.readable.getReader();
   try {
     while (true) {
-      const read = await Deno.stdin.read(buffer);
-      if (read === null) throw new PromptAbortedError("No password given");
-      for (const byte of buffer.subarray(0, read)) {
+      const { done, value } = await keys.read();
+      if (done) throw new PromptAbortedError("No password given");
+      for (const byte of value) {
         if (byte === 0x0d || byte === 0x0a) return chars.join("");
         if (byte === 0x03 || byte === 0x04) throw new PromptAbortedError("No password given");
         if (byte === 0x7f || byte === 0x08) {
@@ -42,6 +44,7 @@ export async function promptPassword(prompt: string): Promise<string> {
       }
     }
   } finally {
+    keys.releaseLock();
     Deno.stdin.setRaw(false);
     Deno.stderr.writeSync(encoder.encode("\n"));
   }

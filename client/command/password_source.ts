@@ -50,12 +50,12 @@ export async function givenPassword(passwordFile: string | undefined): Promise<s
     }
     return password;
   }
-  try {
-    const value = Deno.env.get(PASSWORD_VARIABLE);
-    return value === "" ? undefined : value;
-  } catch {
-    return undefined; // no permission to read it: not given
-  }
+  // Asked without the permission, Deno would prompt for it on a terminal: only
+  // read the variable when allowed already.
+  const allowed = Deno.permissions.querySync({ name: "env", variable: PASSWORD_VARIABLE });
+  if (allowed.state !== "granted") return undefined;
+  const value = Deno.env.get(PASSWORD_VARIABLE);
+  return value === "" ? undefined : value;
 }
 
 /**
