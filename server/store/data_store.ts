@@ -104,6 +104,7 @@ export class DataStore {
         "SELECT name, salt, iterations, stored_key, server_key FROM accounts WHERE key = ?",
       );
       this.#insert = db.prepare("INSERT INTO history (timestamp, username, text) VALUES (?, ?, ?)");
+      this.#rekey();
     } catch (error) {
       try {
         db.close();
@@ -114,6 +115,28 @@ export class DataStore {
         `Cannot use the data file "${this.path}": ${oneLine(error)}`,
       );
     }
+  }
+
+  /**
+   * Names that count as the same may change with a release (`nameKey` follows the
+   * confusables data): each account's key is worked out again at open. An account
+   * whose new key another account holds already keeps its old one; `accounts list`
+   * shows both names, and `accounts remove` settles it.
+   *
+   * @returns How many keys changed.
+   */
+  #rekey(): number {
+    const rows = this.#db.prepare("SELECT key, name FROM accounts").all() as {
+      key: string;
+      name: string;
+    }[];
+    let changed = 0;
+    const update = this.#db.prepare("UPDATE OR IGNORE accounts SET key = ? WHERE key = ?");
+    for (const { key, name } of rows) {
+      const fresh = nameKey(name);
+      if (fresh !== key) changed += Number(update.run(fresh, key).changes);
+    }
+    return changed;
   }
 
   /**

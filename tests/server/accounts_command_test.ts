@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type AccountsIo, accountsMain } from "../../server/accounts/accounts_command.ts";
 import { DataStore } from "../../server/store/data_store.ts";
-import { MIN_ITERATIONS } from "../../protocol/scram.ts";
+import { MIN_ITERATIONS, scramVerifier } from "../../protocol/scram.ts";
 import { runDeno } from "../support/process.ts";
 
 function io(password = "s3cret"): AccountsIo & { out: string[]; err: string[] } {
@@ -87,6 +87,25 @@ Deno.test("wirechat-server accounts add reads the password from standard input",
       dir,
     ]);
     assert.equal(listed.stdout, "carol\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("DataStore works each account's key out again at open (nameKey may change with a release)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "wirechat-accounts-cmd-" });
+  try {
+    const store = new DataStore(dir);
+    store.addAccount("alice", await scramVerifier("x", { iterations: 1 }));
+    store.close();
+    // A key made by an older nameKey.
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(`${dir}/wirechat.sqlite`);
+    db.prepare("UPDATE accounts SET key = 'old-key-of-alice'").run();
+    db.close();
+    const reopened = new DataStore(dir);
+    assert.equal(reopened.account("ALICE")?.name, "alice");
+    reopened.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
