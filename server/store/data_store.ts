@@ -42,6 +42,30 @@ export interface StoredMessage {
   readonly text: Uint8Array;
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder(); // not fatal: the caller checks the text's bytes
+
+// The messages of a batch of relay frames, up to where they stop parsing.
+function parseFrames(frames: Uint8Array): StoredMessage[] {
+  const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+  const messages: StoredMessage[] = [];
+  for (let at = 0; at + 16 <= frames.length;) {
+    const timestamp = Number(view.getBigUint64(at));
+    const nameSize = view.getUint32(at + 8);
+    if (at + 16 + nameSize > frames.length) break;
+    const textSize = view.getUint32(at + 12 + nameSize);
+    const end = at + 16 + nameSize + textSize;
+    if (end > frames.length) break;
+    messages.push({
+      timestamp,
+      username: decoder.decode(frames.subarray(at + 12, at + 12 + nameSize)),
+      text: frames.slice(at + 16 + nameSize, end),
+    });
+    at = end;
+  }
+  return messages;
+}
+
 function oneLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
@@ -95,15 +119,14 @@ export class DataStore {
           iterations INTEGER NOT NULL, stored_key BLOB NOT NULL, server_key BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS history (
-          seq INTEGER PRIMARY KEY AUTOINCREMENT, timestamp INTEGER NOT NULL,
-          username TEXT NOT NULL, text BLOB NOT NULL
+          seq INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, frames BLOB NOT NULL
         );
         PRAGMA user_version = ${SCHEMA_VERSION};
       `);
       this.#getAccount = db.prepare(
         "SELECT name, salt, iterations, stored_key, server_key FROM accounts WHERE key = ?",
       );
-      this.#insert = db.prepare("INSERT INTO history (timestamp, username, text) VALUES (?, ?, ?)");
+      this.#insert = db.prepare("INSERT INTO history (count, frames) VALUES (?, ?)");
       this.#rekey();
     } catch (error) {
       try {
@@ -202,48 +225,107 @@ export class DataStore {
   }
 
   /**
-   * The last `count` messages of the history, oldest first.
+   * The last `count` messages of the history, oldest first, as stored: a batch
+   * whose bytes do not parse ends where they stop (the caller checks each message).
    *
    * @param count How many at most.
    */
   history(count: number): StoredMessage[] {
     if (count <= 0) return [];
-    const rows = this.#run(() =>
-      this.#db.prepare(
-        "SELECT timestamp, username, text FROM history ORDER BY seq DESC LIMIT ?",
-      ).all(count)
-    ) as Record<string, unknown>[];
-    return rows.reverse().map((row) => ({
-      timestamp: Number(row.timestamp),
-      username: String(row.username),
-      text: row.text instanceof Uint8Array ? row.text : new Uint8Array(),
-    }));
+    const batches: Uint8Array[] = [];
+    let total = 0;
+    this.#run(() => {
+      for (
+        const row of this.#db.prepare("SELECT count, frames FROM history ORDER BY seq DESC")
+          .iterate() as Iterable<{ count: number; frames: unknown }>
+      ) {
+        if (row.frames instanceof Uint8Array) batches.push(row.frames);
+        total += Number(row.count);
+        if (total >= count) break;
+      }
+    });
+    const messages: StoredMessage[] = [];
+    for (const frames of batches.reverse()) messages.push(...parseFrames(frames));
+    return messages.slice(-count);
   }
 
   /**
-   * Appends messages to the history in one transaction, then trims it to the last
-   * `keep`.
+   * Appends one batch of messages, as relay frames (timestamp, user name, text,
+   * as clients receive them), in one row, then trims the history to the batches
+   * that hold its last `keep` messages.
    *
-   * @param messages The messages, in the room's order.
+   * @param frames The frames, one after another; copied before this returns.
+   * @param count How many messages they hold.
    * @param keep How many messages the history keeps.
    */
-  appendHistory(messages: readonly StoredMessage[], keep: number): void {
+  appendFrames(frames: Uint8Array, count: number, keep: number): void {
     this.#run(() => {
       const db = this.#db;
       db.exec("BEGIN");
       try {
-        for (const { timestamp, username, text } of messages) {
-          this.#insert.run(timestamp, username, text);
-        }
+        this.#insert.run(count, frames);
+        // The oldest batches go once the newer ones hold `keep` messages without them.
         db.prepare(
-          "DELETE FROM history WHERE seq <= (SELECT MAX(seq) FROM history) - ?",
+          `DELETE FROM history WHERE seq < (
+             SELECT seq FROM (
+               SELECT seq, SUM(count) OVER (ORDER BY seq DESC) AS newer FROM history
+             ) WHERE newer >= ? ORDER BY seq DESC LIMIT 1)`,
         ).run(keep);
+        this.#trimOldest(keep);
         db.exec("COMMIT");
       } catch (error) {
         db.exec("ROLLBACK");
         throw error;
       }
     });
+  }
+
+  // The oldest batch left may hold messages past the last `keep`: they go too, so
+  // that the file holds the last `keep` messages and nothing more.
+  #trimOldest(keep: number): void {
+    const { total } = this.#db.prepare("SELECT SUM(count) AS total FROM history").get() as {
+      total: number;
+    };
+    const excess = Number(total) - keep;
+    if (excess <= 0) return;
+    const oldest = this.#db.prepare("SELECT seq, count, frames FROM history ORDER BY seq LIMIT 1")
+      .get() as { seq: number; count: number; frames: Uint8Array };
+    const frames = oldest.frames;
+    const view = new DataView(frames.buffer, frames.byteOffset, frames.byteLength);
+    let at = 0;
+    for (let dropped = 0; dropped < excess && at + 16 <= frames.length; dropped++) {
+      const nameSize = view.getUint32(at + 8);
+      at += 16 + nameSize + view.getUint32(at + 12 + nameSize);
+    }
+    this.#db.prepare("UPDATE history SET count = ?, frames = ? WHERE seq = ?")
+      .run(Number(oldest.count) - excess, frames.subarray(Math.min(at, frames.length)), oldest.seq);
+  }
+
+  /**
+   * Appends messages to the history as one batch (see {@linkcode appendFrames}).
+   *
+   * @param messages The messages, in the room's order.
+   * @param keep How many messages the history keeps.
+   */
+  appendHistory(messages: readonly StoredMessage[], keep: number): void {
+    const encoded = messages.map(({ timestamp, username, text }) => {
+      const name = encoder.encode(username);
+      const frame = new Uint8Array(16 + name.length + text.length);
+      const view = new DataView(frame.buffer);
+      view.setBigUint64(0, BigInt(timestamp));
+      view.setUint32(8, name.length);
+      frame.set(name, 12);
+      view.setUint32(12 + name.length, text.length);
+      frame.set(text, 16 + name.length);
+      return frame;
+    });
+    const all = new Uint8Array(encoded.reduce((sum, frame) => sum + frame.length, 0));
+    let at = 0;
+    for (const frame of encoded) {
+      all.set(frame, at);
+      at += frame.length;
+    }
+    this.appendFrames(all, messages.length, keep);
   }
 
   /** Closes the file; calling it again does nothing. */

@@ -1,13 +1,14 @@
 /**
- * The history on disk, written in batches: the room hands each message over
- * (two small copies), and the batch goes to the store a few milliseconds later,
- * in one transaction, between turns of the event loop. A crash loses at most the
- * batch not written yet.
+ * The history on disk, written in batches: the room hands each message over (its
+ * frame copied into the batch), and the batch goes to the store a few
+ * milliseconds later as one row, between turns of the event loop. A crash loses
+ * at most the batch not written yet.
  *
  * @module
  */
 
-import type { DataStore, StoredMessage } from "./data_store.ts";
+import type { DataStore } from "./data_store.ts";
+import { writeRelayFrame } from "../room/broadcast_log.ts";
 
 /** How {@linkcode HistoryWriter} batches. */
 export interface HistoryWriterOptions {
@@ -27,8 +28,6 @@ export interface HistoryWriterOptions {
   readonly failed?: (line: string) => void;
 }
 
-const decoder = new TextDecoder();
-
 /** Batches messages into a {@linkcode DataStore}'s history, trimmed to its length. */
 export class HistoryWriter {
   readonly #store: DataStore;
@@ -36,11 +35,11 @@ export class HistoryWriter {
   readonly #intervalMs: number;
   readonly #maxBatch: number;
   readonly #failed: (line: string) => void;
-  #pending: { timestamp: number; sender: Uint8Array; text: Uint8Array }[] = [];
+  // The batch: relay frames one after another, as clients receive them.
+  #buffer = new Uint8Array(64 * 1024);
+  #used = 0;
+  #count = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  // The last sender's field and name: consecutive messages from one sender decode once.
-  #lastField: Uint8Array | undefined;
-  #lastName = "";
 
   /**
    * @param store The store.
@@ -57,19 +56,26 @@ export class HistoryWriter {
 
   /** Messages waiting for their batch. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#count;
   }
 
   /**
-   * Queues one message; its bytes are copied.
+   * Queues one message: its frame is written into the batch (one copy).
    *
    * @param timestamp Its timestamp, whole seconds.
    * @param sender The sender's name as an encoded string field.
    * @param text The message's bytes.
    */
   add(timestamp: number, sender: Uint8Array, text: Uint8Array): void {
-    this.#pending.push({ timestamp, sender: sender.slice(), text: text.slice() });
-    if (this.#pending.length >= this.#maxBatch) {
+    const size = 12 + sender.length + text.length;
+    if (this.#used + size > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(this.#buffer.length * 2, this.#used + size));
+      grown.set(this.#buffer.subarray(0, this.#used));
+      this.#buffer = grown;
+    }
+    writeRelayFrame(this.#buffer, this.#used, timestamp, sender, text);
+    this.#used += size;
+    if (++this.#count >= this.#maxBatch) {
       // Written at the next turn, not in the sender's call.
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => this.flush(), 0);
@@ -78,41 +84,24 @@ export class HistoryWriter {
     }
   }
 
-  /** Writes what waits now, in one transaction. */
+  /** Writes what waits now: one row, in one transaction. */
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch = this.#pending;
-    if (batch.length === 0) return;
-    this.#pending = [];
-    const messages: StoredMessage[] = batch.map(({ timestamp, sender, text }) => ({
-      timestamp,
-      username: this.#name(sender),
-      text,
-    }));
+    const count = this.#count;
+    if (count === 0) return;
+    const frames = this.#buffer.subarray(0, this.#used);
+    this.#used = 0;
+    this.#count = 0;
     try {
-      this.#store.appendHistory(messages, this.#keep);
+      this.#store.appendFrames(frames, count, this.#keep);
     } catch (error) {
-      this.#failed(
-        `history: ${messages.length} messages not written: ${(error as Error).message}`,
-      );
+      this.#failed(`history: ${count} messages not written: ${(error as Error).message}`);
     }
   }
 
   /** Writes what waits, and stops. */
   close(): void {
     this.flush();
-  }
-
-  #name(field: Uint8Array): string {
-    const last = this.#lastField;
-    if (
-      last !== undefined && last.length === field.length && last.every((b, i) => b === field[i])
-    ) {
-      return this.#lastName;
-    }
-    this.#lastField = field;
-    this.#lastName = decoder.decode(field.subarray(4));
-    return this.#lastName;
   }
 }
