@@ -62,6 +62,7 @@
 
 export { ChatClient, type ChatClientOptions, type CloseReason } from "./client/chat_client.ts";
 export { connect, type ConnectOptions } from "./client/connect.ts";
+export { AuthenticationError, type PasswordSource } from "./client/authenticate.ts";
 export {
   ConnectError,
   ConnectionClosedError,

@@ -129,6 +129,19 @@ export type CloseReason =
   | { readonly kind: "error"; readonly error: Error };
 
 const READ_BUFFER_SIZE = 16 * 1024;
+
+// Connections whose login was sent already (authenticated by connect()).
+const loggedIn = new WeakSet<Deno.Conn>();
+
+/**
+ * Marks a connection as logged in already (an authentication sent the login):
+ * the {@linkcode ChatClient} made on it sends no login of its own.
+ *
+ * @param conn The connection.
+ */
+export function markLoggedIn(conn: Deno.Conn): void {
+  loggedIn.add(conn);
+}
 // Received messages wait for the reader up to about this many UTF-16 code units
 // (text plus an allowance per message); beyond it the client stops reading the
 // socket until the reader catches up, and TCP pushes back on the server.
@@ -230,7 +243,7 @@ export class ChatClient implements AsyncIterable<ChatMessage>, AsyncDisposable {
       },
     });
     // A failed login write shows on the receiving side, which ends the connection.
-    this.#writer.write(encodeString(options.username)).catch(() => {});
+    if (!loggedIn.delete(conn)) this.#writer.write(encodeString(options.username)).catch(() => {});
     const decoder = new ClientDecoder(
       (message) => this.#deliver(message),
       { maxStringSize: options.maxIncomingSize ?? DEFAULT_MAX_INCOMING_SIZE },

@@ -8,7 +8,8 @@
 import { DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
 import { DEFAULT_PORT, DEFAULT_TLS_PORT } from "../protocol/ports.ts";
 import { validateUsername } from "../protocol/username.ts";
-import { ChatClient, type ChatClientOptions } from "./chat_client.ts";
+import { ChatClient, type ChatClientOptions, markLoggedIn } from "./chat_client.ts";
+import { authenticate, type PasswordSource } from "./authenticate.ts";
 import { ConnectError } from "./errors.ts";
 
 /**
@@ -59,6 +60,20 @@ export interface ConnectOptions extends ChatClientOptions {
   caCerts?: string[];
   /** Aborts connecting; once connected, aborting closes the client like `close()`. */
   signal?: AbortSignal;
+  /**
+   * Logs in to a registered name with its password (the accounts extension,
+   * SCRAM-SHA-256): a string, or a function asked only once the server has shown
+   * it speaks the extension. Nothing secret reaches a server that does not. Over
+   * plain TCP a recorded exchange still allows a dictionary attack: prefer TLS.
+   */
+  password?: PasswordSource;
+  /**
+   * With `password`: how long to wait for the server's challenge before deciding
+   * it does not speak accounts, in milliseconds.
+   *
+   * @default {5000}
+   */
+  challengeTimeout?: number;
 }
 
 /**
@@ -95,6 +110,10 @@ export interface ConnectOptions extends ChatClientOptions {
  * @throws {TypeError} When `caCerts` is given with `tls: false`.
  * @throws {ConnectError} When the connection cannot be made, or the server's
  * certificate does not verify.
+ * @throws {AuthenticationError} With `password`: the server does not speak
+ * accounts, or its challenge or signature is refused.
+ * @throws {LoginRefusedError} With `password`: the server refused (a wrong
+ * password, a name not registered), with its words.
  */
 export async function connect(options: ConnectOptions): Promise<ChatClient> {
   const tls = options.tls ?? options.caCerts !== undefined;
@@ -120,6 +139,25 @@ export async function connect(options: ConnectOptions): Promise<ChatClient> {
     throw new ConnectError(hostname, port, error);
   } finally {
     signal?.removeEventListener("abort", abortConnecting);
+  }
+  if (options.password !== undefined) {
+    try {
+      await authenticate(conn, {
+        username: options.username,
+        password: options.password,
+        ...(options.challengeTimeout === undefined
+          ? {}
+          : { challengeTimeout: options.challengeTimeout }),
+      });
+    } catch (error) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+      throw error;
+    }
+    markLoggedIn(conn);
   }
   const client = new ChatClient(conn, options);
   if (signal !== undefined) {

@@ -30,6 +30,12 @@ import { LocalBackplane } from "./cluster/local_backplane.ts";
 import { Room } from "./room/room.ts";
 import type { Link, LinkOrigin } from "./session/link.ts";
 import type { ServerStats } from "./stats.ts";
+import { DataStore } from "./store/data_store.ts";
+import type { AccountBook } from "./accounts/authentication.ts";
+import { HistoryWriter } from "./store/history_writer.ts";
+import { StoredBackplane } from "./cluster/stored_backplane.ts";
+import { encodeString } from "../protocol/encode.ts";
+import { isWellFormedUtf8, utf8ByteLength } from "../protocol/utf8.ts";
 
 export type { Refusal, ServerStats } from "./stats.ts";
 
@@ -91,6 +97,8 @@ export class ChatServer implements AsyncDisposable {
   readonly #hub: Hub;
   readonly #presence: Presence;
   readonly #stderrLog: boolean;
+  readonly #store: DataStore | undefined;
+  #clusterAccounts: AccountBook | undefined;
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
@@ -106,6 +114,7 @@ export class ChatServer implements AsyncDisposable {
    * @param options Where to listen, the limits, and the logging.
    * @throws {RangeError} When an option is out of range.
    * @throws {Deno.errors.AddrInUse} When the port is taken.
+   * @throws {DataStoreError} When the `data` folder or its file cannot be used.
    */
   constructor(options: ServerOptions = {}) {
     const resolved = this.#options = resolveServerOptions(options);
@@ -116,7 +125,10 @@ export class ChatServer implements AsyncDisposable {
       history: resolved.history,
       onPressure: (on) => on ? this.#backplane.pause() : this.#backplane.resume(),
     });
-    this.#backplane = new LocalBackplane(room);
+    const store = this.#store = resolved.data === undefined
+      ? undefined
+      : new DataStore(resolved.data);
+    this.#backplane = this.#localBackplane(room, resolved, store);
     this.#presence = new Presence(
       room,
       { announce: resolved.presence, uniqueNames: resolved.uniqueNames },
@@ -128,6 +140,13 @@ export class ChatServer implements AsyncDisposable {
       room,
       this.#presence,
       () => this.#backplane,
+      resolved.nats === undefined ? store : {
+        // In a cluster, accounts live in its bucket; nobody logs in before it is open.
+        account: (name) =>
+          this.#clusterAccounts === undefined
+            ? Promise.reject(new Error("the cluster's accounts bucket is not open"))
+            : this.#clusterAccounts.account(name),
+      },
     );
     const addrs: { -readonly [door in keyof ServerAddrs]: ServerAddrs[door] } = {};
     const headerTimeoutMs = headerTimeout(resolved);
@@ -150,6 +169,7 @@ export class ChatServer implements AsyncDisposable {
       }
     } catch (error) {
       for (const door of this.#doors) door.close();
+      store?.close();
       throw error;
     }
     this.addr = (addrs.tcp ?? addrs.tls)!;
@@ -260,6 +280,35 @@ export class ChatServer implements AsyncDisposable {
     return this.shutdown();
   }
 
+  // One process: the room at once; with `data` and `history`, the history read
+  // back from the store and every message written to it in batches.
+  #localBackplane(room: Room, options: ResolvedServerOptions, store?: DataStore): Backplane {
+    if (store === undefined || options.history === 0 || options.nats !== undefined) {
+      return new LocalBackplane(room);
+    }
+    const names = new Map<string, Uint8Array>();
+    let skipped = 0;
+    for (const { timestamp, username, text } of store.history(options.history)) {
+      // The file is checked like anything read from outside: sizes, UTF-8, the clock.
+      if (
+        text.length > options.maxMessageSize || !isWellFormedUtf8(text) || username === "" ||
+        utf8ByteLength(username) > options.maxUsernameSize || !Number.isSafeInteger(timestamp) ||
+        timestamp < 0
+      ) {
+        skipped++;
+        continue;
+      }
+      let name = names.get(username);
+      if (name === undefined) names.set(username, name = encodeString(username));
+      room.publish(name, text, timestamp);
+    }
+    if (skipped > 0) this.#logger.warn(`history: ${skipped} stored messages skipped as invalid`);
+    const writer = new HistoryWriter(store, options.history, {
+      failed: (line) => this.#logger.repeated("history", "error", line),
+    });
+    return new StoredBackplane(room, writer);
+  }
+
   #opened(door: Door): Door {
     this.#doors.push(door);
     return door;
@@ -293,6 +342,7 @@ export class ChatServer implements AsyncDisposable {
     this.#backplane = cluster.backplane;
     this.#presence.join(cluster.roster);
     await cluster.roster;
+    this.#clusterAccounts = await cluster.accounts;
     this.#backplaneUp = true;
     room.gate.open("backplane");
     this.#hub.opening.open("joining");
@@ -313,6 +363,7 @@ export class ChatServer implements AsyncDisposable {
     await this.ready.catch(() => {});
     await this.#presence.close();
     await this.#backplane.close();
+    this.#store?.close();
     const open = this.#hub.open;
     await this.#hub.close();
     await doorsClosed;

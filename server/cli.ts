@@ -22,6 +22,7 @@ import { LOG_LEVELS, type LogLevel, type ServerOptions } from "./options.ts";
 import { errorMessage } from "../cli/error_message.ts";
 import { CLUSTER_FLAGS, type NatsFiles, parseClusterFlags, readNatsFiles } from "./cli_cluster.ts";
 import { HELP, NAME } from "./cli_help.ts";
+import { DataStoreError } from "./store/data_store.ts";
 
 // How long the exit waits for log lines still queued for standard error: a pipe
 // that nobody reads must not keep a stopped server alive (the caller then ends the
@@ -73,6 +74,8 @@ const FLAGS = {
   metrics: { type: "string" },
   "stats-interval": { type: "string" },
   "pid-file": { type: "string" },
+  data: { type: "string" },
+  "registered-only": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -218,6 +221,11 @@ export function parseServerArgs(args: string[]): CliOptions | "help" | "version"
   }
   const pidFile = values["pid-file"];
   if (pidFile !== undefined) options.pidFile = nonEmptyValue("pid-file", pidFile);
+  if (values.data !== undefined) options.data = nonEmptyValue("data", values.data);
+  if (values["registered-only"] && !values.data) {
+    throw new UsageError("option --registered-only needs --data");
+  }
+  if (values["registered-only"]) options.registeredOnly = true;
   return options;
 }
 
@@ -256,6 +264,7 @@ function removePidFile(path: string): void {
 }
 
 function describeListenError(error: unknown, options: ServerOptions): string {
+  if (error instanceof DataStoreError) return error.message;
   const where = `${options.hostname ?? "0.0.0.0"}:${options.port ?? DEFAULT_PORT}`;
   if (error instanceof Deno.errors.AddrInUse) {
     return `cannot listen on ${where}: the address is already in use`;
@@ -284,6 +293,9 @@ function printError(message: string): void {
  * short wait are abandoned: the caller must end the process with `Deno.exit`.
  */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "accounts") {
+    return (await import("./accounts/accounts_command.ts")).accountsMain(args.slice(1));
+  }
   let options;
   try {
     options = parseServerArgs(args);

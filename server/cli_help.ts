@@ -20,6 +20,7 @@ INSTALL:
 
 USAGE:
   ${NAME} [options]
+  ${NAME} accounts add|remove|list ... --data <dir>   (see accounts --help)
   deno run --allow-net --v8-flags=--max-semi-space-size=1 server.ts [options]
 
 OPTIONS:
@@ -80,6 +81,9 @@ OPTIONS:
                                a bare port binds 127.0.0.1
   --stats-interval <seconds>   Log a line of the same figures this often; 0 for none
                                (default: 0)
+  --data <dir>                 Keep accounts and (with --history) the history in this
+                               folder's SQLite file (needs --allow-read --allow-write)
+  --registered-only            Admit registered names only (needs --data)
   --pid-file <file>            Write the process's ID here once listening, removed at
                                exit, for kill -HUP "$(cat <file>)" (needs --allow-write)
   -h, --help                   Print this help and exit

@@ -20,6 +20,8 @@ import type { ResolvedServerOptions } from "./options.ts";
 import { ReadGate } from "./room/read_gate.ts";
 import type { Room } from "./room/room.ts";
 import type { Refusal } from "./stats.ts";
+import { type AccountBook, Authentication } from "./accounts/authentication.ts";
+import { AttemptPacer } from "./accounts/attempt_pacer.ts";
 
 // A pending login younger than this is never closed to make room for a newcomer:
 // a storm of real logins is not cut.
@@ -136,6 +138,8 @@ export class Hub implements DoorHost {
   readonly #backplane: () => Backplane;
   readonly #admission: Admission<Entry>;
   readonly #sessionHost: SessionHost<Session>;
+  readonly #accounts: AccountBook | undefined;
+  readonly #pacer = new AttemptPacer();
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   #closing = false;
   #running = 0; // sessions still reading or writing
@@ -147,6 +151,7 @@ export class Hub implements DoorHost {
    * @param room The room sessions join.
    * @param presence The server's voice and the name claims.
    * @param backplane Where messages go to be ordered (the in-process one, or a cluster's).
+   * @param accounts The accounts (`--data`), if any: registered names need their password.
    */
   constructor(
     options: ResolvedServerOptions,
@@ -154,7 +159,9 @@ export class Hub implements DoorHost {
     room: Room,
     presence: Presence,
     backplane: () => Backplane,
+    accounts?: AccountBook,
   ) {
+    this.#accounts = accounts;
     this.#options = options;
     this.#logger = logger;
     this.#room = room;
@@ -254,6 +261,29 @@ export class Hub implements DoorHost {
     }
   }
 
+  // Why a login without proof may not have this name: it is registered, or only
+  // registered names are admitted; undefined when it may (a promise of either
+  // when the accounts are a cluster's).
+  #unproven(username: string): string | undefined | Promise<string | undefined> {
+    const decide = (registered: boolean) =>
+      registered
+        ? `the name ${JSON.stringify(username)} is registered`
+        : this.#options.registeredOnly
+        ? "this server admits registered names only: log in with a password"
+        : undefined;
+    const failed = (error: unknown) => {
+      this.#logger.repeated("accounts", "error", `accounts: ${(error as Error).message}`);
+      return "accounts cannot be checked now: try again later";
+    };
+    try {
+      const account = this.#accounts!.account(username);
+      if (!(account instanceof Promise)) return decide(account !== undefined);
+      return account.then((found) => decide(found !== undefined), failed);
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
   #armLoginTimer(): void {
     for (const oldest of this.#admission.pendingLogins()) {
       const delay = oldest.connectedAt + this.#options.loginTimeout - Date.now();
@@ -287,13 +317,34 @@ export class Hub implements DoorHost {
       room,
       opening: this.opening,
       traffic: counters.traffic,
-      refuseLogin: (username) => {
+      refuseLogin: (username, proven) => {
         const refuse = (text: string | undefined) =>
           text === undefined ? undefined : { text, frame: presence.refusal(text) };
-        const text = presence.claim(username);
-        return text instanceof Promise ? text.then(refuse) : refuse(text);
+        const claim = () => {
+          const text = presence.claim(username);
+          return text instanceof Promise ? text.then(refuse) : refuse(text);
+        };
+        if (proven || this.#accounts === undefined) return claim();
+        const unproven = this.#unproven(username);
+        if (unproven instanceof Promise) {
+          return unproven.then((text) => text === undefined ? claim() : refuse(text));
+        }
+        if (unproven !== undefined) return refuse(unproven);
+        return claim();
       },
       loginAbandoned: (username) => presence.unclaim(username),
+      authenticate: (session) => {
+        const accounts = this.#accounts;
+        if (accounts === undefined) return undefined;
+        // Past the marker, the login deadline gives way to the authentication's own.
+        this.#admission.loggedIn(session.entry as Entry);
+        return new Authentication({
+          accounts,
+          pacer: this.#pacer,
+          address: addressKey((session.entry as Entry).origin.hostname),
+          maxUsernameSize: options.maxUsernameSize,
+        });
+      },
       loggedIn: (session) => {
         this.#admission.loggedIn(session.entry as Entry);
         presence.joined(session);

@@ -202,6 +202,18 @@ export interface ServerOptions {
    * @default {0}
    */
   statsInterval?: number;
+  /**
+   * The data folder: one SQLite file (`wirechat.sqlite`) holding the accounts and,
+   * on a single node with `history`, the history, which then survives a restart.
+   * Requires `--allow-read` and `--allow-write` for the folder. Off when not given.
+   */
+  data?: string;
+  /**
+   * Admit registered names only (their owners, with their passwords); needs `data`.
+   *
+   * @default {false}
+   */
+  registeredOnly?: boolean;
   /** Shuts the server down when aborted. */
   signal?: AbortSignal;
 }
@@ -304,9 +316,10 @@ export interface TlsOptions {
 
 /** {@linkcode ServerOptions} with every default filled in. */
 export type ResolvedServerOptions =
-  & Required<Omit<ServerOptions, "signal" | "tls" | "nats" | "web" | "metrics">>
+  & Required<Omit<ServerOptions, "signal" | "tls" | "nats" | "web" | "metrics" | "data">>
   & {
     signal: AbortSignal | undefined;
+    data: string | undefined;
     web: WebOptions | undefined;
     tls: Required<TlsOptions> | undefined;
     nats: NatsOptions | undefined;
@@ -357,6 +370,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   }
   if (options.tlsOnly && options.tls === undefined) {
     throw new RangeError("Invalid tlsOnly: it needs the tls option");
+  }
+  if (options.registeredOnly && options.data === undefined) {
+    throw new RangeError("Invalid registeredOnly: it needs the data option");
   }
   const loginTimeout = options.loginTimeout ?? 10_000;
   if (!(loginTimeout > 0) || loginTimeout > 2 ** 31 - 1) {
@@ -412,6 +428,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       port: checkInteger("metrics port", options.metrics.port, 0, 65535),
     },
     statsInterval: checkStatsInterval(options.statsInterval ?? 0),
+    data: options.data,
+    registeredOnly: options.registeredOnly ?? false,
     signal: options.signal,
   };
 }

@@ -51,6 +51,8 @@ export interface ClientOptions {
   tls?: true;
   /** The file of a CA certificate to trust besides the default roots (`--ca`), PEM. */
   caFile?: string;
+  /** The file whose first line is the password of a registered name (`--password-file`). */
+  passwordFile?: string;
   /** The user name to log in with; already checked against `maxUsernameSize`. */
   username: string;
   /** The largest user name, in UTF-8 bytes. */
@@ -117,6 +119,10 @@ OPTIONS:
   --ca <file>                  Also trust the CA certificate in this PEM file (a
                                private or test CA); implies --tls and needs
                                --allow-read
+  --password-file <file>       The password of a registered name: the file's first
+                               line (needs --allow-read); else WIRECHAT_PASSWORD,
+                               else, on a terminal, a prompt when the server says
+                               the name is registered
   --max-username-size <bytes>  The server's limit on user names, in UTF-8 bytes
                                (default: ${DEFAULT_MAX_USERNAME_SIZE})
   --max-message-size <bytes>   The server's limit on messages, in UTF-8 bytes; longer
@@ -140,6 +146,8 @@ OPTIONS:
 
 ENVIRONMENT:
   NO_COLOR                     When set, no colours in a terminal
+  WIRECHAT_PASSWORD            The password of a registered name (needs
+                               --allow-env=WIRECHAT_PASSWORD)
   DENO_TLS_CA_STORE=system     With --tls, trust the system's root certificates
                                instead of the ones built into Deno (mozilla)
 
@@ -158,6 +166,7 @@ const FLAGS = {
   port: { type: "string" },
   tls: { type: "boolean" },
   ca: { type: "string" },
+  "password-file": { type: "string" },
   "max-username-size": { type: "string" },
   "max-message-size": { type: "string" },
   "max-incoming-size": { type: "string" },
@@ -223,6 +232,10 @@ export function parseCommand(args: readonly string[]): Command {
   };
   if (tls) options.tls = true;
   if (caFile !== undefined) options.caFile = caFile;
+  const passwordFile = values["password-file"];
+  if (passwordFile !== undefined) {
+    options.passwordFile = nonEmptyValue("password-file", passwordFile as string);
+  }
   return { kind: "chat", options };
 }
 

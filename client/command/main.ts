@@ -9,7 +9,7 @@ import { formatHostPort } from "../../cli/host_port.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import type { ChatClient } from "../chat_client.ts";
 import { connect, type ConnectOptions } from "../connect.ts";
-import { ConnectError, describeNetworkError } from "../errors.ts";
+import { ConnectError, ConnectionClosedError, describeNetworkError } from "../errors.ts";
 import { versionLine } from "../../cli/flags.ts";
 import { EXIT_NOT_SENT, HELP, NAME, parseCommand, USAGE_HINT, UsageError } from "./cli_options.ts";
 import { runPipeMode } from "./pipe_mode.ts";
@@ -17,6 +17,14 @@ import type { SessionEnd } from "./session_end.ts";
 import { runTerminalMode } from "./terminal/terminal_mode.ts";
 import { writeAllSync } from "../../io/write_all.ts";
 import { errorMessage } from "../../cli/error_message.ts";
+import { AuthenticationError } from "../authenticate.ts";
+import {
+  givenPassword,
+  PasswordFileError,
+  PLAIN_TCP_WARNING,
+  promptOnce,
+  refusedAsRegistered,
+} from "./password_source.ts";
 
 const encoder = new TextEncoder();
 
@@ -73,7 +81,7 @@ async function run(args: readonly string[]): Promise<number> {
     return 0;
   }
 
-  const { caFile, ...options } = command.options;
+  const { caFile, passwordFile, ...options } = command.options;
   let caCerts: string[] | undefined;
   if (caFile !== undefined) {
     try {
@@ -84,29 +92,61 @@ async function run(args: readonly string[]): Promise<number> {
       return 1;
     }
   }
-  const connectOptions = caCerts === undefined ? options : { ...options, caCerts };
-  let client;
+  let connectOptions: ConnectOptions = caCerts === undefined ? options : { ...options, caCerts };
+  let password;
   try {
-    client = await connect(connectOptions);
+    password = await givenPassword(passwordFile);
   } catch (error) {
-    if (!(error instanceof ConnectError)) throw error;
-    warn(describeConnectError(error));
+    if (!(error instanceof PasswordFileError)) throw error;
+    warn(error.message);
     return 1;
   }
-  const end = Deno.stdin.isTerminal() && Deno.stdout.isTerminal()
-    ? await runTerminalMode(client, {
-      color: !Deno.noColor,
-      maxBacklog: command.options.maxBacklog,
-      address: formatHostPort(options.hostname, options.port),
-      ...options.reconnect ? { reconnect: (signal) => reconnect(connectOptions, signal) } : {},
-    })
-    : await runPipeMode(client, {
-      input: Deno.stdin.readable,
-      print: printLines,
-      warn,
-      wait: command.options.wait,
-      linger: command.options.linger,
-    });
+  if (password !== undefined) connectOptions = { ...connectOptions, password };
+  const warnPlain = () =>
+    connectOptions.caCerts === undefined && !options.tls && warn(PLAIN_TCP_WARNING);
+  if (password !== undefined) warnPlain();
+  const open = async (): Promise<ChatClient | undefined> => {
+    try {
+      return await connect(connectOptions);
+    } catch (error) {
+      if (error instanceof ConnectError) warn(describeConnectError(error));
+      else if (error instanceof AuthenticationError) warn(`${NAME}: ${error.message}`);
+      else if (error instanceof ConnectionClosedError) warn(error.message);
+      else throw error;
+      return undefined;
+    }
+  };
+  const terminal = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  const session = (client: ChatClient) =>
+    terminal
+      ? runTerminalMode(client, {
+        color: !Deno.noColor,
+        maxBacklog: command.options.maxBacklog,
+        address: formatHostPort(options.hostname, options.port),
+        ...options.reconnect ? { reconnect: (signal) => reconnect(connectOptions, signal) } : {},
+      })
+      : runPipeMode(client, {
+        input: Deno.stdin.readable,
+        print: printLines,
+        warn,
+        wait: command.options.wait,
+        linger: command.options.linger,
+      });
+  let client = await open();
+  if (client === undefined) return 1;
+  let end = await session(client);
+  // The server says the name is registered: on a terminal, ask for the password
+  // (once the server has sent its challenge) and log in again.
+  if (
+    terminal && password === undefined && end.kind !== "quit" && refusedAsRegistered(end.error)
+  ) {
+    warn(end.error.message);
+    warnPlain();
+    connectOptions = { ...connectOptions, password: promptOnce(options.username) };
+    client = await open();
+    if (client === undefined) return 1;
+    end = await session(client);
+  }
   return report(end);
 }
 

@@ -9,6 +9,7 @@ import type { Backplane, BackplaneSink } from "./backplane.ts";
 import { checkRelayFrame, type FrameFault, type FrameLimits } from "./frame_check.ts";
 import type { ClusterRoster, RosterMember } from "../ops/presence.ts";
 import type { LogLevel, NatsOptions } from "../options.ts";
+import type { AccountBook } from "../accounts/authentication.ts";
 
 /** What joining a cluster needs from the server. */
 export interface ClusterJoin {
@@ -40,6 +41,8 @@ export interface Cluster {
   readonly backplane: Backplane;
   /** The roster and name claims, or `undefined` when they could not be opened. */
   readonly roster: Promise<ClusterRoster | undefined>;
+  /** The accounts bucket, or `undefined` when it could not be opened. */
+  readonly accounts: Promise<AccountBook | undefined>;
 }
 
 /**
@@ -83,7 +86,18 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
       return undefined;
     }
   })();
-  return { backplane, roster };
+  const accounts = (async () => {
+    const connection = backplane.connection;
+    if (connection === undefined || join.closing()) return undefined;
+    try {
+      const { NatsAccounts } = await import("./nats/nats_accounts.ts");
+      return await NatsAccounts.open(connection);
+    } catch (error) {
+      join.log("error", `the accounts bucket cannot be opened: ${(error as Error).message}`);
+      return undefined;
+    }
+  })();
+  return { backplane, roster, accounts };
 }
 
 /**

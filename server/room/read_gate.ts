@@ -8,9 +8,16 @@
  * Why reads are paused: each reason closes the gate on its own, and the gate opens
  * only when none is left.
  */
-export type PauseReason = "rate" | "room" | "backplane" | "claim" | "joining";
+export type PauseReason = "rate" | "room" | "backplane" | "claim" | "joining" | "auth";
 
-const BITS: Record<PauseReason, number> = { rate: 1, room: 2, backplane: 4, claim: 8, joining: 16 };
+const BITS: Record<PauseReason, number> = {
+  rate: 1,
+  room: 2,
+  backplane: 4,
+  claim: 8,
+  joining: 16,
+  auth: 32,
+};
 
 /**
  * A gate in front of reads, closed for one or more reasons. Closing and opening

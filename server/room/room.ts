@@ -182,10 +182,15 @@ export class Room {
    *
    * @param sender The sender's user name, encoded as a string field.
    * @param text The message's UTF-8 bytes; they are copied before this returns.
+   * @param timestamp Its timestamp, when not now (a history read back from disk).
    */
-  publish(sender: Uint8Array, text: Uint8Array): void {
+  publish(
+    sender: Uint8Array,
+    text: Uint8Array,
+    timestamp: number = Math.floor(Date.now() / 1000),
+  ): void {
     this.#remember();
-    this.log.append(Math.floor(Date.now() / 1000), sender, text);
+    this.log.append(timestamp, sender, text);
     this.#appended();
   }
 

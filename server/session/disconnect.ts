@@ -104,3 +104,21 @@ export function describe(
   const message = errorMessage(error);
   return { text: `connection error: ${message}`, level: "warn" };
 }
+
+/**
+ * A connection's first bytes, kept until there are four: an HTTP request's method
+ * or a TLS record tells a browser or a TLS client from a chat client when the
+ * login fails.
+ *
+ * @param head The bytes kept so far.
+ * @param bytes The bytes just read.
+ * @returns The bytes kept now, or `undefined` once four decide it is neither.
+ */
+export function keepHead(head: Uint8Array, bytes: Uint8Array): Uint8Array | undefined {
+  const kept = new Uint8Array(Math.min(4, head.length + bytes.length));
+  kept.set(head);
+  kept.set(bytes.subarray(0, kept.length - head.length), head.length);
+  // Four bytes decide; a logged-in session never needs them.
+  if (kept.length === 4 && !looksLikeHttp(kept) && !looksLikeTls(kept)) return undefined;
+  return kept;
+}

@@ -8,6 +8,8 @@
 
 import { ProtocolError } from "../../protocol/errors.ts";
 import { encodeString } from "../../protocol/encode.ts";
+import { SCRAM_LOGIN } from "../../protocol/scram.ts";
+import { AuthPhase } from "./auth_phase.ts";
 import { ServerDecoder, type ServerDecoderSink } from "../../protocol/server_decoder.ts";
 import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
@@ -15,10 +17,12 @@ import { TokenBucket } from "./rate_limit.ts";
 import { closeForProtocolError } from "../doors/websocket_link.ts";
 import { ReadGate } from "../room/read_gate.ts";
 import { voiceFrame } from "./voice.ts";
+import { PrivateFrames } from "./private_frames.ts";
 import { MIN_READ_SIZE, nextReadSize } from "./read_size.ts";
 import type { Member } from "../room/room.ts";
 import {
   describe,
+  keepHead,
   LOOKS_LIKE_HTTP,
   LOOKS_LIKE_TLS,
   looksLikeHttp,
@@ -28,9 +32,6 @@ import {
 import type { DisconnectReason, SessionHost } from "./session_host.ts";
 
 export { LOOKS_LIKE_HTTP, looksLikeHttp, looksLikeTls, whyText } from "./disconnect.ts";
-
-// Private frames (answers to /who) a session holds at most; more are not queued.
-const MAX_PRIVATE_FRAMES = 4;
 
 /**
  * A write in flight this long means the client's socket takes no data: it is
@@ -62,7 +63,7 @@ export class Session implements ServerDecoderSink, Member {
   /** Room member: where its next private frame is due; `Infinity` when none is. */
   privateAt = Infinity;
   // Frames for this client alone, each due at a log position; undefined when none.
-  #private: { frame: Uint8Array; readonly at: number }[] | undefined;
+  #private: PrivateFrames | undefined;
   // The user name as a string field, ready to copy into each frame.
   #sender: Uint8Array | undefined;
   #cursor = 0;
@@ -78,12 +79,11 @@ export class Session implements ServerDecoderSink, Member {
   #held: Uint8Array[] | undefined;
   // Messages read while the login's claim is decided; undefined otherwise.
   #early: Uint8Array[] | undefined;
-  // The link's own words for its errors, bound once.
-  readonly #words: ((error: unknown) => string | undefined) | undefined;
   #writeStartedAt = 0;
   #lastWritePartial = false;
   #last = false; // a last frame (why it is closed) is being written
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
+  #auth: AuthPhase | undefined; // an authentication under way (accounts)
 
   /**
    * @param link The client's connection.
@@ -93,7 +93,6 @@ export class Session implements ServerDecoderSink, Member {
    */
   constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost<Session>) {
     this.#link = link;
-    this.#words = link.describeError?.bind(link);
     this.#origin = origin;
     this.entry = entry;
     this.#host = host;
@@ -157,7 +156,7 @@ export class Session implements ServerDecoderSink, Member {
           return;
         }
         this.#host.traffic.bytesIn += read;
-        if (this.#head !== undefined) this.#keepHead(buffer.subarray(0, read));
+        if (this.#head !== undefined) this.#head = keepHead(this.#head, buffer.subarray(0, read));
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
         if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
@@ -171,12 +170,12 @@ export class Session implements ServerDecoderSink, Member {
       // A read interrupted by our own close is not news.
       if (this.#closed) return;
       if (!(error instanceof ProtocolError)) {
-        this.close(describe(error, this.#words));
+        this.close(this.#describe(error));
       } else if (this.#link.closeWith !== undefined) {
         // A WebSocket says why in its close frame.
         const { code, reason } = closeForProtocolError(error);
         this.#link.closeWith(code, reason);
-        this.close(describe(error, this.#words));
+        this.close(this.#describe(error));
       } else if (this.#head !== undefined && looksLikeHttp(this.#head)) {
         this.close(LOOKS_LIKE_HTTP);
       } else if (this.#head !== undefined && looksLikeTls(this.#head)) {
@@ -184,7 +183,7 @@ export class Session implements ServerDecoderSink, Member {
         // stops at once and says the server does not speak TLS.
         this.#closeSaying(LOOKS_LIKE_TLS, "this port does not speak TLS: connect without --tls");
       } else {
-        this.#closeSaying(describe(error, this.#words), whyText(error));
+        this.#closeSaying(this.#describe(error), whyText(error));
       }
     } finally {
       this.#host.readBuffer(-buffer.length);
@@ -192,19 +191,22 @@ export class Session implements ServerDecoderSink, Member {
     }
   }
 
-  #keepHead(bytes: Uint8Array): void {
-    const head = this.#head!;
-    const kept = new Uint8Array(Math.min(4, head.length + bytes.length));
-    kept.set(head);
-    kept.set(bytes.subarray(0, kept.length - head.length), head.length);
-    this.#head = kept;
-    // Four bytes decide; a logged-in session never needs them.
-    if (kept.length === 4 && !looksLikeHttp(kept) && !looksLikeTls(kept)) this.#head = undefined;
+  /** Decoder sink: the client logged in (or, with the accounts marker, starts to). */
+  login(username: string): void {
+    if (username !== SCRAM_LOGIN) return this.#claim(username, false);
+    const gate = this.#gate ??= new ReadGate();
+    const fail = (reason: DisconnectReason, why: string) => this.#closeSaying(reason, why);
+    this.#auth = AuthPhase.start(this.#host.authenticate?.(this), this.#link, {
+      gate,
+      traffic: this.#host.traffic,
+      closed: () => this.closed,
+      fail,
+      proven: (name) => this.#claim(name, true),
+    });
   }
 
-  /** Decoder sink: the client logged in. */
-  login(username: string): void {
-    const refusal = this.#host.refuseLogin(username);
+  #claim(username: string, proven: boolean): void {
+    const refusal = this.#host.refuseLogin(username, proven);
     if (refusal instanceof Promise) {
       // Nothing more is read, and what was read already waits, until it is decided.
       this.#early = [];
@@ -247,6 +249,7 @@ export class Session implements ServerDecoderSink, Member {
 
   /** Decoder sink: the client sent a message. */
   message(text: Uint8Array): void {
+    if (this.#auth?.active) return this.#auth.message(text);
     if (this.#early !== undefined) {
       this.#early.push(text.slice()); // the login's claim is being decided
       return;
@@ -279,7 +282,7 @@ export class Session implements ServerDecoderSink, Member {
     if (this.#closed || this.#last) {
       bytes = undefined;
     } else if (cursor >= this.privateAt) {
-      bytes = this.#private![0]!.frame;
+      bytes = this.#private!.head;
       own = true;
     } else {
       bytes = room.log.read(cursor);
@@ -299,7 +302,7 @@ export class Session implements ServerDecoderSink, Member {
         this.#host.traffic.bytesOut += written;
         this.#lastWritePartial = written < bytes.length;
       } catch (error) {
-        if (!this.#closed) this.close(describe(error, this.#words));
+        if (!this.#closed) this.close(this.#describe(error));
       }
       this.#writeStartedAt = 0;
       this.#stopped();
@@ -318,15 +321,14 @@ export class Session implements ServerDecoderSink, Member {
 
   /** Whether one more private frame would be queued (none is while it holds its maximum). */
   canQueuePrivate(): boolean {
-    return (this.#private?.length ?? 0) < MAX_PRIVATE_FRAMES;
+    return this.#private?.full !== true;
   }
 
   /** Room member: queues a frame for this client alone, due at log position `at`. */
   queuePrivate(frame: Uint8Array, at: number): boolean {
-    const queue = this.#private ??= [];
-    if (queue.length >= MAX_PRIVATE_FRAMES) return false;
-    queue.push({ frame, at });
-    if (queue.length === 1) this.privateAt = at;
+    const queue = this.#private ??= new PrivateFrames();
+    if (!queue.push(frame, at)) return false;
+    this.privateAt = queue.dueAt;
     return true;
   }
 
@@ -348,6 +350,7 @@ export class Session implements ServerDecoderSink, Member {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#rateTimer);
+    this.#auth?.stop();
     this.#gate?.release();
     this.#wake?.();
     try {
@@ -359,19 +362,8 @@ export class Session implements ServerDecoderSink, Member {
   }
 
   #wrotePrivate(written: number): void {
-    const queue = this.#private!;
-    const head = queue[0]!;
-    if (written < head.frame.length) {
-      head.frame = head.frame.subarray(written);
-      return;
-    }
-    queue.shift();
-    if (queue.length > 0) {
-      this.privateAt = queue[0]!.at;
-    } else {
-      this.#private = undefined;
-      this.privateAt = Infinity;
-    }
+    if (this.#private!.wrote(written)) this.#private = undefined;
+    this.privateAt = this.#private?.dueAt ?? Infinity;
   }
 
   // A refused login: the client receives `frame`, then the connection is closed.
@@ -435,6 +427,10 @@ export class Session implements ServerDecoderSink, Member {
       }
     };
     this.#rateTimer = setTimeout(release, this.#bucket!.delay(performance.now()));
+  }
+
+  #describe(error: unknown): DisconnectReason {
+    return describe(error, (fault) => this.#link.describeError?.(fault));
   }
 
   #stopped(): void {

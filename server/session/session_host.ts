@@ -56,10 +56,18 @@ export interface SessionHost<Session = unknown> {
    * @returns `undefined` to let it in, or why not: the text for the log and the
    * frame the newcomer receives before it is closed; or a promise of either (a
    * claim across a cluster), during which the session reads nothing more.
+   * @param proven Whether the client proved it owns the name (accounts).
    */
   refuseLogin(
     username: string,
+    proven?: boolean,
   ): LoginRefusal | undefined | Promise<LoginRefusal | undefined>;
+  /**
+   * A login with the accounts marker: the authentication that follows, or
+   * `undefined` when the server has no accounts. The login deadline no longer
+   * applies to the session (its own, longer one does).
+   */
+  authenticate?(session: Session): Authenticator | undefined;
   /** A login let in by {@linkcode refuseLogin} was closed before it could join. */
   loginAbandoned(username: string): void;
   /** The session logged in (it is in the room already). */
@@ -80,4 +88,19 @@ export interface LoginRefusal {
   readonly text: string;
   /** The frame the newcomer receives before it is closed. */
   readonly frame: Uint8Array;
+}
+
+/** What one step of an authentication (accounts) answers. */
+export type AuthStep =
+  /** Send `text` from `*` and wait for the next message. */
+  | { readonly kind: "challenge"; readonly text: string }
+  /** Send `text` (the server's signature) from `*`, then log `name` in. */
+  | { readonly kind: "proven"; readonly name: string; readonly text: string }
+  /** Tell the client `why` from `*` and close; `log` is for the log (never a secret). */
+  | { readonly kind: "refused"; readonly why: string; readonly log: string };
+
+/** One authentication, as a session drives it: one step per message of the client's. */
+export interface Authenticator {
+  /** Takes the client's next message and says what to answer. */
+  step(text: string): Promise<AuthStep>;
 }

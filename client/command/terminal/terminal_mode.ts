@@ -308,7 +308,10 @@ export async function runTerminalMode(
     clearTimeout(loginTimer);
     for (const [signal, handler] of handlers) removeSignalListener(signal, handler);
     restoreTerminal();
-    await keyboard.cancel().catch(() => {});
+    // Released, not cancelled: a cancelled read of standard input stays pending in
+    // the runtime and swallows the next keys, which a password prompt after this
+    // session needs (the process ends with Deno.exit, pending read or not).
+    keyboard.releaseLock();
   }
 }
 
