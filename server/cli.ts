@@ -347,27 +347,6 @@ export async function main(args: string[]): Promise<number> {
   // second Ctrl-C while the last log lines drain must find them, not the default
   // action, which would end the process with status 130.
   for (const signal of signals) Deno.addSignalListener(signal, () => stop(signal));
-  try {
-    await server.ready;
-  } catch (error) {
-    await server.finished;
-    await stopping;
-    // The log lines before it first: the reason is the last line.
-    await stderrLogSink().close(LOG_FLUSH_MS);
-    if (stopping !== undefined) return 0; // a signal while joining the cluster
-    printError(errorMessage(error));
-    return 1;
-  }
-  if (options.pidFile !== undefined) {
-    try {
-      writePidFile(options.pidFile);
-    } catch (error) {
-      await server.shutdown();
-      await stderrLogSink().close(LOG_FLUSH_MS);
-      printError(errorMessage(error));
-      return 1;
-    }
-  }
   const reload = () => {
     try {
       const { cert, key } = loadTlsFiles(tlsFiles!.cert, tlsFiles!.key);
@@ -386,6 +365,29 @@ export async function main(args: string[]): Promise<number> {
     : () => logger.info("SIGHUP ignored: no TLS certificate to reload");
   const signalsHangUp = Deno.build.os !== "windows";
   if (signalsHangUp) Deno.addSignalListener("SIGHUP", hangUp);
+  try {
+    await server.ready;
+  } catch (error) {
+    await server.finished;
+    await stopping;
+    // The log lines before it first: the reason is the last line.
+    await stderrLogSink().close(LOG_FLUSH_MS);
+    if (signalsHangUp) Deno.removeSignalListener("SIGHUP", hangUp);
+    if (stopping !== undefined) return 0; // a signal while joining the cluster
+    printError(errorMessage(error));
+    return 1;
+  }
+  if (options.pidFile !== undefined) {
+    try {
+      writePidFile(options.pidFile);
+    } catch (error) {
+      if (signalsHangUp) Deno.removeSignalListener("SIGHUP", hangUp);
+      await server.shutdown();
+      await stderrLogSink().close(LOG_FLUSH_MS);
+      printError(errorMessage(error));
+      return 1;
+    }
+  }
   await server.finished;
   if (signalsHangUp) Deno.removeSignalListener("SIGHUP", hangUp);
   await stopping; // its last line ("shut down: …") is logged after `finished`
