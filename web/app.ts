@@ -13,6 +13,7 @@ import { encodeString } from "../protocol/encode.ts";
 import type { ChatMessage } from "../protocol/frames.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../protocol/limits.ts";
 import { validateUsername } from "../protocol/username.ts";
+import { canSignIn, needsPassword, SignIn } from "./sign_in.ts";
 import { utf8ByteLength } from "../protocol/utf8.ts";
 import { HELP_LINES, readInput, UNKNOWN_COMMAND } from "./commands.ts";
 import { LogView } from "./log_view.ts";
@@ -50,6 +51,8 @@ const loginForm = element<HTMLFormElement>("login");
 const usernameInput = element<HTMLInputElement>("username");
 const usernameHint = element<HTMLParagraphElement>("username-hint");
 const loginProblem = element<HTMLParagraphElement>("login-problem");
+const passwordRow = element<HTMLDivElement>("password-row");
+const passwordInput = element<HTMLInputElement>("password");
 const statusLine = element<HTMLParagraphElement>("status");
 const retryButton = element<HTMLButtonElement>("retry");
 const jumpButton = element<HTMLButtonElement>("jump");
@@ -82,6 +85,11 @@ let replay: { seen: Set<string>; last: string } | undefined;
 let lostAt: Date | undefined;
 // Whether the page has been connected since the reader pressed Join.
 let joined = false;
+// The password of a registered name, while the page signs in with it.
+let password: string | undefined;
+let signIn: SignIn | undefined;
+// The last line from `*`: before a close, the server's reason (the Why extension).
+let lastWord = "";
 
 const view = new LogView(element("log"), {
   maxRows: MAX_ROWS,
@@ -124,7 +132,30 @@ function askWho(): void {
 }
 
 /** One frame from the server. */
+// Lines from * that end a login: the page goes back to the join screen with them.
+const REFUSAL =
+  /^(the name ".*" is (taken|registered)|invalid user name|wrong password|too many failed attempts|this server does not support accounts)/s;
+
 function receive(message: ChatMessage): void {
+  if (message.username === "*") lastWord = message.text;
+  if (signIn !== undefined) {
+    const ws = socket;
+    const current = signIn;
+    current.step(message).then((step) => {
+      if (socket !== ws || signIn !== current) return;
+      if (step.kind === "send") ws?.send(step.bytes as Uint8Array<ArrayBuffer>);
+      else if (step.kind === "done") {
+        signIn = undefined;
+        loggedIn();
+      } else {
+        signIn = undefined;
+        socket = undefined;
+        ws?.close(1000, "Signing in failed");
+        leave(step.text);
+      }
+    });
+    return;
+  }
   const notice = message.username === "*" ? readNotice(message.text) : undefined;
   if (notice?.kind === "who") {
     // An answer to this page alone, never part of the history: not remembered.
@@ -227,30 +258,15 @@ function connect(): void {
   setStatus("connecting", "Connecting…");
   const decoder = new ClientDecoder(receive, { maxStringSize: 16 * 1024 * 1024 });
   ws.addEventListener("open", () => {
+    lastWord = "";
+    if (password !== undefined) {
+      signIn = new SignIn(username, password);
+      ws.send(signIn.opening() as Uint8Array<ArrayBuffer>);
+      setStatus("connecting", "Signing in…");
+      return;
+    }
     ws.send(encodeString(username) as Uint8Array<ArrayBuffer>);
-    setStatus("open", `Connected as ${username}`);
-    joined = true;
-    report("");
-    try {
-      localStorage.setItem(NAME_KEY, username);
-    } catch {
-      // Storage refused (private mode, a policy): the name is not remembered.
-    }
-    if (lostAt !== undefined) {
-      // Messages sent while the page was away may be missing, unless the
-      // history the server replays reaches back to the last one shown.
-      view.add({
-        kind: "gap",
-        text: `Connection lost at ${clock(lostAt)}, back at ${clock(new Date())}: ` +
-          "messages sent in between may be missing here.",
-      });
-      replay = recent.length === 0
-        ? undefined
-        : { seen: new Set(recent.slice(-REMEMBERED_FRAMES)), last: recent.at(-1)! };
-      lostAt = undefined;
-    }
-    askWho();
-    stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
+    loggedIn();
   });
   ws.addEventListener("message", (event) => {
     if (!(event.data instanceof ArrayBuffer)) return;
@@ -264,8 +280,24 @@ function connect(): void {
   ws.addEventListener("close", (event) => {
     if (socket !== ws) return;
     socket = undefined;
+    signIn = undefined;
     clearTimeout(stableTimer);
     replay = undefined;
+    if (REFUSAL.test(lastWord)) {
+      // The server said why it refused this login: trying again cannot help.
+      const registered = needsPassword(lastWord);
+      if (registered && canSignIn()) {
+        passwordRow.hidden = false;
+        passwordInput.required = true;
+      }
+      leave(
+        registered && !canSignIn()
+          ? `${lastWord}: its password can be given only on a secure (https) page`
+          : lastWord,
+      );
+      if (registered && canSignIn()) passwordInput.focus();
+      return;
+    }
     if (FINAL_CLOSE_CODES.has(event.code)) {
       leave(`The server closed the chat: ${describeClose(event)}`);
       return;
@@ -280,6 +312,33 @@ function connect(): void {
     showCountdown();
     retryButton.hidden = false;
   });
+}
+
+// The login went out (or the password was proven): the page is in the room.
+function loggedIn(): void {
+  setStatus("open", `Connected as ${username}`);
+  joined = true;
+  report("");
+  try {
+    localStorage.setItem(NAME_KEY, username);
+  } catch {
+    // Storage refused (private mode, a policy): the name is not remembered.
+  }
+  if (lostAt !== undefined) {
+    // Messages sent while the page was away may be missing, unless the
+    // history the server replays reaches back to the last one shown.
+    view.add({
+      kind: "gap",
+      text: `Connection lost at ${clock(lostAt)}, back at ${clock(new Date())}: ` +
+        "messages sent in between may be missing here.",
+    });
+    replay = recent.length === 0
+      ? undefined
+      : { seen: new Set(recent.slice(-REMEMBERED_FRAMES)), last: recent.at(-1)! };
+    lostAt = undefined;
+  }
+  askWho();
+  stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
 }
 
 retryButton.addEventListener("click", () => {
@@ -312,6 +371,14 @@ loginForm.addEventListener("submit", (event) => {
     return;
   }
   loginProblem.textContent = "";
+  if (name !== username) {
+    // Another name: no password unless the server asks again.
+    passwordRow.hidden = true;
+    passwordInput.required = false;
+    passwordInput.value = "";
+  }
+  password = passwordRow.hidden || passwordInput.value === "" ? undefined : passwordInput.value;
+  passwordInput.value = "";
   username = name;
   joined = false;
   retryDelay = FIRST_RETRY;

@@ -435,6 +435,14 @@ export const INDEX_HTML: string = `<!doctype html>
         <p class="hint" id="username-hint">
           Up to 25 letters, fewer with accents or emoji. This browser remembers it.
         </p>
+        <div id="password-row" hidden>
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" aria-describedby="password-hint"
+            autocomplete="current-password">
+          <p class="hint" id="password-hint">
+            This name is registered. The server checks the password without receiving it.
+          </p>
+        </div>
         <p id="login-problem" class="problem" role="alert"></p>
         <button type="submit">Join the chat</button>
       </form>
@@ -893,6 +901,236 @@ function validateUsername(username2, maxSize = DEFAULT_MAX_USERNAME_SIZE) {
     throw invalid(scripts.length < 2 ? "it holds characters of no known script" : \`it mixes scripts that pass for each other: \${scripts.join(", ")}\`);
   }
 }
+
+// protocol/scram.ts
+var SCRAM_LOGIN = "*scram-sha-256";
+var MIN_ITERATIONS = 6e5;
+var encoder2 = new TextEncoder();
+async function hmac(key, data) {
+  const imported = await crypto.subtle.importKey("raw", key, {
+    name: "HMAC",
+    hash: "SHA-256"
+  }, false, [
+    "sign"
+  ]);
+  const bytes = typeof data === "string" ? encoder2.encode(data) : data;
+  return new Uint8Array(await crypto.subtle.sign("HMAC", imported, bytes));
+}
+async function sha256(data) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+}
+async function saltedPassword(password2, salt, iterations) {
+  const key = await crypto.subtle.importKey("raw", encoder2.encode(password2.normalize("NFKC")), "PBKDF2", false, [
+    "deriveBits"
+  ]);
+  const bits = await crypto.subtle.deriveBits({
+    name: "PBKDF2",
+    hash: "SHA-256",
+    salt,
+    iterations
+  }, key, 256);
+  return new Uint8Array(bits);
+}
+function xor(a, b) {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] ^ b[i];
+  return out;
+}
+function constantTimeEqual(a, b) {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+function toBase64(bytes) {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+function fromBase64(text) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return void 0;
+  try {
+    return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+  } catch {
+    return void 0;
+  }
+}
+function makeNonce() {
+  return toBase64(crypto.getRandomValues(new Uint8Array(18)));
+}
+function escapeName(name) {
+  return name.replaceAll("=", "=3D").replaceAll(",", "=2C");
+}
+function attributes(message) {
+  const found = /* @__PURE__ */ new Map();
+  for (const part of message.split(",")) {
+    const match = /^([a-zA-Z])=(.*)$/s.exec(part);
+    if (match === null || found.has(match[1])) return void 0;
+    found.set(match[1], match[2]);
+  }
+  return found;
+}
+var NONCE = /^[\\x21-\\x2b\\x2d-\\x7e]+$/;
+function attributesOf(message) {
+  return attributes(message) ?? /* @__PURE__ */ new Map();
+}
+var ScramError = class extends Error {
+  name = "ScramError";
+};
+var ScramClient = class {
+  /** The client-first message. */
+  first;
+  #nonce;
+  #minIterations;
+  #serverSignature;
+  /**
+   * @param username The user name.
+   * @param options A nonce (fresh by default) and the fewest iterations accepted
+   * ({@linkcode MIN_ITERATIONS} by default).
+   */
+  constructor(username2, options = {}) {
+    this.#nonce = options.nonce ?? makeNonce();
+    this.#minIterations = options.minIterations ?? MIN_ITERATIONS;
+    this.first = \`n,,n=\${escapeName(username2)},r=\${this.#nonce}\`;
+  }
+  /**
+   * Checks a challenge (server-first message) without the password: it must echo
+   * this client's nonce and ask for at least the minimum of iterations.
+   *
+   * @param challenge The server-first message.
+   * @returns The salt and the iteration count.
+   * @throws {ScramError} When the challenge is not acceptable.
+   */
+  check(challenge) {
+    const parts = attributes(challenge);
+    const nonce = parts?.get("r");
+    const salt = fromBase64(parts?.get("s") ?? "");
+    const iterationText = parts?.get("i") ?? "";
+    if (parts === void 0 || nonce === void 0 || salt === void 0 || salt.length === 0 || !/^[1-9][0-9]{0,9}$/.test(iterationText) || !challenge.startsWith("r=")) {
+      throw new ScramError("Not a SCRAM challenge");
+    }
+    if (!nonce.startsWith(this.#nonce) || nonce.length === this.#nonce.length || !NONCE.test(nonce)) {
+      throw new ScramError("The challenge does not echo this client's nonce");
+    }
+    const iterations = Number(iterationText);
+    if (iterations < this.#minIterations) {
+      throw new ScramError(\`The server asks for \${iterations} iterations, fewer than the minimum of \${this.#minIterations}\`);
+    }
+    return {
+      salt,
+      iterations
+    };
+  }
+  /**
+   * The client-final message, with its proof.
+   *
+   * @param challenge The server-first message.
+   * @param password The password.
+   * @returns The client-final message.
+   * @throws {ScramError} When the challenge is not acceptable.
+   */
+  async final(challenge, password2) {
+    const { salt, iterations } = this.check(challenge);
+    const nonce = attributesOf(challenge).get("r");
+    const salted = await saltedPassword(password2, salt, iterations);
+    const clientKey = await hmac(salted, "Client Key");
+    const storedKey = await sha256(clientKey);
+    const withoutProof = \`c=biws,r=\${nonce}\`;
+    const authMessage = \`\${this.first.slice(3)},\${challenge},\${withoutProof}\`;
+    const proof = xor(clientKey, await hmac(storedKey, authMessage));
+    this.#serverSignature = await hmac(await hmac(salted, "Server Key"), authMessage);
+    return \`\${withoutProof},p=\${toBase64(proof)}\`;
+  }
+  /**
+   * Checks the server-final message: the server knew the verifier.
+   *
+   * @param message The server-final message.
+   * @returns Whether the server's signature holds.
+   */
+  verify(message) {
+    const signature = message.startsWith("v=") ? fromBase64(message.slice(2)) : void 0;
+    return signature !== void 0 && this.#serverSignature !== void 0 && constantTimeEqual(signature, this.#serverSignature);
+  }
+};
+
+// web/sign_in.ts
+function canSignIn() {
+  const page = globalThis;
+  return page.isSecureContext === true && page.crypto?.subtle !== void 0;
+}
+function needsPassword(text) {
+  return /^the name ".*" is registered$/s.test(text);
+}
+var SignIn = class {
+  #scram;
+  #password;
+  #stage = "challenge";
+  /**
+   * @param username The registered name.
+   * @param password Its password (kept in this object until the proof is sent).
+   */
+  constructor(username2, password2) {
+    this.#scram = new ScramClient(username2);
+    this.#password = password2;
+  }
+  /** The login marker and the client-first message, to send as the connection opens. */
+  opening() {
+    const login = encodeString(SCRAM_LOGIN);
+    const first = encodeString(this.#scram.first);
+    const bytes = new Uint8Array(login.length + first.length);
+    bytes.set(login);
+    bytes.set(first, login.length);
+    return bytes;
+  }
+  /**
+   * The next step, given a frame from the server.
+   *
+   * @param message The frame.
+   * @returns What to send, that the page is in, or why it failed.
+   */
+  async step(message) {
+    const fromServer = message.username === "*";
+    if (this.#stage === "challenge") {
+      this.#stage = "over";
+      if (!fromServer || !message.text.startsWith("r=")) {
+        return {
+          kind: "failed",
+          text: fromServer ? message.text : "This server does not support accounts: no password was sent."
+        };
+      }
+      try {
+        const final = await this.#scram.final(message.text, this.#password);
+        this.#stage = "outcome";
+        return {
+          kind: "send",
+          bytes: encodeString(final)
+        };
+      } catch (error) {
+        if (!(error instanceof ScramError)) throw error;
+        return {
+          kind: "failed",
+          text: \`The server's challenge was refused: \${error.message}\`
+        };
+      }
+    }
+    if (this.#stage === "outcome") {
+      this.#stage = "over";
+      if (fromServer && message.text.startsWith("v=") && this.#scram.verify(message.text)) {
+        return {
+          kind: "done"
+        };
+      }
+      return {
+        kind: "failed",
+        text: fromServer && !message.text.startsWith("v=") ? message.text : "The server could not prove it knows this account."
+      };
+    }
+    return {
+      kind: "failed",
+      text: "Signing in is over."
+    };
+  }
+};
 
 // web/commands.ts
 var HELP_LINES = [
@@ -1503,6 +1741,8 @@ var loginForm = element("login");
 var usernameInput = element("username");
 var usernameHint = element("username-hint");
 var loginProblem = element("login-problem");
+var passwordRow = element("password-row");
+var passwordInput = element("password");
 var statusLine = element("status");
 var retryButton = element("retry");
 var jumpButton = element("jump");
@@ -1529,6 +1769,9 @@ var recent = [];
 var replay;
 var lostAt;
 var joined = false;
+var password;
+var signIn;
+var lastWord = "";
 var view = new LogView(element("log"), {
   maxRows: MAX_ROWS,
   slice: ROWS_PER_SLICE,
@@ -1562,7 +1805,27 @@ function askWho() {
   socket.send(encodeString("/who"));
   quietWhoAnswers++;
 }
+var REFUSAL = /^(the name ".*" is (taken|registered)|invalid user name|wrong password|too many failed attempts|this server does not support accounts)/s;
 function receive(message) {
+  if (message.username === "*") lastWord = message.text;
+  if (signIn !== void 0) {
+    const ws = socket;
+    const current = signIn;
+    current.step(message).then((step) => {
+      if (socket !== ws || signIn !== current) return;
+      if (step.kind === "send") ws?.send(step.bytes);
+      else if (step.kind === "done") {
+        signIn = void 0;
+        loggedIn();
+      } else {
+        signIn = void 0;
+        socket = void 0;
+        ws?.close(1e3, "Signing in failed");
+        leave(step.text);
+      }
+    });
+    return;
+  }
   const notice = message.username === "*" ? readNotice(message.text) : void 0;
   if (notice?.kind === "who") {
     members.set(notice.names);
@@ -1660,27 +1923,15 @@ function connect() {
     maxStringSize: 16 * 1024 * 1024
   });
   ws.addEventListener("open", () => {
+    lastWord = "";
+    if (password !== void 0) {
+      signIn = new SignIn(username, password);
+      ws.send(signIn.opening());
+      setStatus("connecting", "Signing in\\u2026");
+      return;
+    }
     ws.send(encodeString(username));
-    setStatus("open", \`Connected as \${username}\`);
-    joined = true;
-    report("");
-    try {
-      localStorage.setItem(NAME_KEY, username);
-    } catch {
-    }
-    if (lostAt !== void 0) {
-      view.add({
-        kind: "gap",
-        text: \`Connection lost at \${clock(lostAt)}, back at \${clock(/* @__PURE__ */ new Date())}: messages sent in between may be missing here.\`
-      });
-      replay = recent.length === 0 ? void 0 : {
-        seen: new Set(recent.slice(-REMEMBERED_FRAMES)),
-        last: recent.at(-1)
-      };
-      lostAt = void 0;
-    }
-    askWho();
-    stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
+    loggedIn();
   });
   ws.addEventListener("message", (event) => {
     if (!(event.data instanceof ArrayBuffer)) return;
@@ -1694,8 +1945,19 @@ function connect() {
   ws.addEventListener("close", (event) => {
     if (socket !== ws) return;
     socket = void 0;
+    signIn = void 0;
     clearTimeout(stableTimer);
     replay = void 0;
+    if (REFUSAL.test(lastWord)) {
+      const registered = needsPassword(lastWord);
+      if (registered && canSignIn()) {
+        passwordRow.hidden = false;
+        passwordInput.required = true;
+      }
+      leave(registered && !canSignIn() ? \`\${lastWord}: its password can be given only on a secure (https) page\` : lastWord);
+      if (registered && canSignIn()) passwordInput.focus();
+      return;
+    }
     if (FINAL_CLOSE_CODES.has(event.code)) {
       leave(\`The server closed the chat: \${describeClose(event)}\`);
       return;
@@ -1709,6 +1971,28 @@ function connect() {
     showCountdown();
     retryButton.hidden = false;
   });
+}
+function loggedIn() {
+  setStatus("open", \`Connected as \${username}\`);
+  joined = true;
+  report("");
+  try {
+    localStorage.setItem(NAME_KEY, username);
+  } catch {
+  }
+  if (lostAt !== void 0) {
+    view.add({
+      kind: "gap",
+      text: \`Connection lost at \${clock(lostAt)}, back at \${clock(/* @__PURE__ */ new Date())}: messages sent in between may be missing here.\`
+    });
+    replay = recent.length === 0 ? void 0 : {
+      seen: new Set(recent.slice(-REMEMBERED_FRAMES)),
+      last: recent.at(-1)
+    };
+    lostAt = void 0;
+  }
+  askWho();
+  stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
 }
 retryButton.addEventListener("click", () => {
   connect();
@@ -1738,6 +2022,13 @@ loginForm.addEventListener("submit", (event) => {
     return;
   }
   loginProblem.textContent = "";
+  if (name !== username) {
+    passwordRow.hidden = true;
+    passwordInput.required = false;
+    passwordInput.value = "";
+  }
+  password = passwordRow.hidden || passwordInput.value === "" ? void 0 : passwordInput.value;
+  passwordInput.value = "";
   username = name;
   joined = false;
   retryDelay = FIRST_RETRY;
