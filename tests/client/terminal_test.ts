@@ -476,6 +476,11 @@ Deno.test({
     );
     const second = await server.accept();
     await promptIs(terminal, `> ${line}`, 42);
+    // The server has accepted the connection; the client is connected once it says so.
+    await terminal.waitFor(
+      "the second connection",
+      (screen) => screen.history.filter((row) => row.includes("logging in as alice")).length === 2,
+    );
     // Enter again: refused here, at the server's limit, not sent into the same refusal.
     await terminal.type("\r");
     await linesShown(

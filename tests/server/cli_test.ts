@@ -223,6 +223,11 @@ Deno.test("server --pid-file writes the process's ID once listening and removes 
     await using server = await ServerProcess.start(["--pid-file", pidFile], {
       denoArgs: ["--allow-net", `--allow-write=${dir}`, `--allow-read=${dir}`],
     });
+    // The file is written once the server is ready, just after its "listening" line.
+    for (let tries = 0; tries < 200; tries++) {
+      if (await Deno.stat(pidFile).then(() => true, () => false)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     assert.equal((await Deno.readTextFile(pidFile)).trim(), String(server.child.pid));
     assert.equal((await server.stop("SIGTERM")).code, 0);
     await assert.rejects(Deno.stat(pidFile), Deno.errors.NotFound);
