@@ -4,6 +4,7 @@
  * @module
  */
 
+import { takeChunks } from "./chunk_queue.ts";
 import type { Duplex } from "node:stream";
 import type { Link } from "../session/link.ts";
 
@@ -117,15 +118,7 @@ export class TlsLink implements Link {
       }
       await new Promise<void>((resolve) => this.#wake = resolve);
     }
-    let copied = 0;
-    while (copied < buffer.length && this.#queue.length > 0) {
-      const head = this.#queue[0]!;
-      const count = Math.min(head.length, buffer.length - copied);
-      buffer.set(count === head.length ? head : head.subarray(0, count), copied);
-      copied += count;
-      if (count === head.length) this.#queue.shift();
-      else this.#queue[0] = head.subarray(count);
-    }
+    const copied = takeChunks(this.#queue, buffer);
     this.#queued -= copied;
     if (this.#queued < this.#maxQueued && this.#socket.isPaused() && !this.#ended) {
       this.#socket.resume();

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { takeChunks } from "./chunk_queue.ts";
 import type { Duplex } from "node:stream";
 import type { Link } from "../session/link.ts";
 import type { ProtocolError } from "../../protocol/errors.ts";
@@ -298,15 +299,7 @@ export class WebSocketLink implements Link {
       if (this.#closed) return null;
       await new Promise<void>((resolve) => this.#wake = resolve);
     }
-    let copied = 0;
-    while (copied < buffer.length && this.#queue.length > 0) {
-      const head = this.#queue[0]!;
-      const count = Math.min(head.length, buffer.length - copied);
-      buffer.set(count === head.length ? head : head.subarray(0, count), copied);
-      copied += count;
-      if (count === head.length) this.#queue.shift();
-      else this.#queue[0] = head.subarray(count);
-    }
+    const copied = takeChunks(this.#queue, buffer);
     this.#queued -= copied;
     if (this.#paused && this.#queued < this.#maxQueuedBytes && !this.#closed) {
       this.#paused = false;
