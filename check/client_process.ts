@@ -5,13 +5,15 @@
  * @module
  */
 
+import { Waiters } from "./waiters.ts";
+
 /** A running client. */
 export class ClientProcess {
   readonly #child: Deno.ChildProcess;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   readonly #output: Uint8Array[] = [];
   readonly #errors: Uint8Array[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
   readonly #reading: Promise<unknown>;
   /** Settles when the process has exited. */
   readonly exited: Promise<unknown>;
@@ -99,20 +101,8 @@ export class ClientProcess {
    * @param timeoutMs The most milliseconds to wait.
    * @returns Whether it held.
    */
-  async until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return true;
-    const { promise, resolve } = Promise.withResolvers<boolean>();
-    const wake = () => {
-      if (ready()) resolve(true);
-    };
-    const timer = setTimeout(() => resolve(ready()), timeoutMs);
-    this.#waiters.add(wake);
-    try {
-      return await promise;
-    } finally {
-      clearTimeout(timer);
-      this.#waiters.delete(wake);
-    }
+  until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    return this.#waiters.until(ready, timeoutMs);
   }
 
   /**
@@ -152,7 +142,7 @@ export class ClientProcess {
   }
 
   #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#waiters.wake();
   }
 }
 

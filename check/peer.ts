@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Waiters } from "./waiters.ts";
 import { FrameReader, type ReceivedFrame } from "./wire.ts";
 
 /** How the server ended a connection: a clean close, or a reset. */
@@ -18,7 +19,7 @@ export class Peer {
   readonly #conn: Deno.TcpConn;
   readonly #reader: FrameReader;
   readonly #frames: ReceivedFrame[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
   readonly #loop: Promise<void>;
   #ended: Ending | undefined;
   #closing = false;
@@ -121,20 +122,8 @@ export class Peer {
    * @param timeoutMs The most milliseconds to wait.
    * @returns Whether it held.
    */
-  async until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return true;
-    const { promise, resolve } = Promise.withResolvers<boolean>();
-    const wake = () => {
-      if (ready()) resolve(true);
-    };
-    const timer = setTimeout(() => resolve(ready()), timeoutMs);
-    this.#waiters.add(wake);
-    try {
-      return await promise;
-    } finally {
-      clearTimeout(timer);
-      this.#waiters.delete(wake);
-    }
+  until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    return this.#waiters.until(ready, timeoutMs);
   }
 
   /**
@@ -204,7 +193,7 @@ export class Peer {
   }
 
   #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#waiters.wake();
   }
 }
 

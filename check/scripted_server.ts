@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Waiters } from "./waiters.ts";
 import { concatBytes, hex } from "./wire.ts";
 
 /** The connection of the client under test, seen from the kit's server. */
@@ -13,7 +14,7 @@ export class ScriptedConnection {
   readonly #conn: Deno.TcpConn;
   readonly #maxSize: number;
   readonly #strings: Uint8Array[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
   readonly #loop: Promise<void>;
   #buffer: Uint8Array = new Uint8Array(0);
   #problem: string | undefined;
@@ -59,20 +60,8 @@ export class ScriptedConnection {
    * @param timeoutMs The most milliseconds to wait.
    * @returns Whether it held.
    */
-  async until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (ready()) return true;
-    const { promise, resolve } = Promise.withResolvers<boolean>();
-    const wake = () => {
-      if (ready()) resolve(true);
-    };
-    const timer = setTimeout(() => resolve(ready()), timeoutMs);
-    this.#waiters.add(wake);
-    try {
-      return await promise;
-    } finally {
-      clearTimeout(timer);
-      this.#waiters.delete(wake);
-    }
+  until(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    return this.#waiters.until(ready, timeoutMs);
   }
 
   /**
@@ -152,7 +141,7 @@ export class ScriptedConnection {
   }
 
   #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#waiters.wake();
   }
 }
 
