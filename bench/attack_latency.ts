@@ -12,6 +12,7 @@
  * @module
  */
 
+import { type TestCerts, testCerts } from "./tls_certs.ts";
 import { parseArgs } from "node:util";
 import { encodeString } from "../protocol/encode.ts";
 
@@ -25,12 +26,12 @@ interface Server {
   readonly web: number;
 }
 
-async function startServer(script: string, dir: string): Promise<Server> {
+async function startServer(script: string, certs: TestCerts): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       ...["run", "--allow-net", "--allow-read", "--v8-flags=--max-semi-space-size=1", script],
       ...["--host", "127.0.0.1", "--port", "0", "--tls-port", "0"],
-      ...["--tls-cert", `${dir}/cert.pem`, "--tls-key", `${dir}/key.pem`],
+      ...["--tls-cert", certs.server.certPath, "--tls-key", certs.server.keyPath],
       ...["--web", "127.0.0.1:0", "--web-plain"],
     ],
     stdout: "null",
@@ -182,28 +183,11 @@ async function main(): Promise<void> {
       server: { type: "string", default: new URL("../server.ts", import.meta.url).pathname },
     },
   });
-  const dir = await Deno.makeTempDir({ prefix: "wirechat_attack_" });
-  const openssl = (args: string[]) =>
-    new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "null" }).output();
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "key.pem",
-    "-out",
-    "cert.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=127.0.0.1",
-  ]);
+  const certs = await testCerts();
   console.log("| attack | probe p50 | probe p99 | probe max | probe lost |");
   console.log("| --- | --- | --- | --- | --- |");
   for (const [name, attack] of ATTACKS) {
-    const server = await startServer(values.server, dir);
+    const server = await startServer(values.server, certs);
     try {
       const probe = new Deno.Command(Deno.execPath(), {
         args: [
@@ -232,7 +216,6 @@ async function main(): Promise<void> {
       await server.child.status;
     }
   }
-  await Deno.remove(dir, { recursive: true });
 }
 
 if (import.meta.main) await main();

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { type TestCerts, testCerts } from "./tls_certs.ts";
 import { parseArgs } from "node:util";
 import { ClientDecoder } from "../protocol/client_decoder.ts";
 import { encodeString } from "../protocol/encode.ts";
@@ -27,7 +28,7 @@ interface Server {
 }
 
 /** Starts `server.ts` with a TLS door only and a plain web door; waits for both. */
-async function startServer(script: string, dir: string): Promise<Server> {
+async function startServer(script: string, certs: TestCerts): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -36,7 +37,7 @@ async function startServer(script: string, dir: string): Promise<Server> {
       "--v8-flags=--max-semi-space-size=1",
       script,
       ...["--host", "127.0.0.1", "--tls-only", "--tls-port", "0"],
-      ...["--tls-cert", `${dir}/cert.pem`, "--tls-key", `${dir}/key.pem`],
+      ...["--tls-cert", certs.server.certPath, "--tls-key", certs.server.keyPath],
       ...["--web", "127.0.0.1:0", "--web-plain", "--max-message-rate", "0"],
       ...["--max-clients", "20000", "--log-level", "info"],
     ],
@@ -59,7 +60,7 @@ async function startServer(script: string, dir: string): Promise<Server> {
   (async () => {
     while (!(await lines.read()).done) { /* dropped */ }
   })();
-  return { child, tls, web, ca: await Deno.readTextFile(`${dir}/ca.pem`) };
+  return { child, tls, web, ca: certs.ca };
 }
 
 function rssKiB(pid: number): number {
@@ -184,57 +185,7 @@ async function main(): Promise<void> {
     options: { before: { type: "string" }, rounds: { type: "string", default: "3" } },
   });
   if (values.before === undefined) throw new Error("Usage: --before /path/to/old/server.ts");
-  const dir = await Deno.makeTempDir({ prefix: "wirechat_doors_" });
-  const openssl = (args: string[]) =>
-    new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "null" }).output();
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=bench-ca",
-  ]);
-  await openssl([
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    "key.pem",
-    "-out",
-    "s.csr",
-    "-subj",
-    "/CN=127.0.0.1",
-  ]);
-  await Deno.writeTextFile(
-    `${dir}/ext`,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-  );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "s.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "cert.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "ext",
-  ]);
+  const certs = await testCerts();
 
   const figures: Record<string, Record<string, number[]>> = { before: {}, after: {} };
   const record = (which: string, metric: string, value: number) => {
@@ -243,7 +194,7 @@ async function main(): Promise<void> {
   };
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [which, script] of [["before", values.before], ["after", HERE]] as const) {
-      const server = await startServer(script, dir);
+      const server = await startServer(script, certs);
       try {
         const tls = { caCerts: [server.ca] };
         const ping = await runLoad({
@@ -290,7 +241,6 @@ async function main(): Promise<void> {
       }x |`,
     );
   }
-  await Deno.remove(dir, { recursive: true });
 }
 
 if (import.meta.main) await main();
