@@ -23,7 +23,7 @@ natsTest(
   "a node stalled for less than the lease keeps its users' names; past it, they go, and the holder is told",
   async () => {
     await using nats = await NatsServer.start();
-    const flags = ["--nats", nats.url, "--unique-names", "--presence", "--cluster-lease", "3"];
+    const flags = ["--nats", nats.url, "--unique-names", "--presence", "--cluster-lease", "8"];
     await using a = await ServerProcess.start(flags);
     await using b = await ServerProcess.start(flags);
     await a.stderr.waitFor(/NATS backplane connected/, 1, 15_000);
@@ -37,12 +37,13 @@ natsTest(
     // A stall shorter than the lease: nothing changes for anyone.
     b.child.kill("SIGSTOP");
     try {
-      await waitMs(1500);
+      // Six seconds: past what 0.2.0 allowed a node (five), within the lease (eight).
+      await waitMs(6000);
       assert.match(await tryLogin(a.port, "ALICE"), /the name "ALICE" is taken/);
     } finally {
       b.child.kill("SIGCONT");
     }
-    await waitMs(2500);
+    await waitMs(3000);
     assert.ok(!bob.messages.some((m) => m.text === '"alice" left'), "alice was announced as gone");
     assert.equal(alice.ended, undefined);
 
