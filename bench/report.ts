@@ -272,6 +272,44 @@ function metrics(idleName: string): Metric[] {
 }
 
 /**
+ * Renders what each server costs above the runtime's floor (`floor_server.ts`):
+ * memory per idle connection, login time and ping-pong latency as `floor + x`, the
+ * fan-outs as a multiple of the floor's rate. The floor's idle hold confirms no
+ * login (it relays nothing then), so its memory is that of a bare accept-and-read
+ * server and its login time that of opening the connections and writing the names.
+ *
+ * @param servers The measurements; the one labelled `floor` is the floor.
+ * @param floor The floor's label.
+ * @returns The table, or undefined without a floor or anything above it.
+ */
+export function renderAboveFloor(
+  servers: readonly ServerMeasurements[],
+  floor: string,
+): string | undefined {
+  const base = servers.find((server) => server.label === floor && server.failure === undefined);
+  const others = servers.filter((server) => server.label !== floor);
+  if (base === undefined || others.length === 0) return undefined;
+  const idleName = servers.find((server) => server.runs.idle)?.runs.idle?.name ?? "idle";
+  const rows: string[][] = [];
+  for (const metric of metrics(idleName)) {
+    const floorValue = metric.value(base);
+    if (floorValue === null) continue;
+    const rate = metric.title.endsWith("deliveries/s");
+    const above = others.map((server) => {
+      const value = server.failure === undefined ? metric.value(server) : null;
+      if (value === null) return "n/a";
+      if (rate) return floorValue === 0 ? "n/a" : `${(value / floorValue).toFixed(2)}x floor`;
+      const difference = value - floorValue;
+      return `${metric.format(value)} = floor ${difference < 0 ? "-" : "+"} ${
+        metric.format(Math.abs(difference))
+      }`;
+    });
+    rows.push([metric.title, metric.format(floorValue), ...above]);
+  }
+  return markdownTable(["metric", floor, ...others.map((server) => server.label)], rows);
+}
+
+/**
  * Renders the summary: one row per metric, one column per server, then a column
  * `server / baseline` for every other server. Ratios are plain quotients: above 1
  * is better for deliveries/s, worse for latency, memory and login time. A cell of

@@ -34,6 +34,7 @@ import {
   describeRun,
   formatSeconds,
   noiseNotes,
+  renderAboveFloor,
   renderDetails,
   renderSummary,
   type RunMeasurement,
@@ -42,7 +43,14 @@ import {
 import { type Scenario, scenarioSet } from "../check/load/scenarios.ts";
 import { ServerGroup } from "./server_group.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
-import { defaultServers, findNatsServer, startCluster, startTlsServer } from "./targets.ts";
+import {
+  defaultServers,
+  findNatsServer,
+  FLOOR,
+  floorServer,
+  startCluster,
+  startTlsServer,
+} from "./targets.ts";
 import { errorMessage } from "../cli/error_message.ts";
 import { integerValue, parseFlags } from "../cli/flags.ts";
 
@@ -64,6 +72,7 @@ OPTIONS:
                         wirechat replaces the default wirechat command)
   --baseline LABEL      the server the ratio columns divide by (naive)
   --no-codec            skip the codec micro-benchmarks
+  --no-floor            skip the runtime's floor (bench/floor_server.ts)
   --no-tls              skip wirechat over TLS
   --no-cluster          skip the two-node cluster (skipped anyway without nats-server)
   --no-load             skip the load scenarios
@@ -74,7 +83,8 @@ Exit status: 0, 1 for a misuse, 2 when a server lost, reordered, garbled or
 dropped anything, stalled, or did not start.
 
 Servers measured by default: wirechat (server.ts, as deno task start runs it), naive
-(bench/naive_server.ts, the baseline), wirechat-tls (server.ts with a TLS door only, a
+(bench/naive_server.ts, the baseline), floor (bench/floor_server.ts, the runtime's
+floor that wirechat is reported above), wirechat-tls (server.ts with a TLS door only, a
 throwaway certificate) and wirechat-cluster-2 (two server.ts nodes and nats-server -js).`;
 
 const SETTLE_MS = 300;
@@ -137,6 +147,7 @@ async function measureIdle(server: ServerGroup, scenario: Scenario): Promise<Run
     const result = await runLoad({
       ...scenario.options,
       port: server.port,
+      sync: server.idleSync,
       onHold: () => {
         sample();
         sampler = setInterval(sample, RSS_SAMPLE_MS);
@@ -229,6 +240,7 @@ const FLAGS = {
   server: { type: "string", multiple: true },
   baseline: { type: "string" },
   "no-codec": { type: "boolean" },
+  "no-floor": { type: "boolean" },
   "no-load": { type: "boolean" },
   "no-tls": { type: "boolean" },
   "no-cluster": { type: "boolean" },
@@ -260,6 +272,7 @@ async function main(): Promise<number> {
     quick: flags.quick === true,
     baseline: flags.baseline ?? "naive",
     "no-codec": flags["no-codec"] === true,
+    "no-floor": flags["no-floor"] === true,
     "no-load": flags["no-load"] === true,
     "no-tls": flags["no-tls"] === true,
     "no-cluster": flags["no-cluster"] === true,
@@ -280,6 +293,13 @@ async function main(): Promise<number> {
     if (!extra.some((spec) => spec.label === "wirechat")) targets.push(single(defaults.wirechat));
     targets.push(...extra.map(single));
     if (!extra.some((spec) => spec.label === "naive")) targets.push(single(defaults.naive));
+    if (!values["no-floor"]) {
+      targets.push({
+        label: FLOOR,
+        start: async () =>
+          new ServerGroup(FLOOR, [await ServerProcess.start(floorServer())], { idleSync: false }),
+      });
+    }
     if (!values["no-tls"]) targets.push({ label: "wirechat-tls", start: startTlsServer });
     const nats = findNatsServer();
     if (values["no-cluster"]) {
@@ -293,13 +313,27 @@ async function main(): Promise<number> {
     for (const target of targets) servers.push(await measureServer(target, scenarios, repeat));
     if (!values.json) {
       const transports = servers.filter((server) => server.label.startsWith("wirechat-"));
-      const others = servers.filter((server) => !transports.includes(server));
+      const floor = servers.filter((server) => server.label === FLOOR);
+      const others = servers.filter((server) =>
+        !transports.includes(server) && !floor.includes(server)
+      );
       console.log(`## Load${values.quick ? " (quick)" : ""}\n`);
       console.log(renderSummary(others, values.baseline));
       console.log(
         `\nRatios are plain quotients against ${values.baseline}: above 1 is better for ` +
           "deliveries/s, worse for latency, memory and login time.\n",
       );
+      const aboveFloor = renderAboveFloor([...floor, ...others], FLOOR);
+      if (aboveFloor !== undefined) {
+        console.log("### Above the runtime's floor\n");
+        console.log(aboveFloor);
+        console.log(
+          "\nThe floor is bench/floor_server.ts: a bare Deno relay with one 64-byte read " +
+            "pending per connection. Its idle hold confirms no login (it relays nothing " +
+            "then): its memory is a bare accept-and-read server's, its login time the " +
+            "time to open the connections and write the names.\n",
+        );
+      }
       const oneNode = others.find((server) => server.label === "wirechat");
       if (oneNode !== undefined && transports.length > 0) {
         console.log("### One node, over TLS, and a cluster of two nodes\n");

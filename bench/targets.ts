@@ -39,6 +39,31 @@ function wirechatCommand(permissions: readonly string[], flags: readonly string[
   ];
 }
 
+/** The label of the runtime's floor (`floor_server.ts`), which ours is reported above. */
+export const FLOOR = "floor";
+
+/**
+ * The runtime's floor: `floor_server.ts`, run as `deno task start` runs wirechat
+ * (the same V8 flag), so that the difference is ours.
+ */
+export function floorServer(): ServerSpec {
+  return {
+    label: FLOOR,
+    command: [
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      "--v8-flags=--max-semi-space-size=1",
+      "bench/floor_server.ts",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ],
+    cwd: ROOT,
+  };
+}
+
 /** The servers measured unless told otherwise: wirechat's and the baseline. */
 export function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
   return {

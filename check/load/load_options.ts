@@ -59,6 +59,15 @@ export interface LoadOptions {
    */
   hold?: number;
   /**
+   * Whether a hold waits until every login is confirmed (the sync messages from
+   * `u0` reached every client) before it starts. Without, the hold starts once every
+   * connection is open and its user name written: for a server that relays nothing,
+   * such as the benchmarks' floor, and the login time is then only the connect time.
+   *
+   * @default {true}
+   */
+  sync?: boolean;
+  /**
    * A hard stop, in seconds, connect included.
    *
    * @default {60, or the hold plus 60}

@@ -141,6 +141,7 @@ export class LoadRun {
   readonly #size: number;
   readonly #window: number;
   readonly #hold: number | undefined;
+  readonly #sync: boolean;
   readonly #durationLimitMs: number;
   readonly #stallTimeoutMs: number;
   readonly #readBufferSize: number;
@@ -245,6 +246,10 @@ export class LoadRun {
     this.#progress = options.onProgress ?? (() => {});
     this.#onStatus = options.onStatus ?? (() => {});
     this.#onHold = options.onHold ?? (() => {});
+    this.#sync = options.sync ?? true;
+    if (!this.#sync && this.#hold === undefined) {
+      throw new RangeError("Invalid option sync: only a hold may skip the sync");
+    }
     this.#signal = options.signal;
 
     this.#names = Array.from({ length: this.#clientCount }, (_, i) => `u${i}`);
@@ -548,6 +553,11 @@ export class LoadRun {
         (this.#marks.tcpConnectMs / 1000).toFixed(3)
       } s`,
     );
+    if (!this.#sync) {
+      this.#marks.connectMs = this.#marks.tcpConnectMs;
+      this.#start();
+      return;
+    }
     this.#phase = Phase.Sync;
     this.#sendSync("SYNC");
     this.#nextSyncAt = now + this.#syncIntervalMs;

@@ -9,6 +9,7 @@ import {
   formatSeconds,
   markdownTable,
   noiseNotes,
+  renderAboveFloor,
   renderDetails,
   renderSummary,
   type RunMeasurement,
@@ -289,6 +290,29 @@ Deno.test("noiseNotes names the runs too short or too thin to trust", () => {
     "wirechat pingpong: 1000 latency samples; noise, not a measurement",
   ]);
   assert.deepEqual(noiseNotes([server("wirechat", 1)]), []);
+});
+
+Deno.test("renderAboveFloor reports each server as floor + x, and rates as a multiple", () => {
+  const table = renderAboveFloor([server("floor", 1), server("wirechat", 1.5)], "floor")!;
+  assert.deepEqual(rowOf(table, "metric"), ["metric", "floor", "wirechat"]);
+  assert.deepEqual(rowOf(table, "idle-5000 server KiB per idle connection"), [
+    "idle-5000 server KiB per idle connection",
+    "1.00",
+    "1.50 = floor + 0.50",
+  ]);
+  assert.deepEqual(rowOf(table, "pingpong latency p50"), [
+    "pingpong latency p50",
+    "100 µs",
+    "150 µs = floor + 50 µs",
+  ]);
+  assert.deepEqual(rowOf(table, "fanout-100 deliveries/s"), [
+    "fanout-100 deliveries/s",
+    "4.00M",
+    "0.67x floor",
+  ]);
+  const below = renderAboveFloor([server("floor", 1), server("cchat", 0.5)], "floor")!;
+  assert.equal(rowOf(below, "pingpong latency p50")[2], "50 µs = floor - 50 µs");
+  assert.equal(renderAboveFloor([server("wirechat", 1)], "floor"), undefined);
 });
 
 Deno.test("renderSummary leaves out the metrics no server measured", () => {

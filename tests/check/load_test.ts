@@ -101,6 +101,31 @@ Deno.test("runLoad holds logged-in clients and reports the login time", async ()
   assert.ok(result.elapsedS >= 0.1);
 });
 
+Deno.test("runLoad without sync holds clients that a server never confirms", async () => {
+  // Reads and relays nothing: no login can be confirmed.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) conns.push(conn);
+  })().catch(() => {});
+  try {
+    const silent = { port: listener.addr.port, clients: 5, hold: 0.2, durationLimit: 3 };
+    const held = await runLoad({ ...silent, sync: false });
+    assert.equal(held.stopReason, "done");
+    assert.equal(held.ok, true);
+    const waited = await runLoad({ ...silent, durationLimit: 1 });
+    assert.notEqual(waited.stopReason, "done");
+    assert.throws(
+      () => runLoad({ port: listener.addr.port, sync: false }),
+      /only a hold may skip the sync/,
+    );
+  } finally {
+    listener.close();
+    await accepting;
+    for (const conn of conns) conn.close();
+  }
+});
+
 Deno.test("runLoad cut by its duration limit counts nothing that arrives afterwards", async () => {
   // In another process, the server keeps sending while the run closes its connections.
   const server = await ServerProcess.start(defaultServers().naive);
