@@ -65,7 +65,11 @@ export interface ScaleFigures {
   /** Load generator processes, and the most clients one held. */
   processes: number;
   maxClientsPerProcess: number;
-  /** Seconds from starting the load processes until the round that found every client in was sent. */
+  /**
+   * Seconds from starting the load processes until each had read a round that all its
+   * clients received: an upper bound of the login time, by at most the round interval
+   * and the time a round takes to reach everyone.
+   */
   loginS: number;
   /** The round interval when the logins completed: the login time's resolution, in seconds. */
   loginResolutionS: number;
@@ -182,11 +186,16 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     loads.forEach((load, p) => {
       if (!load.running) {
         throw new ScaleFailure(
-          `${spec.label}: load process ${p + 1} exited early${lastLines(load.log)}`,
+          `${spec.label}: load process ${p + 1} exited early (${
+            loggingIn ? `${elapsed()} after the load processes started` : "after the logins"
+          })${lastLines(load.log)}`,
         );
       }
     });
   }
+
+  let loggingIn = true;
+  let elapsed = () => "";
 
   function complete(round: number): boolean {
     const atMs = reports.get(round);
@@ -210,6 +219,8 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
       } at most each), ${perNode.map((n) => n).join(" + ")} per node (the leader included)`,
     );
     const started = performance.timeOrigin + performance.now();
+    elapsed = () =>
+      `${((performance.timeOrigin + performance.now() - started) / 1000).toFixed(1)} s`;
     let firstIndex = 0;
     perProcess.forEach((clients, p) => {
       loads.push(
@@ -250,8 +261,12 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
       }
       return false;
     });
-    const loggedInAt = Math.max(...firstComplete.map((round) => sent.get(round!)!));
+    // When the last process read the first round all its clients received: by then,
+    // every client was in (a node relays a round to the clients logged in when it
+    // reads the round, which in a cluster may be well after the leader sent it).
+    const loggedInAt = Math.max(...firstComplete.map((round, p) => reports.get(round!)![p]!));
     const loginS = (loggedInAt - started) / 1000;
+    loggingIn = false;
     progress(
       `${spec.label}: every client in after ${loginS.toFixed(1)} s; ${spec.settleS} s quiet`,
     );
@@ -311,8 +326,13 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
       loadResults,
     };
   } catch (error) {
-    if (error instanceof ScaleFailure) throw error;
-    throw new ScaleFailure(`${spec.label}: ${errorMessage(error)}`);
+    // What the servers said last tells why a client was turned away.
+    const said = (group?.nodes ?? []).flatMap((node) =>
+      node.log.slice(-4).map((line) => `${node.label}: ${line}`)
+    );
+    const logs = said.length === 0 ? "" : `\nthe servers' last lines:\n${said.join("\n")}`;
+    if (error instanceof ScaleFailure) throw new ScaleFailure(`${error.message}${logs}`);
+    throw new ScaleFailure(`${spec.label}: ${errorMessage(error)}${logs}`);
   } finally {
     await Promise.allSettled(loads.map((load) => load.kill()));
     await leader?.close();

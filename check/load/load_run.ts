@@ -527,6 +527,14 @@ export class LoadRun {
     let valid = textStart - 4 - userStart === leader.length && textEnd - textStart === SYNC_SIZE &&
       syncKind(bytes, textStart) === Sync.Sync;
     for (let i = 0; valid && i < leader.length; i++) valid = bytes[userStart + i] === leader[i];
+    if (!valid && this.#counts.invalidFrames < 5) {
+      const decoder = new TextDecoder();
+      this.#progress(
+        `u${this.#firstIndex + client.index}: a frame not from the leader: [${
+          decoder.decode(bytes.subarray(userStart, textStart - 4))
+        }] ${JSON.stringify(decoder.decode(bytes.subarray(textStart, textEnd)))}`,
+      );
+    }
     this.#onLeaderRound(client, valid ? readSyncRound(bytes, textStart) : -1);
   }
 
@@ -766,7 +774,7 @@ export class LoadRun {
     this.#counts.connected--;
     this.#counts.disconnects++;
     if (this.#counts.disconnects <= 5) {
-      this.#progress(`client u${client.index} disconnected unexpectedly (${why})`);
+      this.#progress(`client ${this.#names[client.index]} disconnected unexpectedly (${why})`);
     }
     const s = client.index;
     if (
