@@ -139,9 +139,9 @@ export function scaleMarkdown(figures: ScaleFigures): string {
     }, over ${figures.processes} load processes (${
       count(figures.maxClientsPerProcess)
     } at most each) |`,
-    `| every client logged in after | ${
+    `| every client logged in by | ${
       figures.loginS.toFixed(1)
-    } s (rounds every ${figures.loginResolutionS} s by then) |`,
+    } s after the load processes started (rounds every ${figures.loginResolutionS} s by then) |`,
     `| each load process's own login (first connect to all in) | ${
       figures.loadResults.map((r) => r.connectS.toFixed(1)).join(", ")
     } s |`,
