@@ -44,6 +44,8 @@ OPTIONS:
   --probes N               messages timed to everyone, one after another (3)
   --phase-timeout S        the longest any phase may take, in seconds (600)
   --settle S               quiet after the logins before memory is read (3)
+  --stagger                start each load process once the previous one is in,
+                           rather than all at once (a gentler login storm)
   -h, --help               print this help
 
 A process may hold at most ${MAX_PER_PROCESS} clients (its descriptors), a node
@@ -58,6 +60,7 @@ interface ScaleOptions {
   probes: number;
   phaseTimeoutS: number;
   settleS: number;
+  stagger: boolean;
 }
 
 function parseOptions(args: string[]): ScaleOptions | "help" {
@@ -73,6 +76,7 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
       probes: { type: "string" },
       "phase-timeout": { type: "string" },
       settle: { type: "string" },
+      stagger: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     } as const,
   );
@@ -100,6 +104,7 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
     probes: int("probes", 3, 1, 100),
     phaseTimeoutS: int("phase-timeout", 600, 1, 3600),
     settleS: int("settle", 3, 0, 600),
+    stagger: values.stagger === true,
   };
   const { node, cluster } = options;
   for (
@@ -209,6 +214,7 @@ export async function main(args: string[]): Promise<number> {
         probes: options.probes,
         phaseTimeoutS: options.phaseTimeoutS,
         settleS: options.settleS,
+        stagger: options.stagger,
         onProgress: (line) => console.error(`bench:scale: ${line}`),
         signal: controller.signal,
       };

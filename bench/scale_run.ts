@@ -34,6 +34,11 @@ export interface ScaleSpec {
   phaseTimeoutS: number;
   /** Seconds of quiet after the logins, before memory is read. */
   settleS: number;
+  /**
+   * Start each load process once the previous one has all its clients in, rather
+   * than all at once: a gentler login storm.
+   */
+  stagger?: boolean;
   /** The nats-server executable, for a cluster. */
   natsServer?: string;
   /** Receives a progress line per phase. */
@@ -221,8 +226,12 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     const started = performance.timeOrigin + performance.now();
     elapsed = () =>
       `${((performance.timeOrigin + performance.now() - started) / 1000).toFixed(1)} s`;
-    let firstIndex = 0;
-    perProcess.forEach((clients, p) => {
+    const firstIndexes = perProcess.map((_, p) =>
+      perProcess.slice(0, p).reduce((a, b) => a + b, 0)
+    );
+    const startLoad = (p: number) => {
+      const clients = perProcess[p]!;
+      const firstIndex = firstIndexes[p]!;
       loads.push(
         new LoadProcess({
           port: ports,
@@ -239,8 +248,9 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
           },
         }),
       );
-      firstIndex += clients;
-    });
+    };
+    if (spec.stagger) startLoad(0);
+    else perProcess.forEach((_, p) => startLoad(p));
 
     // Logins: rounds until each process has had one that all its clients received.
     const firstComplete = new Array<number | undefined>(spec.processes).fill(undefined);
@@ -252,6 +262,10 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
         });
       }
       if (firstComplete.every((round) => round !== undefined)) return true;
+      if (loads.length < spec.processes && firstComplete[loads.length - 1] !== undefined) {
+        startLoad(loads.length); // staggered: the next once the last is in
+        interval = FIRST_ROUND_INTERVAL_MS;
+      }
       const now = performance.timeOrigin + performance.now();
       if (now - (sent.get(leader!.round) ?? 0) >= interval) {
         // A failed write leaves the leader lost, which check() reports.
