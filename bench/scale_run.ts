@@ -53,7 +53,7 @@ export interface ProcessMemory {
   label: string;
   /** Clients connected to it (0 for nats-server). */
   clients: number;
-  /** Resident memory before the clients came. */
+  /** Resident memory before the clients came (0 when `/proc` cannot be read: it needs `--allow-all`). */
   beforeKiB: number;
   /** Resident memory with every client in, after the quiet. */
   afterKiB: number;
