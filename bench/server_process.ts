@@ -86,8 +86,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Reads one field of `/proc/PID/status` in KiB, or null. */
-function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | null {
+/**
+ * Reads one field of `/proc/PID/status` in KiB, or null.
+ *
+ * @param pid The process.
+ * @param field `VmRSS` (resident memory now) or `VmHWM` (its peak).
+ * @returns The value in KiB, or null when the process or the field is gone.
+ */
+export function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | null {
   try {
     const status = Deno.readTextFileSync(`/proc/${pid}/status`);
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);

@@ -90,6 +90,24 @@ export function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
 }
 
 /**
+ * Starts wirechat's server alone, as the bench measures it, with extra flags.
+ *
+ * Requires `--allow-run` (deno) and `--allow-net`.
+ *
+ * @param flags Flags added to its command line, such as `--max-clients 20000`.
+ * @returns The server, as a group of one.
+ * @throws {Error} When it does not start.
+ */
+export async function startWirechat(flags: readonly string[] = []): Promise<ServerGroup> {
+  const server = await ServerProcess.start({
+    label: "wirechat",
+    command: wirechatCommand(["--allow-net"], ["--port", "0", ...flags]),
+    cwd: ROOT,
+  });
+  return new ServerGroup("wirechat", [server]);
+}
+
+/**
  * Looks for `nats-server` (`$NATS_SERVER`, then `$PATH`, then `/usr/sbin`).
  *
  * @returns Its path, or the reason it is missing, with the install command.
@@ -147,10 +165,15 @@ export async function startTlsServer(): Promise<ServerGroup> {
  *
  * @param natsServer The nats-server executable.
  * @param nodes How many wirechat nodes.
+ * @param flags Flags added to each node's command line, such as `--max-clients 20000`.
  * @returns The cluster: its nodes, with nats-server as a helper.
  * @throws {Error} When a process does not start; what started is stopped.
  */
-export async function startCluster(natsServer: string, nodes = 2): Promise<ServerGroup> {
+export async function startCluster(
+  natsServer: string,
+  nodes = 2,
+  flags: readonly string[] = [],
+): Promise<ServerGroup> {
   const store = await Deno.makeTempDir({ prefix: "wirechat_bench_nats_" });
   const cleanup = () => Deno.remove(store, { recursive: true }).catch(() => {});
   const started: ServerProcess[] = [];
@@ -168,7 +191,7 @@ export async function startCluster(natsServer: string, nodes = 2): Promise<Serve
         label: `wirechat-node${i + 1}`,
         command: wirechatCommand(
           ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"],
-          ["--port", "{port}", "--nats", url],
+          ["--port", "{port}", "--nats", url, ...flags],
         ),
         cwd: ROOT,
         readyLine: /NATS backplane connected/,

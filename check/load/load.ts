@@ -15,6 +15,15 @@
  *    each sender's messages and counts them, and validates every frame.
  *    Or **hold**: send nothing and keep every connection open for `hold` seconds.
  *
+ * Several load generators can share one chat, each in its own process (one
+ * process holds at most as many connections as it has descriptors): each takes
+ * its own names (`firstIndex`), and one client outside them, the **leader**, sends
+ * the login rounds. Each generator reports every round all its clients received
+ * and when (`onRound`; on the command line, one JSON line per round), and its
+ * first such round ends its login; a round sent later, once every generator is
+ * in, times one message to everyone. `check/load/load_process.ts` runs such a
+ * generator as a child process.
+ *
  * The CLI prints one JSON line (a {@linkcode LoadResult}) on standard output and
  * progress on standard error. Exit status: 0 for a clean run, 1 for a misuse,
  * 2 when anything was lost, reordered, invalid or cut off.
@@ -23,6 +32,8 @@
  * deno run --allow-net check/load/load.ts --port 9000 --clients 100 --senders 10 --messages 2000
  * deno run --allow-net check/load/load.ts --port 9000 --clients 10 --window 1   # ping-pong
  * deno run --allow-net check/load/load.ts --port 9000 --clients 5000 --hold 5   # idle scale
+ * deno run --allow-net check/load/load.ts --port 9000 --clients 5000 --first-index 5000 \
+ *   --leader lead --hold 600 --hold-until-eof                                # one of a group
  * ```
  *
  * @module

@@ -29,6 +29,14 @@ OPTIONS:
   --size B              message body bytes, at least 16 (64)
   --window W            most un-echoed messages per sender; 1 is ping-pong (16)
   --hold T              log in, send nothing, hold T seconds
+  --first-index N       name the clients u<N> onwards (0), so that several
+                        load generators can share one chat
+  --leader NAME         with --hold: send nothing, not even the login rounds;
+                        they come from the client NAME, outside this run, and
+                        each round every client received is printed as one
+                        JSON line {"round":R,"atMs":T} (T: wall-clock ms)
+  --hold-until-eof      with --hold: also end the hold, cleanly, when standard
+                        input closes (for a parent process)
   --duration-limit T    hard stop after T seconds, connect included (60, or
                         the hold plus 60)
   --stall-timeout T     stop when nothing moves for T seconds while running (5)
@@ -38,7 +46,7 @@ OPTIONS:
   --quiet               no progress lines on standard error
   -h, --help            print this help
 
-Prints one JSON line. Exit status: 0 for a clean run, 1 for a misuse, 2 when
+Prints one JSON line (after the rounds, with --leader). Exit status: 0 for a clean run, 1 for a misuse, 2 when
 anything was lost, reordered, invalid or cut off.`;
 
 function parseNumber(name: string, value: string | undefined): number | undefined {
@@ -51,7 +59,9 @@ function parseNumber(name: string, value: string | undefined): number | undefine
 }
 
 /** Parses the CLI's flags into options. */
-export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; help: boolean } {
+export function parseOptions(
+  args: string[],
+): LoadOptions & { quiet: boolean; help: boolean; holdUntilEof: boolean } {
   const { values, positionals } = parseFlags(
     args,
     {
@@ -63,6 +73,9 @@ export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; he
       size: { type: "string" },
       window: { type: "string" },
       hold: { type: "string" },
+      "first-index": { type: "string" },
+      leader: { type: "string" },
+      "hold-until-eof": { type: "boolean" },
       "duration-limit": { type: "string" },
       "stall-timeout": { type: "string" },
       "read-buffer": { type: "string" },
@@ -72,17 +85,24 @@ export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; he
     } as const,
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  for (const flag of ["leader", "hold-until-eof"] as const) {
+    if (values[flag] !== undefined && values.hold === undefined) {
+      throw new UsageError(`option --${flag} needs --hold`);
+    }
+  }
   const decoder = values.decoder ?? "scanner";
   if (decoder !== "scanner" && decoder !== "codec") {
     throw new UsageError(`invalid value for --decoder: "${decoder}" (expected scanner or codec)`);
   }
-  const options: LoadOptions & { quiet: boolean; help: boolean } = {
+  const options: LoadOptions & { quiet: boolean; help: boolean; holdUntilEof: boolean } = {
     hostname: values.host ?? "127.0.0.1",
     port: parsePorts(values.port ?? String(DEFAULT_PORT)),
     decoder,
     quiet: values.quiet === true,
     help: values.help === true,
+    holdUntilEof: values["hold-until-eof"] === true,
   };
+  if (values.leader !== undefined) options.leader = values.leader;
   const numbers = {
     clients: "clients",
     senders: "senders",
@@ -90,6 +110,7 @@ export function parseOptions(args: string[]): LoadOptions & { quiet: boolean; he
     size: "size",
     window: "window",
     hold: "hold",
+    firstIndex: "first-index",
     durationLimit: "duration-limit",
     stallTimeout: "stall-timeout",
     readBufferSize: "read-buffer",
@@ -111,6 +132,7 @@ export async function main(args: string[]): Promise<number> {
   let options: ReturnType<typeof parseOptions>;
   let run: LoadRun;
   const controller = new AbortController();
+  const endHold = new AbortController();
   try {
     options = parseOptions(args);
     if (options.help) {
@@ -120,7 +142,9 @@ export async function main(args: string[]): Promise<number> {
     run = new LoadRun({
       ...options,
       signal: controller.signal,
+      holdUntil: endHold.signal,
       onProgress: options.quiet ? () => {} : (line) => console.error(`load: ${line}`),
+      onRound: (round, atMs) => console.log(JSON.stringify({ round, atMs })),
     });
   } catch (error) {
     console.error(`load: ${errorMessage(error)}\n\n${USAGE}`);
@@ -128,11 +152,25 @@ export async function main(args: string[]): Promise<number> {
   }
   const abort = () => controller.abort();
   Deno.addSignalListener("SIGINT", abort);
+  const stdin = options.holdUntilEof ? Deno.stdin.readable.getReader() : undefined;
+  if (stdin !== undefined) untilEnd(stdin).then(() => endHold.abort());
   try {
     const result = await run.run();
     console.log(JSON.stringify(result));
     return result.ok ? 0 : 2;
   } finally {
     Deno.removeSignalListener("SIGINT", abort);
+    await stdin?.cancel().catch(() => {});
+  }
+}
+
+/** Reads standard input to its end (or an error), discarding what it reads. */
+async function untilEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    while (!(await reader.read()).done) {
+      // discard
+    }
+  } catch {
+    // closed or cancelled: the end too
   }
 }

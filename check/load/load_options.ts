@@ -68,6 +68,29 @@ export interface LoadOptions {
    */
   sync?: boolean;
   /**
+   * The index of the first client: clients log in as `u<firstIndex>` onwards, so
+   * several load generators (processes) can share one chat with distinct names.
+   *
+   * @default {0}
+   */
+  firstIndex?: number;
+  /**
+   * The user name of a client outside this run that sends the login rounds
+   * (`#SYNC:NNNNNN` messages, as `u0` sends them otherwise), for several load
+   * generators that share one chat. Only with `hold`: this run then sends
+   * nothing; its clients count the leader's rounds, the first round every one of
+   * them receives ends the login, and `onRound` hears of every such round.
+   */
+  leader?: string;
+  /**
+   * With `leader`: called for each round every client of this run has received,
+   * with the wall-clock time (`performance.timeOrigin + performance.now()`, in
+   * milliseconds) at which the last of them read it.
+   */
+  onRound?: (round: number, atMs: number) => void;
+  /** Ends a hold early as a clean end (`done`), for a parent process that decides when. */
+  holdUntil?: AbortSignal;
+  /**
    * A hard stop, in seconds, connect included.
    *
    * @default {60, or the hold plus 60}

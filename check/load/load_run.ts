@@ -27,6 +27,7 @@ import {
 } from "./message_body.ts";
 import { OutputBuffer } from "./output_buffer.ts";
 import {
+  MAX_USER_INDEX,
   MAX_USERNAME,
   readDecimal,
   readSyncRound,
@@ -114,6 +115,8 @@ class LoadClient {
   dropped = false;
   registered = false;
   gotFinal = false;
+  /** The last round of the leader it received, or -1. */
+  lastRound = -1;
   nextSeq = 0;
   /** When it received its last message body, in microseconds since the epoch of the run. */
   lastBodyUs = 0;
@@ -152,6 +155,13 @@ export class LoadRun {
   #lastStatusMs = 0;
   readonly #onHold: () => void;
   readonly #signal: AbortSignal | undefined;
+  readonly #firstIndex: number;
+  readonly #leader: Uint8Array | undefined; // the leader's user name, as UTF-8
+  readonly #maxUsername: number;
+  readonly #onRound: (round: number, atMs: number) => void;
+  readonly #holdUntil: AbortSignal | undefined;
+  /** With a leader: how many clients have received each round not yet complete. */
+  readonly #roundCounts = new Map<number, number>();
 
   readonly #names: string[];
   readonly #clients: (LoadClient | undefined)[];
@@ -217,6 +227,12 @@ export class LoadRun {
     }
     this.#caCerts = options.tls === undefined ? undefined : [...options.tls.caCerts];
     this.#clientCount = checkInteger("clients", options.clients ?? 10, 1, MAX_SENDERS);
+    this.#firstIndex = checkInteger(
+      "first index",
+      options.firstIndex ?? 0,
+      0,
+      MAX_USER_INDEX + 1 - this.#clientCount,
+    );
     this.#hold = options.hold === undefined ? undefined : checkSeconds("hold", options.hold);
     this.#senderCount = this.#hold === undefined
       ? checkInteger("senders", options.senders ?? 1, 0, this.#clientCount)
@@ -251,8 +267,25 @@ export class LoadRun {
       throw new RangeError("Invalid option sync: only a hold may skip the sync");
     }
     this.#signal = options.signal;
+    this.#holdUntil = options.holdUntil;
+    this.#onRound = options.onRound ?? (() => {});
+    if (options.leader !== undefined) {
+      if (this.#hold === undefined) {
+        throw new RangeError("Invalid options: a leader needs a hold");
+      }
+      this.#leader = new TextEncoder().encode(options.leader);
+      if (this.#leader.length === 0 || this.#leader.length > 255) {
+        throw new RangeError(
+          `Invalid option leader: "${options.leader}" is not a user name of 1 to 255 bytes`,
+        );
+      }
+    }
+    this.#maxUsername = Math.max(MAX_USERNAME, this.#leader?.length ?? 0);
 
-    this.#names = Array.from({ length: this.#clientCount }, (_, i) => `u${i}`);
+    this.#names = Array.from(
+      { length: this.#clientCount },
+      (_, i) => `u${this.#firstIndex + i}`,
+    );
     this.#clients = new Array(this.#clientCount);
     const pairs = this.#clientCount * Math.max(1, this.#senderCount);
     this.#pairLast = new Uint32Array(pairs);
@@ -271,6 +304,9 @@ export class LoadRun {
     const abort = () => this.#stop("aborted");
     this.#signal?.addEventListener("abort", abort);
     if (this.#signal?.aborted) this.#stop("aborted");
+    const endHold = () => this.#endHold();
+    this.#holdUntil?.addEventListener("abort", endHold);
+    if (this.#holdUntil?.aborted) this.#endHold();
     this.#setTicker(20);
     this.#progress(
       `connecting ${this.#clientCount} clients to ${this.#hostname}:${this.#ports}${
@@ -283,10 +319,14 @@ export class LoadRun {
     );
     try {
       await Promise.race([Promise.all(openers), this.#done.promise]);
-      if (this.#phase === Phase.Connect) this.#startSync();
+      if (this.#phase === Phase.Connect) {
+        if (this.#leader === undefined) this.#startSync();
+        else this.#awaitLeader();
+      }
       await this.#done.promise;
     } finally {
       this.#signal?.removeEventListener("abort", abort);
+      this.#holdUntil?.removeEventListener("abort", endHold);
       clearInterval(this.#ticker);
       this.#phase = Phase.Done;
       if (this.#cpuStart !== null) {
@@ -379,7 +419,7 @@ export class LoadRun {
    * an incomplete frame is moved, to the buffer's start.
    */
   async #readWithScanner(client: LoadClient): Promise<void> {
-    const maxFrame = 16 + MAX_USERNAME + this.#maxText;
+    const maxFrame = 16 + this.#maxUsername + this.#maxText;
     const buffer = new Uint8Array(Math.max(this.#readBufferSize, 2 * maxFrame));
     let held = 0;
     try {
@@ -393,7 +433,7 @@ export class LoadRun {
         const now = this.#beforeChunk();
         const end = held + n;
         this.#current = client;
-        const used = scanFrames(buffer, end, MAX_USERNAME, this.#maxText, this.#onFrame);
+        const used = scanFrames(buffer, end, this.#maxUsername, this.#maxText, this.#onFrame);
         if (used < 0) {
           this.#malformed(client, "a size field exceeds what this run sends");
           return;
@@ -428,7 +468,7 @@ export class LoadRun {
         }
         break;
       case Phase.Sync:
-        this.#advanceSync();
+        if (this.#leader === undefined) this.#advanceSync();
         break;
     }
   }
@@ -446,7 +486,12 @@ export class LoadRun {
       this.#counts.invalidFrames++;
       return;
     }
-    const sender = userIndex(bytes, userStart, textStart - 4);
+    if (this.#leader !== undefined) {
+      this.#onLeaderFrame(client, bytes, userStart, textStart, textEnd);
+      return;
+    }
+    const index = userIndex(bytes, userStart, textStart - 4);
+    const sender = index < 0 ? -1 : index - this.#firstIndex;
     const textSize = textEnd - textStart;
     if (textSize === SYNC_SIZE) {
       this.#onSync(client, sender, syncKind(bytes, textStart), readSyncRound(bytes, textStart));
@@ -472,11 +517,71 @@ export class LoadRun {
     );
   };
 
+  /**
+   * Counts one frame of a run with a leader, where nothing but the leader's rounds
+   * may arrive, each client receiving them in increasing order.
+   */
+  #onLeaderFrame(
+    client: LoadClient,
+    bytes: Uint8Array,
+    userStart: number,
+    textStart: number,
+    textEnd: number,
+  ): void {
+    const leader = this.#leader!;
+    let valid = textStart - 4 - userStart === leader.length && textEnd - textStart === SYNC_SIZE &&
+      syncKind(bytes, textStart) === Sync.Sync;
+    for (let i = 0; valid && i < leader.length; i++) valid = bytes[userStart + i] === leader[i];
+    if (!valid && this.#counts.invalidFrames < 5) {
+      const decoder = new TextDecoder();
+      this.#progress(
+        `u${this.#firstIndex + client.index}: a frame not from the leader: [${
+          decoder.decode(bytes.subarray(userStart, textStart - 4))
+        }] ${JSON.stringify(decoder.decode(bytes.subarray(textStart, textEnd)))}`,
+      );
+    }
+    this.#onLeaderRound(client, valid ? readSyncRound(bytes, textStart) : -1);
+  }
+
+  /** Counts round `round` (-1: not a round) received by `client`. */
+  #onLeaderRound(client: LoadClient, round: number): void {
+    if (round <= client.lastRound || this.#phase === Phase.Done) {
+      this.#counts.invalidFrames++; // not a round, a repeat, or out of order
+      return;
+    }
+    client.lastRound = round;
+    const count = (this.#roundCounts.get(round) ?? 0) + 1;
+    if (count < this.#clientCount) {
+      this.#roundCounts.set(round, count);
+      return;
+    }
+    // Every client has it: an earlier round some client missed can no longer complete.
+    for (const key of this.#roundCounts.keys()) if (key <= round) this.#roundCounts.delete(key);
+    this.#onRound(round, performance.timeOrigin + this.#epoch + this.#chunkNowUs / 1000);
+    if (this.#phase === Phase.Connect || this.#phase === Phase.Sync) {
+      const now = performance.now();
+      if (this.#marks.tcpConnectMs === 0) this.#marks.tcpConnectMs = now - this.#epoch;
+      this.#marks.connectMs = now - this.#epoch;
+      this.#progress(
+        `${this.#clientCount} clients logged in after ${
+          (this.#marks.connectMs / 1000).toFixed(3)
+        } s (round ${round} of ${new TextDecoder().decode(this.#leader)})`,
+      );
+      this.#start();
+    }
+  }
+
   /** Checks one message decoded by `ClientDecoder`. */
   #onMessage(client: LoadClient, message: ChatMessage): void {
     const { timestamp, username, text } = message;
     if (!(timestamp >= this.#wallStartS - 2 && timestamp <= this.#chunkWallS + 2)) {
       this.#counts.invalidFrames++;
+      return;
+    }
+    if (this.#leader !== undefined) {
+      const isRound = username === new TextDecoder().decode(this.#leader) &&
+        text.length === SYNC_SIZE && text.startsWith("#SYNC:");
+      this.#onLeaderRound(client, isRound ? readDecimal(text, 6, SYNC_SIZE) : -1);
       return;
     }
     if (text.length === SYNC_SIZE) {
@@ -485,7 +590,12 @@ export class LoadRun {
         : text.startsWith("#FINL:")
         ? Sync.Final
         : Sync.Invalid;
-      this.#onSync(client, username === "u0" ? 0 : -1, kind, readDecimal(text, 6, SYNC_SIZE));
+      this.#onSync(
+        client,
+        username === this.#names[0] ? 0 : -1,
+        kind,
+        readDecimal(text, 6, SYNC_SIZE),
+      );
       return;
     }
     if (
@@ -562,6 +672,27 @@ export class LoadRun {
     this.#sendSync("SYNC");
     this.#nextSyncAt = now + this.#syncIntervalMs;
     this.#setTicker(1);
+  }
+
+  /** With a leader: every connection is open; the leader's rounds tell when all are in. */
+  #awaitLeader(): void {
+    this.#marks.tcpConnectMs = performance.now() - this.#epoch;
+    this.#progress(
+      `${this.#clientCount} connections open, user names sent after ${
+        (this.#marks.tcpConnectMs / 1000).toFixed(3)
+      } s; waiting for the rounds of ${new TextDecoder().decode(this.#leader)}`,
+    );
+    this.#phase = Phase.Sync;
+  }
+
+  /** Ends a hold now, as done; before the hold, the run is aborted. */
+  #endHold(): void {
+    if (this.#phase === Phase.Hold) {
+      this.#marks.runEndMs = performance.now();
+      this.#stop("done");
+    } else {
+      this.#stop("aborted");
+    }
   }
 
   #sendSync(kind: "SYNC" | "FINL"): void {
@@ -653,7 +784,7 @@ export class LoadRun {
     this.#counts.connected--;
     this.#counts.disconnects++;
     if (this.#counts.disconnects <= 5) {
-      this.#progress(`client u${client.index} disconnected unexpectedly (${why})`);
+      this.#progress(`client ${this.#names[client.index]} disconnected unexpectedly (${why})`);
     }
     const s = client.index;
     if (
@@ -680,7 +811,7 @@ export class LoadRun {
     }
     switch (this.#phase) {
       case Phase.Sync:
-        this.#advanceSync();
+        if (this.#leader === undefined) this.#advanceSync();
         break;
       case Phase.Hold:
         if (now >= this.#marks.holdEndMs) {

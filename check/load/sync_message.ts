@@ -13,6 +13,9 @@ export const SYNC_SIZE = 12;
 /** The largest user name the load generator uses: `u` and 6 digits. */
 export const MAX_USERNAME = 7;
 
+/** The largest client index, so that `u<index>` fits in {@linkcode MAX_USERNAME} bytes. */
+export const MAX_USER_INDEX = 999_999;
+
 /** The decimal number in `text[start..end)`, or -1 when a character is not a digit. */
 export function readDecimal(text: string, start: number, end: number): number {
   let value = 0;

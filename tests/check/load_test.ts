@@ -6,6 +6,8 @@ import { serve } from "../../server.ts";
 import { type Fault, startFaultyServer } from "../support/faulty_server.ts";
 import { testCerts } from "../support/tls_certs.ts";
 import { defaultServers } from "../../bench/run.ts";
+import { LoadProcess } from "../../check/load/load_process.ts";
+import { RoundLeader } from "../../check/load/round_leader.ts";
 
 async function loadNaive(options: Omit<LoadOptions, "port">): Promise<LoadResult> {
   const server = startNaiveServer({ hostname: "127.0.0.1", port: 0 });
@@ -281,6 +283,137 @@ Deno.test("runLoad over TLS trusts the CA it is given and checks every delivery"
     });
     assert.equal(wrongCa.stopReason, "connect failed");
   } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("runLoad with a leader: two generators share one chat and report each round all their clients received", async () => {
+  const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error", maxMessageRate: 0 });
+  await using leader = await RoundLeader.connect("127.0.0.1", server.addr.port, "lead");
+  const rounds: [number, number][][] = [[], []];
+  const end = new AbortController();
+  try {
+    const runs = [0, 1].map((g) =>
+      runLoad({
+        port: server.addr.port,
+        clients: 12,
+        firstIndex: 12 * g,
+        leader: "lead",
+        hold: 60,
+        holdUntil: end.signal,
+        durationLimit: 30,
+        onRound: (round, atMs) => rounds[g]!.push([round, atMs]),
+      })
+    );
+    // Rounds until both generators have had one that all their clients received.
+    while (rounds.some((list) => list.length === 0)) {
+      await leader.send();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { round, sentMs } = await leader.send();
+    while (rounds.some((list) => list.at(-1)![0] < round)) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    end.abort();
+    const results = await Promise.all(runs);
+    for (const [g, result] of results.entries()) {
+      assert.equal(result.mode, "hold");
+      assert.equal(result.stopReason, "done");
+      assert.equal(result.invalidFrames, 0, `generator ${g}`);
+      assert.equal(result.disconnects, 0);
+      assert.equal(result.syncRounds, 0); // it sent nothing
+      assert.equal(result.ok, true);
+      const last = rounds[g]!.at(-1)!;
+      assert.equal(last[0], round);
+      assert.ok(last[1] >= sentMs - 1); // the same clock, a wall clock
+      // Rounds reported in increasing order, each one once.
+      const numbers = rounds[g]!.map(([r]) => r);
+      assert.deepEqual(numbers, numbers.toSorted((a, b) => a - b));
+      assert.equal(new Set(numbers).size, numbers.length);
+    }
+    assert.equal(leader.lost, undefined);
+  } finally {
+    end.abort();
+    await leader.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("runLoad with a leader counts a frame from anyone else as invalid", async () => {
+  const server = startNaiveServer({ hostname: "127.0.0.1", port: 0 });
+  await using leader = await RoundLeader.connect("127.0.0.1", server.addr.port, "lead");
+  await using other = await RoundLeader.connect("127.0.0.1", server.addr.port, "mallory");
+  const end = new AbortController();
+  let rounds = 0;
+  try {
+    const run = runLoad({
+      port: server.addr.port,
+      clients: 3,
+      leader: "lead",
+      hold: 60,
+      holdUntil: end.signal,
+      durationLimit: 20,
+      onRound: () => rounds++,
+    });
+    while (rounds === 0) {
+      await leader.send();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await other.send();
+    const { round } = await leader.send();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    end.abort();
+    const result = await run;
+    assert.ok(round > 1);
+    assert.equal(result.invalidFrames, 3);
+    assert.equal(result.ok, false);
+  } finally {
+    end.abort();
+    await server.close();
+  }
+});
+
+Deno.test("runLoad names its clients from firstIndex, and a leader needs a hold", async () => {
+  assert.throws(() => runLoad({ port: 9, leader: "lead" }), {
+    name: "RangeError",
+    message: "Invalid options: a leader needs a hold",
+  });
+  assert.throws(() => runLoad({ port: 9, clients: 2, firstIndex: 999_999 }), RangeError);
+  // Its own sync rounds come from u<firstIndex>, and the run is as clean as from u0.
+  const result = await loadNaive({ clients: 4, senders: 2, messages: 20, firstIndex: 500 });
+  assert.equal(result.ok, true);
+  assert.equal(result.deliveriesReceived, 4 * 2 * 20);
+});
+
+Deno.test("LoadProcess holds its clients in a child process until told to finish", async () => {
+  const server = serve({ hostname: "127.0.0.1", port: 0, logLevel: "error", maxMessageRate: 0 });
+  await using leader = await RoundLeader.connect("127.0.0.1", server.addr.port, "lead");
+  const rounds: number[] = [];
+  const load = new LoadProcess({
+    port: [server.addr.port, server.addr.port],
+    clients: 10,
+    firstIndex: 30,
+    leader: "lead",
+    hold: 60,
+    readBufferSize: 256,
+    onRound: (round) => rounds.push(round),
+  });
+  try {
+    for (let i = 0; i < 500 && rounds.length === 0; i++) {
+      await leader.send();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(rounds.length > 0, load.log.join("\n"));
+    assert.equal(load.running, true);
+    const { result, code } = await load.finish(20_000);
+    assert.equal(code, 0, load.log.join("\n"));
+    assert.equal(result?.mode, "hold");
+    assert.equal(result?.clients, 10);
+    assert.equal(result?.ok, true);
+    assert.equal(load.running, false);
+  } finally {
+    await load.kill();
+    await leader.close();
     await server.shutdown();
   }
 });
