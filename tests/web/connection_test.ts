@@ -80,6 +80,9 @@ Deno.test({
         await chat.logs.waitFor(/"alice" disconnected/);
         await bob.sendString("while away");
         await waitForStatus(page, /^Connected as alice$/);
+        // The page says so once its login went out; under load the server may not
+        // have read it yet, and with no history "after" would be missed for real.
+        await chat.logs.waitFor(/logged in as "alice"/, 2);
         await bob.sendString("after");
         await waitForLine(page, "[bob] after");
         const shown = (await rows(page)).map((row) => row.text);
