@@ -13,7 +13,7 @@ import { AuthPhase } from "./auth_phase.ts";
 import { ServerDecoder, type ServerDecoderSink } from "../../protocol/server_decoder.ts";
 import type { Admitted } from "./admission.ts";
 import type { Link, LinkOrigin } from "./link.ts";
-import { TokenBucket } from "./rate_limit.ts";
+import { RatePacer } from "./rate_limit.ts";
 import { closeForProtocolError } from "../doors/websocket_link.ts";
 import { ReadGate } from "../room/read_gate.ts";
 import { voiceFrame } from "./voice.ts";
@@ -73,10 +73,7 @@ export class Session implements ServerDecoderSink, Member {
   #head: Uint8Array | undefined = NO_BYTES;
   #running = 1; // the read loop, and a write while one is in flight
   #gate: ReadGate | undefined; // made when the rate limit first pauses reads
-  #bucket: TokenBucket | undefined;
-  #rateTimer: ReturnType<typeof setTimeout> | undefined;
-  // Messages read past the rate, copied, waiting for their tokens (one read's worth).
-  #held: Uint8Array[] | undefined;
+  #rate: RatePacer | undefined; // made with the first message: an idle client costs nothing
   // Messages read while the login's claim is decided; undefined otherwise.
   #early: Uint8Array[] | undefined;
   #writeStartedAt = 0;
@@ -159,7 +156,7 @@ export class Session implements ServerDecoderSink, Member {
         if (this.#head !== undefined) this.#head = keepHead(this.#head, buffer.subarray(0, read));
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
-        if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
+        this.#pace();
         const size = nextReadSize(buffer.length, read);
         if (size !== buffer.length) {
           this.#host.readBuffer(size - buffer.length);
@@ -228,7 +225,7 @@ export class Session implements ServerDecoderSink, Member {
           if (this.#closed) return;
         }
         this.#gate!.open("claim");
-        if (this.#held !== undefined && this.#rateTimer === undefined) this.#holdReads();
+        this.#pace();
       });
       return;
     }
@@ -256,26 +253,28 @@ export class Session implements ServerDecoderSink, Member {
     }
     if (this.#sender === undefined) return; // a refused login, being closed
     const { rate, burst } = this.#host.rate;
-    // The bucket is made with the first message: an idle client costs nothing here.
-    const bucket = rate > 0
-      ? this.#bucket ??= new TokenBucket(rate, burst, performance.now())
-      : undefined;
-    if (bucket !== undefined && (this.#held !== undefined || !bucket.take(performance.now()))) {
+    if (
+      rate > 0 && !(this.#rate ??= new RatePacer(rate, burst, performance.now())).pass(
+        text,
+        performance.now(),
+      )
+    ) {
       if (this.#link.pausable === false) {
         // Its reads cannot be paused: past its burst, it goes.
         this.#link.closeWith?.(1008, "Message rate exceeded");
         this.close({ text: "message rate exceeded", level: "warn", cause: "protocol error" });
-        return;
       }
-      (this.#held ??= []).push(text.slice());
       return;
     }
     this.#host.received(this, this.#sender!, text);
   }
 
-  /** Room member: writes the next committed bytes from the cursor on, once. */
-  async write(): Promise<void> {
-    const room = this.#host.room;
+  /**
+   * Room member: writes the next committed bytes from the cursor on, once. No
+   * async function: a write per member per batch is the server's hottest path, and
+   * two callbacks cost less than a suspended frame.
+   */
+  write(): void {
     const cursor = this.#cursor;
     let bytes: Uint8Array | undefined;
     let own = false; // a private frame, not the log
@@ -285,29 +284,45 @@ export class Session implements ServerDecoderSink, Member {
       bytes = this.#private!.head;
       own = true;
     } else {
-      bytes = room.log.read(cursor);
+      bytes = this.#host.room.log.read(cursor);
       // Stop where the next private frame is due.
       if (bytes !== undefined && cursor + bytes.length > this.privateAt) {
         bytes = bytes.subarray(0, this.privateAt - cursor);
       }
     }
-    if (bytes !== undefined) {
-      this.#running++;
-      this.#writeStartedAt = performance.now();
-      try {
+    if (bytes === undefined) {
+      this.#host.room.written(this);
+      return;
+    }
+    this.#running++;
+    this.#writeStartedAt = performance.now();
+    const size = bytes.length;
+    let pending: Promise<number>;
+    try {
+      pending = this.#link.write(bytes);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (written) => {
         // A partial write just moves the cursor less far; the rest goes next time.
-        const written = await this.#link.write(bytes);
         if (own) this.#wrotePrivate(written);
         else this.#cursor += written;
         this.#host.traffic.bytesOut += written;
-        this.#lastWritePartial = written < bytes.length;
-      } catch (error) {
+        this.#lastWritePartial = written < size;
+        this.#writeEnded();
+      },
+      (error) => {
         if (!this.#closed) this.close(this.#describe(error));
-      }
-      this.#writeStartedAt = 0;
-      this.#stopped();
-    }
-    room.written(this);
+        this.#writeEnded();
+      },
+    );
+  }
+
+  #writeEnded(): void {
+    this.#writeStartedAt = 0;
+    this.#stopped();
+    this.#host.room.written(this);
   }
 
   /**
@@ -349,7 +364,7 @@ export class Session implements ServerDecoderSink, Member {
   close(reason: DisconnectReason): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#rateTimer);
+    this.#rate?.stop();
     this.#auth?.stop();
     this.#gate?.release();
     this.#wake?.();
@@ -406,27 +421,12 @@ export class Session implements ServerDecoderSink, Member {
   }
 
   // Past its rate: no more reads until the messages held have gone out at the rate.
-  #holdReads(): void {
-    const gate = this.#gate ??= new ReadGate();
-    gate.close("rate");
-    const release = () => {
-      this.#rateTimer = undefined;
-      const bucket = this.#bucket!;
-      const held = this.#held!;
-      let sent = 0;
-      while (sent < held.length && bucket.take(performance.now())) {
-        this.#host.received(this, this.#sender!, held[sent++]!);
-        if (this.#closed) return;
-      }
-      if (sent < held.length) {
-        held.splice(0, sent);
-        this.#rateTimer = setTimeout(release, bucket.delay(performance.now()));
-      } else {
-        this.#held = undefined;
-        gate.open("rate");
-      }
-    };
-    this.#rateTimer = setTimeout(release, this.#bucket!.delay(performance.now()));
+  #pace(): void {
+    if (this.#rate?.due !== true) return;
+    this.#rate.pace(this.#gate ??= new ReadGate(), (text) => {
+      this.#host.received(this, this.#sender!, text);
+      return !this.#closed;
+    });
   }
 
   #describe(error: unknown): DisconnectReason {
