@@ -33,6 +33,9 @@ const FINAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008, 1009]);
 const FIRST_RETRY = 1_000;
 const LAST_RETRY = 30_000;
 const STABLE_AFTER = 5_000;
+// A login not refused in this long is taken as accepted: a server without /who
+// (the seed's) says nothing when it accepts one.
+const LOGIN_QUIET = 2_000;
 const MAX_ROWS = 5_000;
 const ROWS_PER_SLICE = 500;
 // Frames remembered to recognise a history replay after a reconnection.
@@ -85,6 +88,9 @@ let replay: { seen: Set<string>; last: string } | undefined;
 let lostAt: Date | undefined;
 // Whether the page has been connected since the reader pressed Join.
 let joined = false;
+// Whether the server has shown that it accepted this connection's login.
+let accepted = false;
+let acceptTimer: ReturnType<typeof setTimeout> | undefined;
 // The password of a registered name, while the page signs in with it.
 let password: string | undefined;
 let signIn: SignIn | undefined;
@@ -146,6 +152,7 @@ function receive(message: ChatMessage): void {
       if (step.kind === "send") ws?.send(step.bytes as Uint8Array<ArrayBuffer>);
       else if (step.kind === "done") {
         signIn = undefined;
+        entered();
         loggedIn();
       } else {
         signIn = undefined;
@@ -157,6 +164,8 @@ function receive(message: ChatMessage): void {
     return;
   }
   const notice = message.username === "*" ? readNotice(message.text) : undefined;
+  // Someone's message, or the answer to the /who sent after the login: it was read.
+  if (!accepted && (message.username !== "*" || notice?.kind === "who")) loggedIn();
   if (notice?.kind === "who") {
     // An answer to this page alone, never part of the history: not remembered.
     members.set(notice.names);
@@ -266,7 +275,9 @@ function connect(): void {
       return;
     }
     ws.send(encodeString(username) as Uint8Array<ArrayBuffer>);
-    loggedIn();
+    setStatus("connecting", `Logging in as ${username}…`);
+    entered();
+    acceptTimer = setTimeout(loggedIn, LOGIN_QUIET);
   });
   ws.addEventListener("message", (event) => {
     if (!(event.data instanceof ArrayBuffer)) return;
@@ -282,6 +293,7 @@ function connect(): void {
     socket = undefined;
     signIn = undefined;
     clearTimeout(stableTimer);
+    clearTimeout(acceptTimer);
     replay = undefined;
     if (REFUSAL.test(lastWord)) {
       // The server said why it refused this login: trying again cannot help.
@@ -314,16 +326,9 @@ function connect(): void {
   });
 }
 
-// The login went out (or the password was proven): the page is in the room.
-function loggedIn(): void {
-  setStatus("open", `Connected as ${username}`);
-  joined = true;
-  report("");
-  try {
-    localStorage.setItem(NAME_KEY, username);
-  } catch {
-    // Storage refused (private mode, a policy): the name is not remembered.
-  }
+// The login went out (or the password was proven): what arrives now is the room's.
+function entered(): void {
+  accepted = false;
   if (lostAt !== undefined) {
     // Messages sent while the page was away may be missing, unless the
     // history the server replays reaches back to the last one shown.
@@ -338,6 +343,21 @@ function loggedIn(): void {
     lostAt = undefined;
   }
   askWho();
+}
+
+// The server accepted the login (or did not refuse it for LOGIN_QUIET): the page is in.
+function loggedIn(): void {
+  clearTimeout(acceptTimer);
+  if (accepted) return;
+  accepted = true;
+  setStatus("open", `Connected as ${username}`);
+  joined = true;
+  report("");
+  try {
+    localStorage.setItem(NAME_KEY, username);
+  } catch {
+    // Storage refused (private mode, a policy): the name is not remembered.
+  }
   stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
 }
 

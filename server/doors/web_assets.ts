@@ -1726,6 +1726,7 @@ var FINAL_CLOSE_CODES = /* @__PURE__ */ new Set([
 var FIRST_RETRY = 1e3;
 var LAST_RETRY = 3e4;
 var STABLE_AFTER = 5e3;
+var LOGIN_QUIET = 2e3;
 var MAX_ROWS = 5e3;
 var ROWS_PER_SLICE = 500;
 var REMEMBERED_FRAMES = 1e3;
@@ -1769,6 +1770,8 @@ var recent = [];
 var replay;
 var lostAt;
 var joined = false;
+var accepted = false;
+var acceptTimer;
 var password;
 var signIn;
 var lastWord = "";
@@ -1816,6 +1819,7 @@ function receive(message) {
       if (step.kind === "send") ws?.send(step.bytes);
       else if (step.kind === "done") {
         signIn = void 0;
+        entered();
         loggedIn();
       } else {
         signIn = void 0;
@@ -1827,6 +1831,7 @@ function receive(message) {
     return;
   }
   const notice = message.username === "*" ? readNotice(message.text) : void 0;
+  if (!accepted && (message.username !== "*" || notice?.kind === "who")) loggedIn();
   if (notice?.kind === "who") {
     members.set(notice.names);
     whoAfterSummary = false;
@@ -1931,7 +1936,9 @@ function connect() {
       return;
     }
     ws.send(encodeString(username));
-    loggedIn();
+    setStatus("connecting", \`Logging in as \${username}\\u2026\`);
+    entered();
+    acceptTimer = setTimeout(loggedIn, LOGIN_QUIET);
   });
   ws.addEventListener("message", (event) => {
     if (!(event.data instanceof ArrayBuffer)) return;
@@ -1947,6 +1954,7 @@ function connect() {
     socket = void 0;
     signIn = void 0;
     clearTimeout(stableTimer);
+    clearTimeout(acceptTimer);
     replay = void 0;
     if (REFUSAL.test(lastWord)) {
       const registered = needsPassword(lastWord);
@@ -1972,14 +1980,8 @@ function connect() {
     retryButton.hidden = false;
   });
 }
-function loggedIn() {
-  setStatus("open", \`Connected as \${username}\`);
-  joined = true;
-  report("");
-  try {
-    localStorage.setItem(NAME_KEY, username);
-  } catch {
-  }
+function entered() {
+  accepted = false;
   if (lostAt !== void 0) {
     view.add({
       kind: "gap",
@@ -1992,6 +1994,18 @@ function loggedIn() {
     lostAt = void 0;
   }
   askWho();
+}
+function loggedIn() {
+  clearTimeout(acceptTimer);
+  if (accepted) return;
+  accepted = true;
+  setStatus("open", \`Connected as \${username}\`);
+  joined = true;
+  report("");
+  try {
+    localStorage.setItem(NAME_KEY, username);
+  } catch {
+  }
   stableTimer = setTimeout(() => retryDelay = FIRST_RETRY, STABLE_AFTER);
 }
 retryButton.addEventListener("click", () => {

@@ -28,6 +28,10 @@ export interface EchoRoom extends AsyncDisposable {
   dropAll(): void;
   /** Sends every member `text` from the server's voice, `*`. */
   say(text: string): void;
+  /** Reads nothing from any connection (logins included) until {@linkcode EchoRoom.releaseReads}. */
+  holdReads(): void;
+  /** Reads again. */
+  releaseReads(): void;
 }
 
 /** Serves the page and the fake room on a free port of 127.0.0.1 (or `port`). */
@@ -41,6 +45,7 @@ export function startEchoRoom(
   const decoder = new TextDecoder();
   const names = new Map<WebSocketLink, string>();
   let whoRequests = 0;
+  let held: PromiseWithResolvers<void> | undefined;
 
   function broadcast(username: string, text: string): void {
     const frame = encodeChatMessage({ timestamp: Math.floor(Date.now() / 1000), username, text });
@@ -74,6 +79,7 @@ export function startEchoRoom(
     const buffer = new Uint8Array(16 * 1024);
     try {
       for (;;) {
+        if (held !== undefined) await held.promise;
         const read = await link.read(buffer);
         if (read === null) break;
         sessionDecoder.push(buffer.subarray(0, read));
@@ -107,10 +113,18 @@ export function startEchoRoom(
     say(text) {
       broadcast("*", text);
     },
+    holdReads() {
+      held ??= Promise.withResolvers();
+    },
+    releaseReads() {
+      held?.resolve();
+      held = undefined;
+    },
     dropAll() {
       for (const member of members) member.closeWith(1001, "Server restarting");
     },
     async [Symbol.asyncDispose]() {
+      held?.resolve();
       for (const link of links) link.close();
       await Promise.all(runs);
       host.expire();

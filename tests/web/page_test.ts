@@ -5,6 +5,7 @@ import { within } from "../support/deadline.ts";
 import { startEchoRoom } from "../support/echo_room.ts";
 import {
   logIn,
+  open,
   type PageNode,
   rows,
   send,
@@ -114,6 +115,29 @@ Deno.test({
     assert.deepEqual(room.logins, ["bob", "bob"]);
     await send(page, "back");
     await waitForLine(page, "[bob] back");
+    await page.close();
+  },
+});
+
+Deno.test({
+  name: "page says it is connected only once the server has read its login",
+  ignore: IGNORE_BROWSER_TESTS,
+  async fn() {
+    await using room = startEchoRoom();
+    await using chromium = await within(launchBrowser(), "Chromium to start");
+    const page = await chromium.browser.newPage();
+    room.holdReads();
+    await open(page, room.origin);
+    await page.type("#username", "bob");
+    await page.keyboard.press("Enter");
+    // The login went out, but nobody has read it: the page does not claim more.
+    await waitForStatus(page, /^Logging in as bob…$/);
+    assert.deepEqual(room.logins, []);
+    room.releaseReads();
+    await waitForStatus(page, /^Connected as bob$/);
+    await send(page, "hello");
+    await waitForLine(page, "[bob] hello");
+    assert.deepEqual(room.logins, ["bob"]);
     await page.close();
   },
 });
