@@ -9,7 +9,10 @@
 // that read holds its buffer. Reads start small and grow fourfold while they fill the
 // buffer; a read that does not fill it means the client paused, and the next read
 // goes back to at most SETTLED_READ_SIZE, so a connection that sent a burst and went
-// quiet costs what an idle one does.
+// quiet costs what an idle one does. The read right after a growth usually brings the
+// tail of the frame that filled the buffer: a buffer of up to SETTLED_READ_SIZE keeps
+// its size then, or a client that sends one frame a little over 64 bytes at a time
+// would cost two reads and two new buffers per frame.
 /** The first read's size, and the least. */
 export const MIN_READ_SIZE = 64;
 const SETTLED_READ_SIZE = 1024;
@@ -18,6 +21,11 @@ const MAX_READ_SIZE = 64 * 1024;
 /**
  * The size of the next read, after one of `read` bytes into a buffer of `size`.
  *
+ * @param size The size of the buffer just read into.
+ * @param read How many bytes the read brought.
+ * @param grown Whether `size` was grown after the read before it (which filled its buffer).
+ * @returns The size of the buffer for the next read.
+ *
  * @example
  * ```ts
  * import { nextReadSize } from "./read_size.ts";
@@ -25,10 +33,12 @@ const MAX_READ_SIZE = 64 * 1024;
  *
  * assert.equal(nextReadSize(64, 64), 256); // a full read: grow
  * assert.equal(nextReadSize(65536, 10), 64); // the client paused: shrink
+ * assert.equal(nextReadSize(256, 4, true), 256); // the tail of the frame that filled 64
  * ```
  */
-export function nextReadSize(size: number, read: number): number {
+export function nextReadSize(size: number, read: number, grown = false): number {
   if (read === size) return size < MAX_READ_SIZE ? size * 4 : size;
+  if (grown && size <= SETTLED_READ_SIZE) return size;
   let next = MIN_READ_SIZE;
   while (next <= read && next < SETTLED_READ_SIZE) next *= 4;
   return Math.min(next, size);

@@ -128,6 +128,7 @@ export class Session implements ServerDecoderSink, Member {
   /** Reads the connection until it ends; never throws. */
   async run(): Promise<void> {
     let buffer = new Uint8Array(MIN_READ_SIZE);
+    let grown = false;
     this.#host.readBuffer(MIN_READ_SIZE);
     const roomGate = this.#host.room.gate;
     try {
@@ -157,7 +158,8 @@ export class Session implements ServerDecoderSink, Member {
         this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
         if (this.#closed) return;
         this.#pace();
-        const size = nextReadSize(buffer.length, read);
+        const size = nextReadSize(buffer.length, read, grown);
+        grown = size > buffer.length;
         if (size !== buffer.length) {
           this.#host.readBuffer(size - buffer.length);
           buffer = new Uint8Array(size);
