@@ -54,7 +54,7 @@ export interface FloorServer {
  * @returns The server, accepting.
  */
 export function startFloorServer(hostname = "127.0.0.1", port = 0): FloorServer {
-  const listener = Deno.listen({ hostname, port });
+  const listener = Deno.listen({ hostname, port, tcpBacklog: 4096 });
   const members = new Set<FloorClient>();
   const reading = new Set<Promise<void>>();
 
