@@ -16,7 +16,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type KV, type KvWatchEntry, Kvm } from "@nats-io/kv";
+import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { fromBase64, type ScramVerifier, toBase64 } from "../../../protocol/scram.ts";
 import { nameKeys } from "../../../protocol/skeleton.ts";
 import { claimKey } from "./roster_entries.ts";

@@ -424,9 +424,9 @@ export class NatsPresence implements ClusterRoster {
   async #gone(node: string, peer: Peer, dead: boolean): Promise<void> {
     this.#log(
       "info",
-      `presence: node ${node} ${
-        dead ? "stopped refreshing" : "left"
-      } with ${countOf(peer)} members`,
+      `presence: node ${node} ${dead ? "stopped refreshing" : "left"} with ${
+        countOf(peer)
+      } members`,
     );
     for (const member of membersOf(peer)) this.#options.gone(node, member);
     if (!dead) return;
