@@ -91,7 +91,7 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
     if (connection === undefined || join.closing()) return undefined;
     try {
       const { NatsAccounts } = await import("./nats/nats_accounts.ts");
-      return await NatsAccounts.open(connection);
+      return await NatsAccounts.open(connection, { watch: true });
     } catch (error) {
       join.log("error", `the accounts bucket cannot be opened: ${(error as Error).message}`);
       return undefined;

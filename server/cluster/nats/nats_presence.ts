@@ -2,21 +2,24 @@
  * Presence across a cluster, over two JetStream key-value buckets on the
  * backplane's NATS connection:
  *
- * - `wirechat_<room>_nodes`: per node, its members as JSON (key: the node's id),
- *   put when they change, and a heartbeat (key `beat.<id>`), a few bytes put every
- *   `refreshMs`. Every node watches the bucket, so what it reads grows with the
- *   changes, not with the members: the union of the other entries is what `/who`
- *   adds to the local members. An entry deleted (a node shut down) or a heartbeat
- *   missing for `staleMs`, the lease (a node died), means its node is gone: its
+ * - `wirechat_<room>_nodes`: per node, its members in chunks of at most 128 members
+ *   and about 8 KiB (key `m.<id>.<index>`, value JSON `[[id, name], ...]`; see
+ *   `roster_chunks.ts`), each put when it changes (a join or a leave re-puts one
+ *   chunk; an emptied chunk's key is deleted), and a heartbeat (key `beat.<id>`), a
+ *   few bytes put every `refreshMs` unless a chunk was put. Every node watches the
+ *   bucket, which delivers per key, so what it reads grows with the changes, not
+ *   with the members: the union of the other nodes' chunks is what `/who` adds to
+ *   the local members. A heartbeat deleted (a node shut down) or nothing put by a
+ *   node for `staleMs`, the lease (a node died), means its node is gone: its
  *   members are reported once to the caller, which announces their leaves with a
- *   message id of their own, so that several nodes noticing store one notice.
- * - `wirechat_<room>_names` (`--unique-names`): one entry per key of a claimed name (key: the
- *   hex of the UTF-8 of one of its `nameKeys`, value: the node's id), made with `create`,
- *   which fails when the key exists: claims are atomic. nats-server 2.9 has no
- *   per-key TTL, so the bucket's age limit (`maxAgeSeconds`) expires the claims of
- *   a dead node, and each node refreshes its own every `claimRefreshMs` with a
- *   compare-and-set `update`. A node that sees another one gone also deletes that
- *   node's claims at once.
+ *   message id of their own, so that several nodes noticing store one notice. A
+ *   key of another shape (the single whole-roster entry of an older wirechat) is
+ *   skipped and logged once: every node of a cluster runs the same version.
+ * - `wirechat_<room>_names` (`--unique-names`): one entry per key of a claimed name,
+ *   made with `create`, so claims are atomic (`name_claims.ts`); the bucket's age
+ *   limit (`maxAgeSeconds`) expires the claims of a dead node, and each node
+ *   refreshes its own every `claimRefreshMs`. A node that sees another one gone
+ *   also deletes that node's claims at once.
  *
  * The server imports this module only for `--nats`. Requires `--allow-net` to the
  * NATS servers.
@@ -26,10 +29,11 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
-import { nameKeys } from "../../../protocol/skeleton.ts";
 import type { ClusterRoster, RosterMember } from "../../ops/presence.ts";
 import type { LogLevel } from "../../options.ts";
-import { claimKey, fromClaimKey, isTaken, parseMembers } from "./roster_entries.ts";
+import { BEAT_PREFIX, chunkKey, parseChunk, parseRosterKey } from "./roster_entries.ts";
+import { OwnChunks } from "./roster_chunks.ts";
+import { NameClaims } from "./name_claims.ts";
 
 export { claimKey } from "./roster_entries.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
@@ -102,16 +106,21 @@ const CALL_TIMEOUT_MS = 2_000;
 const CLOSE_TIMEOUT_MS = 1_000;
 
 interface Peer {
-  revision: number; // of its members entry
-  seenAt: number; // when its heartbeat or members last arrived (local clock)
-  members: RosterMember[];
+  seenAt: number; // when its heartbeat or a chunk last arrived (local clock)
+  chunks: Map<number, { revision: number; members: RosterMember[] }>;
 }
 
-// The key of a node's heartbeat in the nodes bucket.
-const BEAT = "beat.";
+function* membersOf(peer: Peer): Iterable<RosterMember> {
+  for (const chunk of peer.chunks.values()) yield* chunk.members;
+}
+
+function countOf(peer: Peer): number {
+  let count = 0;
+  for (const chunk of peer.chunks.values()) count += chunk.members.length;
+  return count;
+}
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * A {@linkcode ClusterRoster} over JetStream key-value buckets.
@@ -133,16 +142,20 @@ export class NatsPresence implements ClusterRoster {
   /** This node's id: the key of its roster entry and the value of its claims. */
   readonly node: string = crypto.randomUUID().slice(0, 13);
   readonly #roster: KV;
-  readonly #names: KV | undefined;
+  readonly #claims: NameClaims | undefined;
   readonly #options: NatsPresenceOptions;
   readonly #refreshMs: number;
   readonly #staleMs: number;
   readonly #claimRefreshMs: number;
   readonly #log: (level: LogLevel, line: string) => void;
   readonly #peers = new Map<string, Peer>();
-  // Claims of this node: bucket key to the revision of our last write.
-  readonly #claims = new Map<string, number>();
-  #members: readonly RosterMember[] = [];
+  // This node's members in chunks; the list given since the last tick, if any.
+  readonly #own = new OwnChunks();
+  #pending: readonly RosterMember[] | undefined;
+  // Chunk index to the revision of our last put of it (deleted ones are not here).
+  readonly #written = new Map<number, number>();
+  #failed = false;
+  #skippedLogged = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #tick: Promise<void> | undefined;
   #lastRefreshAt = 0;
@@ -156,7 +169,9 @@ export class NatsPresence implements ClusterRoster {
   private constructor(options: NatsPresenceOptions, roster: KV, names: KV | undefined) {
     this.#options = options;
     this.#roster = roster;
-    this.#names = names;
+    this.#claims = names === undefined
+      ? undefined
+      : new NameClaims(names, this.node, options.log ?? (() => {}), options.lost);
     this.#refreshMs = options.refreshMs ?? 1_000;
     this.#staleMs = options.staleMs ?? 15_000;
     this.#claimRefreshMs = options.claimRefreshMs ?? Math.min(5_000, this.#staleMs / 3);
@@ -200,17 +215,9 @@ export class NatsPresence implements ClusterRoster {
    * @returns `true` when claimed, `false` when taken.
    * @throws {Error} When NATS does not answer.
    */
-  async claim(key: string): Promise<boolean> {
-    const names = this.#names;
-    if (names === undefined || this.#closed) return true;
-    const bucketKey = claimKey(key);
-    try {
-      this.#claims.set(bucketKey, await names.create(bucketKey, this.node));
-      return true;
-    } catch (error) {
-      if (isTaken(error)) return false;
-      throw error;
-    }
+  claim(key: string): Promise<boolean> {
+    if (this.#claims === undefined || this.#closed) return Promise.resolve(true);
+    return this.#claims.claim(key);
   }
 
   /**
@@ -220,20 +227,17 @@ export class NatsPresence implements ClusterRoster {
    * @param key One of the name's `nameKeys`.
    */
   release(key: string): void {
-    const bucketKey = claimKey(key);
-    const revision = this.#claims.get(bucketKey);
-    if (revision === undefined || this.#names === undefined || this.#closed) return;
-    this.#claims.delete(bucketKey);
-    this.#names.delete(bucketKey, { previousSeq: revision }).catch(() => {});
+    if (!this.#closed) this.#claims?.release(key);
   }
 
   /**
-   * This node's members changed: its roster entry is put at once.
+   * This node's members changed: the chunks that changed are put at once (or after
+   * the write in flight).
    *
    * @param members This node's members.
    */
   update(members: readonly RosterMember[]): void {
-    this.#members = members;
+    this.#pending = members;
     this.#dirty = true;
     if (this.#closed) return;
     if (this.#tick === undefined) {
@@ -245,7 +249,7 @@ export class NatsPresence implements ClusterRoster {
   /** The names of the members of the other live nodes, as last read. */
   *others(): Iterable<string> {
     for (const peer of this.#peers.values()) {
-      for (const member of peer.members) yield member.name;
+      for (const member of membersOf(peer)) yield member.name;
     }
   }
 
@@ -259,11 +263,11 @@ export class NatsPresence implements ClusterRoster {
     clearTimeout(this.#timer);
     await this.#tick;
     this.#watcher?.stop();
-    const deletes = [this.#roster.delete(this.node), this.#roster.delete(BEAT + this.node)];
-    for (const [key, revision] of this.#claims) {
-      deletes.push(this.#names!.delete(key, { previousSeq: revision }));
+    const deletes = [this.#roster.delete(BEAT_PREFIX + this.node)];
+    for (const index of this.#written.keys()) {
+      deletes.push(this.#roster.delete(chunkKey(this.node, index)));
     }
-    this.#claims.clear();
+    deletes.push(...this.#claims?.releaseAll() ?? []);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.allSettled(deletes),
@@ -275,11 +279,15 @@ export class NatsPresence implements ClusterRoster {
 
   #schedule(): void {
     if (this.#closed) return;
-    this.#timer = setTimeout(() => this.#run(), this.#dirty ? 0 : this.#refreshMs);
+    // After a failure, the next try waits its turn: no loop of timeouts.
+    const delay = this.#dirty && !this.#failed ? 0 : this.#refreshMs;
+    this.#timer = setTimeout(() => this.#run(), delay);
   }
 
   #run(): void {
+    this.#failed = false;
     this.#tick = this.#refresh().catch((error) => {
+      this.#failed = true;
       this.#log("warn", `presence: NATS roster not refreshed: ${oneLineMessage(error)}`);
     }).finally(() => {
       this.#tick = undefined;
@@ -287,58 +295,111 @@ export class NatsPresence implements ClusterRoster {
     });
   }
 
-  // Puts this node's members when they changed and its heartbeat, judges the others
-  // by theirs, and refreshes the claims when due.
+  // Puts the chunks of this node's members that changed, or else its heartbeat;
+  // judges the others by theirs, and refreshes the claims when due.
   async #refresh(): Promise<void> {
-    if (this.#dirty) {
-      this.#dirty = false;
-      await this.#roster.put(this.node, encoder.encode(JSON.stringify(this.#members)), {
+    this.#dirty = false;
+    if (this.#pending !== undefined) {
+      this.#own.set(this.#pending);
+      this.#pending = undefined;
+    }
+    if (!await this.#writeChunks()) {
+      await this.#roster.put(BEAT_PREFIX + this.node, encoder.encode(String(++this.#beats)), {
         timeout: CALL_TIMEOUT_MS,
       });
     }
-    await this.#roster.put(BEAT + this.node, encoder.encode(String(++this.#beats)), {
-      timeout: CALL_TIMEOUT_MS,
-    });
     await this.#judge();
     if (Date.now() - this.#lastClaimRefresh >= this.#claimRefreshMs) {
       this.#lastClaimRefresh = Date.now();
-      await this.#refreshClaims();
+      await this.#claims?.refresh();
     }
   }
 
-  // Reads the bucket's changes as they come: members and heartbeats of other nodes.
+  // Puts each changed chunk at once (an emptied one's key is deleted); one that
+  // fails is written again at the next tick. Whether anything was put.
+  async #writeChunks(): Promise<boolean> {
+    const writes = this.#own.takeChanged();
+    if (writes.length === 0) return false;
+    const results = await Promise.allSettled(writes.map(async ({ index, value }) => {
+      const key = chunkKey(this.node, index);
+      if (value === undefined) {
+        await this.#roster.delete(key);
+        this.#written.delete(index);
+      } else {
+        this.#written.set(index, await this.#roster.put(key, value, { timeout: CALL_TIMEOUT_MS }));
+      }
+    }));
+    let failure: unknown;
+    results.forEach((result, at) => {
+      if (result.status === "fulfilled") return;
+      failure ??= result.reason;
+      this.#own.touch(writes[at]!.index);
+      this.#dirty = true;
+    });
+    if (failure !== undefined) throw failure;
+    return true;
+  }
+
+  // Reads the bucket's changes as they come: chunks and heartbeats of other nodes.
   async #watch(watcher: AsyncIterable<KvWatchEntry>): Promise<void> {
     try {
       for await (const entry of watcher) {
         if (this.#closed) break;
-        const beat = entry.key.startsWith(BEAT);
-        const node = beat ? entry.key.slice(BEAT.length) : entry.key;
-        if (node === this.node) {
-          // Deleted by a node that found this one dead (it stalled past the lease):
-          // put again.
-          if (!beat && entry.operation !== "PUT") this.#dirty = true;
+        const key = parseRosterKey(entry.key);
+        if (key.kind === "unknown") {
+          this.#skipped(`the entry ${JSON.stringify(entry.key)}`);
           continue;
         }
-        const peer = this.#peers.get(node);
+        if (key.node === this.node) {
+          // A chunk deleted by a node that found this one dead (it stalled past the
+          // lease), not by this node: put again.
+          if (
+            key.kind === "chunk" && entry.operation !== "PUT" && this.#own.holds(key.index) &&
+            entry.revision > (this.#written.get(key.index) ?? 0)
+          ) {
+            this.#own.touch(key.index);
+            this.#dirty = true;
+          }
+          continue;
+        }
+        const peer = this.#peers.get(key.node);
         if (entry.operation !== "PUT") {
-          if (beat || peer === undefined) continue;
-          this.#peers.delete(node); // its entry deleted: it left
-          await this.#gone(node, peer, false);
+          if (peer === undefined) continue;
+          if (key.kind === "chunk") {
+            peer.chunks.delete(key.index); // emptied: its members left
+            continue;
+          }
+          this.#peers.delete(key.node); // its heartbeat deleted: it left
+          await this.#gone(key.node, peer, false);
           continue;
         }
-        const seen = peer ?? { revision: 0, seenAt: 0, members: [] };
+        const seen = peer ?? { seenAt: 0, chunks: new Map() };
         seen.seenAt = Date.now();
-        if (!beat) {
-          seen.revision = entry.revision;
-          seen.members = parseMembers(entry.value);
+        if (peer === undefined) this.#peers.set(key.node, seen);
+        if (key.kind === "beat") continue;
+        const members = parseChunk(entry.value);
+        if (members === undefined) {
+          this.#skipped(`a chunk of node ${key.node} that is not a member list`);
+          continue;
         }
-        if (peer === undefined) this.#peers.set(node, seen);
+        seen.chunks.set(key.index, { revision: entry.revision, members });
       }
     } catch (error) {
       if (!this.#closed) {
         this.#log("warn", `presence: watching the roster failed: ${oneLineMessage(error)}`);
       }
     }
+  }
+
+  // An entry this version cannot read: skipped, logged once.
+  #skipped(what: string): void {
+    if (this.#skippedLogged) return;
+    this.#skippedLogged = true;
+    this.#log(
+      "warn",
+      `presence: skipped ${what} in the roster bucket: every node of a cluster must run ` +
+        `the same wirechat version (further ones are not logged)`,
+    );
   }
 
   // Nodes whose heartbeat is older than the lease are gone, unless the blind spot
@@ -363,54 +424,18 @@ export class NatsPresence implements ClusterRoster {
   async #gone(node: string, peer: Peer, dead: boolean): Promise<void> {
     this.#log(
       "info",
-      `presence: node ${node} ${
-        dead ? "stopped refreshing" : "left"
-      } with ${peer.members.length} members`,
+      `presence: node ${node} ${dead ? "stopped refreshing" : "left"} with ${
+        countOf(peer)
+      } members`,
     );
-    for (const member of peer.members) this.#options.gone(node, member);
+    for (const member of membersOf(peer)) this.#options.gone(node, member);
     if (!dead) return;
-    if (peer.revision > 0) {
-      await this.#roster.delete(node, { previousSeq: peer.revision }).catch(() => {});
-    }
-    await this.#roster.delete(BEAT + node).catch(() => {});
-    const names = this.#names;
-    if (names === undefined) return;
-    for (const member of peer.members) {
-      for (const key of nameKeys(member.name).map(claimKey)) {
-        const entry = await names.get(key).catch(() => null);
-        if (entry?.operation === "PUT" && decoder.decode(entry.value) === node) {
-          await names.delete(key, { previousSeq: entry.revision }).catch(() => {});
-        }
-      }
-    }
-  }
-
-  // Writes each claim again (compare-and-set on our last revision), so that the
-  // bucket's age limit never takes it while this node lives.
-  async #refreshClaims(): Promise<void> {
-    const names = this.#names;
-    if (names === undefined) return;
-    for (const [key, revision] of this.#claims) {
-      let next: number;
-      try {
-        next = await names.update(key, this.node, revision, CALL_TIMEOUT_MS);
-      } catch (error) {
-        if (!isTaken(error)) throw error;
-        // Expired while NATS was away: claim it again, unless someone else has.
-        try {
-          next = await names.create(key, this.node);
-        } catch (again) {
-          if (!isTaken(again)) throw again;
-          this.#claims.delete(key);
-          this.#log(
-            "warn",
-            "presence: a name claim of this node was lost while it was away; its holder goes",
-          );
-          this.#options.lost?.(fromClaimKey(key));
-          continue;
-        }
-      }
-      if (this.#claims.has(key)) this.#claims.set(key, next);
-    }
+    await Promise.all(
+      [...peer.chunks].map(([index, chunk]) =>
+        this.#roster.delete(chunkKey(node, index), { previousSeq: chunk.revision }).catch(() => {})
+      ),
+    );
+    await this.#roster.delete(BEAT_PREFIX + node).catch(() => {});
+    await this.#claims?.dropNode(node, membersOf(peer));
   }
 }

@@ -1,6 +1,7 @@
 /**
  * What the presence buckets hold, as keys and values: a name's claim key and its
- * inverse, a node's members, and the error of a claim already taken.
+ * inverse, the keys of a node's heartbeat and member chunks, a chunk's members,
+ * and the error of a claim already taken.
  *
  * @module
  */
@@ -38,17 +39,91 @@ export function fromClaimKey(hex: string): string {
   return decoder.decode(bytes);
 }
 
-/** A node's members, from its entry; nothing it cannot read. */
-export function parseMembers(value: Uint8Array): RosterMember[] {
+/** The prefix of a node's heartbeat key in the nodes bucket: `beat.<node>`. */
+export const BEAT_PREFIX = "beat.";
+/** The prefix of a node's member chunk keys in the nodes bucket: `m.<node>.<index>`. */
+export const CHUNK_PREFIX = "m.";
+
+/** The key of chunk `index` of `node`'s members. */
+export function chunkKey(node: string, index: number): string {
+  return `${CHUNK_PREFIX}${node}.${index}`;
+}
+
+/** What a key of the nodes bucket names. */
+export type RosterKey =
+  | { readonly kind: "beat"; readonly node: string }
+  | { readonly kind: "chunk"; readonly node: string; readonly index: number }
+  | { readonly kind: "unknown" };
+
+/**
+ * Reads a key of the nodes bucket. A key of neither shape is `unknown`: the
+ * whole-roster entry of an older wirechat (its key was the bare node id), or
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseRosterKey } from "./roster_entries.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseRosterKey("m.4f2a-9c.3"), { kind: "chunk", node: "4f2a-9c", index: 3 });
+ * assert.deepEqual(parseRosterKey("beat.4f2a-9c"), { kind: "beat", node: "4f2a-9c" });
+ * assert.deepEqual(parseRosterKey("4f2a-9c"), { kind: "unknown" });
+ * ```
+ */
+export function parseRosterKey(key: string): RosterKey {
+  if (key.startsWith(BEAT_PREFIX)) return { kind: "beat", node: key.slice(BEAT_PREFIX.length) };
+  if (!key.startsWith(CHUNK_PREFIX)) return { kind: "unknown" };
+  const dot = key.lastIndexOf(".");
+  const index = Number(key.slice(dot + 1));
+  if (dot <= CHUNK_PREFIX.length || !Number.isSafeInteger(index) || index < 0) {
+    return { kind: "unknown" };
+  }
+  return { kind: "chunk", node: key.slice(CHUNK_PREFIX.length, dot), index };
+}
+
+/**
+ * One chunk's members as its value: JSON, an array of `[id, name]` pairs.
+ *
+ * @example
+ * ```ts
+ * import { encodeChunk, parseChunk } from "./roster_entries.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const value = encodeChunk([{ id: 7, name: "alice" }]);
+ * assert.equal(new TextDecoder().decode(value), '[[7,"alice"]]');
+ * assert.deepEqual(parseChunk(value), [{ id: 7, name: "alice" }]);
+ * ```
+ */
+export function encodeChunk(members: Iterable<RosterMember>): Uint8Array {
+  const pairs: [number, string][] = [];
+  for (const member of members) pairs.push([member.id, member.name]);
+  return encoder.encode(JSON.stringify(pairs));
+}
+
+/**
+ * A chunk's members, from its value; `undefined` for a value that is not a whole
+ * chunk (garbage, or the member list of an older wirechat: objects, not pairs).
+ */
+export function parseChunk(value: Uint8Array): RosterMember[] | undefined {
   try {
     const parsed: unknown = JSON.parse(decoder.decode(value));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((member): member is RosterMember =>
-      typeof member?.id === "number" && typeof member?.name === "string"
-    );
+    if (!Array.isArray(parsed)) return undefined;
+    const members: RosterMember[] = [];
+    for (const pair of parsed) {
+      if (!Array.isArray(pair) || typeof pair[0] !== "number" || typeof pair[1] !== "string") {
+        return undefined;
+      }
+      members.push({ id: pair[0], name: pair[1] });
+    }
+    return members;
   } catch {
-    return [];
+    return undefined;
   }
+}
+
+/** The bytes one member adds to its chunk's value: `[id,"name"]` and a comma. */
+export function memberBytes(member: RosterMember): number {
+  return encoder.encode(JSON.stringify([member.id, member.name])).length + 1;
 }
 
 /** Whether a create or compare-and-set was refused because the key holds another revision. */
