@@ -16,7 +16,7 @@ import type { Link, LinkOrigin } from "./link.ts";
 import { RatePacer } from "./rate_limit.ts";
 import { closeForProtocolError } from "../doors/websocket_link.ts";
 import { ReadGate } from "../room/read_gate.ts";
-import { voiceFrame } from "./voice.ts";
+import { voiceFrame, writeLastFrame } from "./voice.ts";
 import { PrivateFrames } from "./private_frames.ts";
 import { MIN_READ_SIZE, nextReadSize } from "./read_size.ts";
 import type { Member } from "../room/room.ts";
@@ -64,10 +64,12 @@ export class Session implements ServerDecoderSink, Member {
   privateAt = Infinity;
   // Frames for this client alone, each due at a log position; undefined when none.
   #private: PrivateFrames | undefined;
-  // The user name as a string field, ready to copy into each frame.
+  // The user name as a string field for each frame; made with the first message.
   #sender: Uint8Array | undefined;
   #cursor = 0;
   #closed = false;
+  #buffer = new Uint8Array(MIN_READ_SIZE); // the next read's
+  #grown = false; // the last read grew #buffer
   // The connection's first bytes, kept until there are four: an HTTP request's
   // method tells a browser from a chat client when the login fails.
   #head: Uint8Array | undefined = NO_BYTES;
@@ -82,12 +84,7 @@ export class Session implements ServerDecoderSink, Member {
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
   #auth: AuthPhase | undefined; // an authentication under way (accounts)
 
-  /**
-   * @param link The client's connection.
-   * @param origin Its door and address.
-   * @param entry Its place in the server's limits.
-   * @param host The server that owns it.
-   */
+  /** A session on `link` (from `origin`), holding `entry` in the limits, owned by `host`. */
   constructor(link: Link, origin: LinkOrigin, entry: Admitted, host: SessionHost<Session>) {
     this.#link = link;
     this.#origin = origin;
@@ -125,68 +122,88 @@ export class Session implements ServerDecoderSink, Member {
       (this.#writeStartedAt !== 0 && now - this.#writeStartedAt >= STALL_MS);
   }
 
-  /** Reads the connection until it ends; never throws. */
+  /**
+   * Reads the connection until it ends; never throws. Its frame is held by every
+   * idle connection: what it does per read lives in small methods beside it.
+   */
   async run(): Promise<void> {
-    let buffer = new Uint8Array(MIN_READ_SIZE);
-    let grown = false;
-    this.#host.readBuffer(MIN_READ_SIZE);
-    const roomGate = this.#host.room.gate;
+    this.#host.readBuffer(this.#buffer.length);
     try {
       if (!this.#host.opening.isOpen) await this.#waitFor(this.#host.opening);
       while (true) {
-        if (this.#gate !== undefined && !this.#gate.isOpen) await this.#gate.wait();
-        if (this.username !== undefined && !roomGate.isOpen) await this.#waitFor(roomGate);
+        const gate = this.#closedGate();
+        if (gate !== undefined) await this.#waitFor(gate);
         if (this.#closed) return;
-        const read = await this.#link.read(buffer);
-        if (this.#closed) return;
-        if (read === null) {
-          const failure = this.#link.failure;
-          if (failure !== undefined) {
-            this.close({
-              text: `protocol error: ${failure}`,
-              level: "warn",
-              cause: "protocol error",
-            });
-            return;
-          }
-          this.#decoder.end();
-          this.close({ text: "left", level: "info", cause: "left" });
-          return;
-        }
-        this.#host.traffic.bytesIn += read;
-        if (this.#head !== undefined) this.#head = keepHead(this.#head, buffer.subarray(0, read));
-        this.#decoder.push(read === buffer.length ? buffer : buffer.subarray(0, read));
-        if (this.#closed) return;
-        this.#pace();
-        const size = nextReadSize(buffer.length, read, grown);
-        grown = size > buffer.length;
-        if (size !== buffer.length) {
-          this.#host.readBuffer(size - buffer.length);
-          buffer = new Uint8Array(size);
-        }
+        const read = await this.#link.read(this.#buffer);
+        if (this.#closed || this.#took(read)) return;
       }
     } catch (error) {
-      // A read interrupted by our own close is not news.
-      if (this.#closed) return;
-      if (!(error instanceof ProtocolError)) {
-        this.close(this.#describe(error));
-      } else if (this.#link.closeWith !== undefined) {
-        // A WebSocket says why in its close frame.
-        const { code, reason } = closeForProtocolError(error);
-        this.#link.closeWith(code, reason);
-        this.close(this.#describe(error));
-      } else if (this.#head !== undefined && looksLikeHttp(this.#head)) {
-        this.close(LOOKS_LIKE_HTTP);
-      } else if (this.#head !== undefined && looksLikeTls(this.#head)) {
-        // A voice frame starts with a zero byte: no TLS record, so a TLS client
-        // stops at once and says the server does not speak TLS.
-        this.#closeSaying(LOOKS_LIKE_TLS, "this port does not speak TLS: connect without --tls");
-      } else {
-        this.#closeSaying(this.#describe(error), whyText(error));
-      }
+      this.#failed(error);
     } finally {
-      this.#host.readBuffer(-buffer.length);
+      this.#host.readBuffer(-this.#buffer.length);
       this.#stopped();
+    }
+  }
+
+  // The gate that holds the next read back: the rate's, the claim's, the room's.
+  #closedGate(): ReadGate | undefined {
+    if (this.#gate !== undefined && !this.#gate.isOpen) return this.#gate;
+    const room = this.#host.room.gate;
+    return this.username !== undefined && !room.isOpen ? room : undefined;
+  }
+
+  // A read's result: the bytes decoded, the next buffer sized; true when it is over.
+  #took(read: number | null): boolean {
+    if (read === null) {
+      this.#ended();
+      return true;
+    }
+    const buffer = this.#buffer;
+    const bytes = read === buffer.length ? buffer : buffer.subarray(0, read);
+    this.#host.traffic.bytesIn += read;
+    if (this.#head !== undefined) this.#head = keepHead(this.#head, bytes);
+    this.#decoder.push(bytes);
+    if (this.#closed) return true;
+    this.#pace();
+    const size = nextReadSize(buffer.length, read, this.#grown);
+    this.#grown = size > buffer.length;
+    if (size !== buffer.length) {
+      this.#host.readBuffer(size - buffer.length);
+      this.#buffer = new Uint8Array(size);
+    }
+    return false;
+  }
+
+  // The stream ended: the client left, or its link failed in its own terms.
+  #ended(): void {
+    const failure = this.#link.failure;
+    if (failure !== undefined) {
+      this.close({ text: `protocol error: ${failure}`, level: "warn", cause: "protocol error" });
+      return;
+    }
+    this.#decoder.end();
+    this.close({ text: "left", level: "info", cause: "left" });
+  }
+
+  // A read or the decoder failed: the client is told why when it can hear it.
+  #failed(error: unknown): void {
+    // A read interrupted by our own close is not news.
+    if (this.#closed) return;
+    if (!(error instanceof ProtocolError)) {
+      this.close(this.#describe(error));
+    } else if (this.#link.closeWith !== undefined) {
+      // A WebSocket says why in its close frame.
+      const { code, reason } = closeForProtocolError(error);
+      this.#link.closeWith(code, reason);
+      this.close(this.#describe(error));
+    } else if (this.#head !== undefined && looksLikeHttp(this.#head)) {
+      this.close(LOOKS_LIKE_HTTP);
+    } else if (this.#head !== undefined && looksLikeTls(this.#head)) {
+      // A voice frame starts with a zero byte: no TLS record, so a TLS client
+      // stops at once and says the server does not speak TLS.
+      this.#closeSaying(LOOKS_LIKE_TLS, "this port does not speak TLS: connect without --tls");
+    } else {
+      this.#closeSaying(this.#describe(error), whyText(error));
     }
   }
 
@@ -240,7 +257,6 @@ export class Session implements ServerDecoderSink, Member {
 
   #enter(username: string): void {
     this.username = username;
-    this.#sender = encodeString(username);
     this.#cursor = this.#host.room.join(this);
     this.#host.loggedIn(this);
     this.#host.room.welcome(this);
@@ -253,7 +269,7 @@ export class Session implements ServerDecoderSink, Member {
       this.#early.push(text.slice()); // the login's claim is being decided
       return;
     }
-    if (this.#sender === undefined) return; // a refused login, being closed
+    if (this.username === undefined) return; // a refused login, being closed
     const { rate, burst } = this.#host.rate;
     if (
       rate > 0 && !(this.#rate ??= new RatePacer(rate, burst, performance.now())).pass(
@@ -268,7 +284,7 @@ export class Session implements ServerDecoderSink, Member {
       }
       return;
     }
-    this.#host.received(this, this.#sender!, text);
+    this.#host.received(this, this.#sender ??= encodeString(this.username), text);
   }
 
   /**
@@ -358,11 +374,7 @@ export class Session implements ServerDecoderSink, Member {
     });
   }
 
-  /**
-   * Closes the connection, once; what it has not written yet is dropped.
-   *
-   * @param reason Why, for the log.
-   */
+  /** Closes the connection, once, saying `reason` in the log; nothing more is written. */
   close(reason: DisconnectReason): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -400,17 +412,14 @@ export class Session implements ServerDecoderSink, Member {
   async #closeAfter(reason: DisconnectReason, frame: Uint8Array): Promise<void> {
     this.#running++;
     this.#last = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stalled = new Promise<void>((resolve) => timer = setTimeout(resolve, STALL_MS));
-    const written = (async () => {
-      for (let at = 0; at < frame.length && !this.#closed;) {
-        const count = await this.#link.write(frame.subarray(at));
-        this.#host.traffic.bytesOut += count;
-        at += count;
-      }
-    })().catch(() => {});
-    await Promise.race([written, stalled]);
-    clearTimeout(timer);
+    const traffic = this.#host.traffic;
+    await writeLastFrame(
+      this.#link,
+      frame,
+      STALL_MS,
+      (count) => traffic.bytesOut += count,
+      () => this.#closed,
+    );
     this.close(reason);
     this.#stopped();
   }
