@@ -20,6 +20,7 @@
 
 import { errorMessage } from "../cli/error_message.ts";
 import { integerValue, nonEmptyValue, parseFlags } from "../cli/flags.ts";
+import { concatBytes } from "../io/write_all.ts";
 
 const READ_SIZE = 64;
 const ACTIVE_READ_SIZE = 4096;
@@ -70,7 +71,7 @@ export function startFloorServer(hostname = "127.0.0.1", port = 0): FloorServer 
       if (written < bytes.length) queued.unshift(bytes.subarray(written));
       client.queue = undefined;
       if (queued.length > 0 && !client.closed) {
-        write(client, queued.length === 1 ? queued[0]! : concat(queued));
+        write(client, queued.length === 1 ? queued[0]! : concatBytes(queued));
       }
     }, () => drop(client));
   };
@@ -87,7 +88,7 @@ export function startFloorServer(hostname = "127.0.0.1", port = 0): FloorServer 
   // What the clients sent in this turn goes to every member as one buffer.
   let batch: Uint8Array[] = [];
   const flush = (): void => {
-    const bytes = batch.length === 1 ? batch[0]! : concat(batch);
+    const bytes = batch.length === 1 ? batch[0]! : concatBytes(batch);
     batch = [];
     for (const member of members) send(member, bytes);
   };
@@ -130,7 +131,7 @@ export function startFloorServer(hostname = "127.0.0.1", port = 0): FloorServer 
         }
         client.rest = frames(
           client,
-          client.rest === undefined ? chunk : concat([client.rest, chunk]),
+          client.rest === undefined ? chunk : concatBytes([client.rest, chunk]),
         );
       }
     } catch {
@@ -164,18 +165,6 @@ export function startFloorServer(hostname = "127.0.0.1", port = 0): FloorServer 
       await Promise.allSettled([...reading]);
     },
   };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 const USAGE = `The benchmarks' floor: a bare Deno relay of the wirechat protocol.

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { concatBytes } from "../../io/write_all.ts";
+
 /** Options of {@linkcode LogSink}. */
 export interface LogSinkOptions {
   /**
@@ -185,7 +187,7 @@ export class LogSink {
   async #pump(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.length === 1 ? this.#queue[0]! : concat(this.#queue);
+        const batch = this.#queue.length === 1 ? this.#queue[0]! : concatBytes(this.#queue);
         this.#inFlight = this.#queue.length;
         this.#queue = [];
         for (let at = 0; at < batch.length;) {
@@ -205,18 +207,6 @@ export class LogSink {
     this.#writing = false;
     for (const wake of this.#idle) wake();
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const chunk of chunks) size += chunk.length;
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
 }
 
 let stderrSink: LogSink | undefined;
