@@ -44,8 +44,11 @@ export interface ClusterRoster {
   claim(key: string): Promise<boolean>;
   /** Releases a claim of this node; never throws. */
   release(key: string): void;
-  /** This node's members changed: the cluster hears the new list. */
-  update(members: readonly RosterMember[]): void;
+  /**
+   * This node's members changed: the cluster hears the new list, or calls
+   * `members` for it when it next writes (once for many changes).
+   */
+  update(members: readonly RosterMember[] | (() => readonly RosterMember[])): void;
   /** The names of the members of the other live nodes. */
   others(): Iterable<string>;
   /** Stops; removes this node's roster entry and claims (bounded in time). */
@@ -403,11 +406,19 @@ export class Presence {
   #rosterChanged(): void {
     this.#version++;
     const cluster = this.#cluster;
-    if (cluster !== undefined && !(cluster instanceof Promise)) {
-      const listed = [...this.#members].filter(([member]) => !this.#pacer.isHeld(member));
-      cluster.update(listed.map(([, entry]) => entry));
-    }
+    if (cluster !== undefined && !(cluster instanceof Promise)) cluster.update(this.#listed);
   }
+
+  // The members the cluster may list (not those whose join is still held); taken
+  // when the cluster writes, not at every change: a storm of logins would copy the
+  // whole list once a login.
+  readonly #listed = (): RosterMember[] => {
+    const listed: RosterMember[] = [];
+    for (const [member, entry] of this.#members) {
+      if (!this.#pacer.isHeld(member)) listed.push(entry);
+    }
+    return listed;
+  };
 
   #say(text: string, id?: string): void {
     this.#publish(SERVER_FIELD, encoder.encode(text), id);

@@ -276,3 +276,34 @@ Deno.test("whoText and the notices quote each name as a JSON string", async () =
   assert.equal(leaveText("a\\b", "slow consumer"), '"a\\\\b" left (slow consumer)');
   assert.equal(leaveText("bob", "login timeout"), '"bob" left (timeout)');
 });
+
+Deno.test("a storm of joins hands the cluster one way to list the members, not a copy per join", async () => {
+  const { Room } = await import("../../server/room/room.ts");
+  const { Presence } = await import("../../server/ops/presence.ts");
+  const updates: unknown[] = [];
+  const roster = {
+    node: "n1",
+    claim: () => Promise.resolve(true),
+    release() {},
+    update(members: unknown) {
+      updates.push(members);
+    },
+    others: () => [],
+    close: () => Promise.resolve(),
+  };
+  const room = new Room({ maxLag: 1 << 20, history: 0 });
+  const presence = new Presence(room, { announce: false, uniqueNames: false }, () => {});
+  presence.join(Promise.resolve(roster));
+  await Promise.resolve();
+  await Promise.resolve();
+  updates.length = 0;
+  for (let i = 0; i < 500; i++) presence.joined({ username: `user${i}`, dismiss() {} });
+  // Each join says "changed"; the list itself is made only when the cluster asks.
+  assert.equal(updates.length, 500);
+  assert.ok(updates.every((update) => update === updates[0] && typeof update === "function"));
+  const listed = (updates[0] as () => { name: string }[])();
+  assert.equal(listed.length, 500);
+  assert.equal(listed[499]!.name, "user499");
+  await presence.close();
+  room.close();
+});

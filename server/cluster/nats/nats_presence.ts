@@ -104,6 +104,8 @@ export interface NatsPresenceOptions {
 const CALL_TIMEOUT_MS = 2_000;
 // How long close waits for its deletes.
 const CLOSE_TIMEOUT_MS = 1_000;
+// How long changes that came during a write wait for more before they are written.
+const COALESCE_MS = 50;
 
 interface Peer {
   seenAt: number; // when its heartbeat or a chunk last arrived (local clock)
@@ -151,7 +153,7 @@ export class NatsPresence implements ClusterRoster {
   readonly #peers = new Map<string, Peer>();
   // This node's members in chunks; the list given since the last tick, if any.
   readonly #own = new OwnChunks();
-  #pending: readonly RosterMember[] | undefined;
+  #pending: readonly RosterMember[] | (() => readonly RosterMember[]) | undefined;
   // Chunk index to the revision of our last put of it (deleted ones are not here).
   readonly #written = new Map<number, number>();
   #failed = false;
@@ -234,9 +236,10 @@ export class NatsPresence implements ClusterRoster {
    * This node's members changed: the chunks that changed are put at once (or after
    * the write in flight).
    *
-   * @param members This node's members.
+   * @param members This node's members, or how to list them when the chunks are
+   * next written (once however many changes came meanwhile).
    */
-  update(members: readonly RosterMember[]): void {
+  update(members: readonly RosterMember[] | (() => readonly RosterMember[])): void {
     this.#pending = members;
     this.#dirty = true;
     if (this.#closed) return;
@@ -279,8 +282,10 @@ export class NatsPresence implements ClusterRoster {
 
   #schedule(): void {
     if (this.#closed) return;
-    // After a failure, the next try waits its turn: no loop of timeouts.
-    const delay = this.#dirty && !this.#failed ? 0 : this.#refreshMs;
+    // After a failure, the next try waits its turn: no loop of timeouts. Changes that
+    // came during a write go out together a little later: in a login storm, the
+    // list is taken and compared a few times a second, not once a login.
+    const delay = this.#dirty && !this.#failed ? COALESCE_MS : this.#refreshMs;
     this.#timer = setTimeout(() => this.#run(), delay);
   }
 
@@ -299,9 +304,10 @@ export class NatsPresence implements ClusterRoster {
   // judges the others by theirs, and refreshes the claims when due.
   async #refresh(): Promise<void> {
     this.#dirty = false;
-    if (this.#pending !== undefined) {
-      this.#own.set(this.#pending);
+    const pending = this.#pending;
+    if (pending !== undefined) {
       this.#pending = undefined;
+      this.#own.set(typeof pending === "function" ? pending() : pending);
     }
     if (!await this.#writeChunks()) {
       await this.#roster.put(BEAT_PREFIX + this.node, encoder.encode(String(++this.#beats)), {
