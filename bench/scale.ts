@@ -46,6 +46,11 @@ OPTIONS:
   --settle S               quiet after the logins before memory is read (3)
   --stagger                start each load process once the previous one is in,
                            rather than all at once (a gentler login storm)
+  --login-timeout S        the nodes' --login-timeout, in seconds (60)
+  --log-level L            the nodes' --log-level: error, warn, info or debug (info;
+                           info logs every connect, login and disconnect)
+  --logs DIR               keep every process's log here (default: a new temporary
+                           directory, printed at the start and kept)
   -h, --help               print this help
 
 A process may hold at most ${MAX_PER_PROCESS} clients (its descriptors), a node
@@ -61,6 +66,9 @@ interface ScaleOptions {
   phaseTimeoutS: number;
   settleS: number;
   stagger: boolean;
+  loginTimeoutS: number;
+  logLevel: string;
+  logs: string | undefined;
 }
 
 function parseOptions(args: string[]): ScaleOptions | "help" {
@@ -77,6 +85,9 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
       "phase-timeout": { type: "string" },
       settle: { type: "string" },
       stagger: { type: "boolean" },
+      "login-timeout": { type: "string" },
+      "log-level": { type: "string" },
+      logs: { type: "string" },
       help: { type: "boolean", short: "h" },
     } as const,
   );
@@ -85,6 +96,12 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
   const run = values.run ?? "both";
   if (run !== "node" && run !== "cluster" && run !== "both") {
     throw new UsageError(`invalid value for --run: "${run}" (expected node, cluster or both)`);
+  }
+  const logLevel = values["log-level"] ?? "info";
+  if (!["error", "warn", "info", "debug"].includes(logLevel)) {
+    throw new UsageError(
+      `invalid value for --log-level: "${logLevel}" (expected error, warn, info or debug)`,
+    );
   }
   const int = (flag: keyof typeof values, fallback: number, min: number, max: number) => {
     const value = values[flag];
@@ -105,6 +122,9 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
     phaseTimeoutS: int("phase-timeout", 600, 1, 3600),
     settleS: int("settle", 3, 0, 600),
     stagger: values.stagger === true,
+    loginTimeoutS: int("login-timeout", 60, 1, 86400),
+    logLevel,
+    logs: values.logs,
   };
   const { node, cluster } = options;
   for (
@@ -205,6 +225,9 @@ export async function main(args: string[]): Promise<number> {
   const started = new Date();
   const sections: string[] = [];
   try {
+    const logRoot = options.logs ?? await Deno.makeTempDir({ prefix: "wirechat_scale_logs_" });
+    await Deno.mkdir(logRoot, { recursive: true });
+    console.error(`bench:scale: every process's log goes to ${logRoot}`);
     for (const run of options.runs) {
       const spec: ScaleSpec = {
         label: "",
@@ -215,6 +238,9 @@ export async function main(args: string[]): Promise<number> {
         phaseTimeoutS: options.phaseTimeoutS,
         settleS: options.settleS,
         stagger: options.stagger,
+        logDir: "",
+        loginTimeoutS: options.loginTimeoutS,
+        serverFlags: ["--log-level", options.logLevel, "--stats-interval", "5"],
         onProgress: (line) => console.error(`bench:scale: ${line}`),
         signal: controller.signal,
       };
@@ -239,6 +265,8 @@ export async function main(args: string[]): Promise<number> {
           ...options.cluster,
         });
       }
+      spec.logDir = `${logRoot}/${run}`;
+      await Deno.mkdir(spec.logDir, { recursive: true });
       sections.push(scaleMarkdown(await runScale(spec)));
     }
   } catch (error) {

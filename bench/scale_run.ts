@@ -41,6 +41,19 @@ export interface ScaleSpec {
   stagger?: boolean;
   /** The nats-server executable, for a cluster. */
   natsServer?: string;
+  /**
+   * A directory that receives every process's whole log (each node's, nats-server's,
+   * each load process's standard error), kept after the run; none when absent.
+   */
+  logDir?: string;
+  /**
+   * Seconds a node gives a connection to log in (`--login-timeout`).
+   *
+   * @default {60}
+   */
+  loginTimeoutS?: number;
+  /** Flags added to every node's command line, such as `["--log-level", "warn"]`. */
+  serverFlags?: readonly string[];
   /** Receives a progress line per phase. */
   onProgress?: (line: string) => void;
   /** Stops the run; it then fails with "interrupted". */
@@ -158,7 +171,16 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
   perNode[0]!++; // the leader
   // Room for every client of a node, and for all of them waiting to log in at once.
   const room = String(Math.max(...perNode) + 16);
-  const flags = ["--max-clients", room, "--max-pending-logins", room, "--login-timeout", "60"];
+  const flags = [
+    "--max-clients",
+    room,
+    "--max-pending-logins",
+    room,
+    "--login-timeout",
+    String(spec.loginTimeoutS ?? 60),
+    ...(spec.serverFlags ?? []),
+  ];
+  const logDir = spec.logDir;
 
   let group: ServerGroup | undefined;
   let leader: RoundLeader | undefined;
@@ -210,8 +232,8 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
   try {
     progress(`${spec.label}: starting ${spec.nodes === 1 ? "the server" : `${spec.nodes} nodes`}`);
     group = spec.nodes === 1
-      ? await startWirechat(flags)
-      : await startCluster(spec.natsServer ?? "nats-server", spec.nodes, flags);
+      ? await startWirechat(flags, logDir)
+      : await startCluster(spec.natsServer ?? "nats-server", spec.nodes, flags, logDir);
     const ports = group.ports;
     await delay(1000, signal);
     check();
@@ -241,6 +263,7 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
           hold: 10 * spec.phaseTimeoutS + 60 * spec.probes + spec.settleS,
           readBufferSize: READ_BUFFER,
           v8Flags: LOAD_V8_FLAGS,
+          ...(logDir === undefined ? {} : { logFile: `${logDir}/load${p + 1}.log` }),
           onRound: (round, atMs) => {
             const atMsList = reports.get(round) ?? new Array(spec.processes).fill(undefined);
             atMsList[p] = atMs;
@@ -344,7 +367,11 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     const said = (group?.nodes ?? []).flatMap((node) =>
       node.log.slice(-4).map((line) => `${node.label}: ${line}`)
     );
-    const logs = said.length === 0 ? "" : `\nthe servers' last lines:\n${said.join("\n")}`;
+    const disconnects = logDir === undefined || group === undefined
+      ? ""
+      : disconnectSummary(logDir, group.nodes.map((node) => node.label));
+    const logs = (said.length === 0 ? "" : `\nthe servers' last lines:\n${said.join("\n")}`) +
+      disconnects + (logDir === undefined ? "" : `\nevery process's log: ${logDir}`);
     if (error instanceof ScaleFailure) throw new ScaleFailure(`${error.message}${logs}`);
     throw new ScaleFailure(`${spec.label}: ${errorMessage(error)}${logs}`);
   } finally {
@@ -352,6 +379,24 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     await leader?.close();
     await group?.stop();
   }
+}
+
+/** How many disconnects each node logged, and its first ones, from its log file. */
+function disconnectSummary(logDir: string, labels: readonly string[]): string {
+  const parts: string[] = [];
+  for (const label of labels) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(`${logDir}/${label}.log`);
+    } catch {
+      continue;
+    }
+    const lines = text.split("\n").filter((line) => line.includes(" disconnected: "));
+    if (lines.length === 0) continue;
+    parts.push(`${label}: ${lines.length} disconnects logged, the first:`);
+    parts.push(...lines.slice(0, 3).map((line) => `  ${line}`));
+  }
+  return parts.length === 0 ? "" : `\nthe nodes' disconnects:\n${parts.join("\n")}`;
 }
 
 function rss(process: ServerProcess): number {

@@ -30,6 +30,12 @@ export interface ServerSpec {
    * @default {15000}
    */
   readyTimeoutMs?: number;
+  /**
+   * A file that receives everything it writes on standard output and error, as
+   * it comes (created or truncated): its whole log, where {@linkcode ServerProcess.log}
+   * keeps only the last lines.
+   */
+  logFile?: string;
 }
 
 /**
@@ -103,6 +109,10 @@ export function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | n
   }
 }
 
+async function writeAllTo(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
 // USER_HZ, the unit of /proc/PID/stat times: 100 on every mainstream Linux.
 const CLOCK_TICKS = 100;
 
@@ -113,6 +123,8 @@ export class ServerProcess {
   readonly #child: Deno.ChildProcess;
   readonly #log: string[] = [];
   readonly #draining: Promise<void>[];
+  readonly #logFile: Deno.FsFile | undefined;
+  #logWrites: Promise<unknown> = Promise.resolve();
   readonly #exited: Promise<Deno.CommandStatus>;
   #hasExited = false;
   #announcedPort = 0;
@@ -124,6 +136,9 @@ export class ServerProcess {
     this.label = spec.label;
     this.#readyLine = spec.readyLine;
     this.#readyLineSeen = spec.readyLine === undefined;
+    this.#logFile = spec.logFile === undefined
+      ? undefined
+      : Deno.openSync(spec.logFile, { write: true, create: true, truncate: true });
     const [program, ...args] = command;
     this.#child = new Deno.Command(program!, {
       args,
@@ -223,6 +238,12 @@ export class ServerProcess {
     }
     await this.#exited;
     await Promise.allSettled(this.#draining);
+    await this.#logWrites.catch(() => {});
+    try {
+      this.#logFile?.close();
+    } catch {
+      // already closed
+    }
   }
 
   async #waitUntilReady(port: number, timeoutMs: number): Promise<number> {
@@ -242,15 +263,36 @@ export class ServerProcess {
     );
   }
 
-  /** Reads a pipe to its end (a full pipe would block the server), keeping the last lines. */
+  /**
+   * Reads a pipe to its end (a full pipe would block the server), keeping the last
+   * lines, and writing every line to the log file when there is one.
+   */
   async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
     let partial = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) {
+      const text = decoder.decode(bytes, { stream: true });
+      const file = this.#logFile;
+      if (file !== undefined) {
+        // Whole lines only, so that two pipes do not interleave within a line.
+        const end = text.lastIndexOf("\n");
+        if (end >= 0) {
+          const chunk = new TextEncoder().encode(partial + text.slice(0, end + 1));
+          this.#logWrites = this.#logWrites.then(() => writeAllTo(file, chunk)).catch(() => {});
+        }
+      }
       const lines = (partial + text).split("\n");
       partial = lines.pop()!;
       for (const line of lines) this.#keep(line);
     }
-    if (partial !== "") this.#keep(partial);
+    if (partial !== "") {
+      this.#keep(partial);
+      const file = this.#logFile;
+      if (file !== undefined) {
+        const chunk = new TextEncoder().encode(`${partial}\n`);
+        this.#logWrites = this.#logWrites.then(() => writeAllTo(file, chunk)).catch(() => {});
+      }
+    }
   }
 
   #keep(line: string): void {
