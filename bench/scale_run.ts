@@ -15,7 +15,7 @@ import type { LoadResult } from "../check/load/load_result.ts";
 import { RoundLeader } from "../check/load/round_leader.ts";
 import { errorMessage } from "../cli/error_message.ts";
 import type { ServerGroup } from "./server_group.ts";
-import { procStatusKiB, type ServerProcess } from "./server_process.ts";
+import { metrics, procStatusKiB, type ServerProcess } from "./server_process.ts";
 import { startCluster, startWirechat } from "./targets.ts";
 
 /** What one run holds. */
@@ -119,6 +119,8 @@ const LEADER = "lead";
 const FIRST_ROUND_INTERVAL_MS = 50;
 const LAST_ROUND_INTERVAL_MS = 1000;
 const POLL_MS = 20;
+/** How often the login phase reports how far each node has come (from its /metrics). */
+const LOGIN_REPORT_MS = 15_000;
 /** Each load connection's read buffer: only 30-byte rounds arrive. */
 const READ_BUFFER = 1024;
 const LOAD_V8_FLAGS = ["--max-semi-space-size=1"];
@@ -222,6 +224,8 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
   }
 
   let loggingIn = true;
+  const stopReporting = new AbortController();
+  let reporter: Promise<void> | undefined;
   let elapsed = () => "";
 
   function complete(round: number): boolean {
@@ -233,7 +237,10 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     progress(`${spec.label}: starting ${spec.nodes === 1 ? "the server" : `${spec.nodes} nodes`}`);
     group = spec.nodes === 1
       ? await startWirechat(flags, logDir)
-      : await startCluster(spec.natsServer ?? "nats-server", spec.nodes, flags, logDir);
+      : await startCluster(spec.natsServer ?? "nats-server", spec.nodes, flags, {
+        ...(logDir === undefined ? {} : { logDir }),
+        metrics: true,
+      });
     const ports = group.ports;
     await delay(1000, signal);
     check();
@@ -278,6 +285,34 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     // Logins: rounds until each process has had one that all its clients received.
     const firstComplete = new Array<number | undefined>(spec.processes).fill(undefined);
     let interval = FIRST_ROUND_INTERVAL_MS;
+    // While logging in, each node's figures every so often (from its metrics door).
+    const reporterSignal = signal === undefined
+      ? stopReporting.signal
+      : AbortSignal.any([signal, stopReporting.signal]);
+    reporter = (async () => {
+      while (!reporterSignal.aborted) {
+        await delay(LOGIN_REPORT_MS, reporterSignal);
+        if (reporterSignal.aborted) return;
+        const figures = await Promise.all(
+          group!.nodes.map((node) =>
+            node.metricsPort === 0 ? Promise.resolve(null) : metrics(node.metricsPort)
+          ),
+        );
+        if (figures.every((f) => f === null)) continue;
+        const nodes = figures.map((f) =>
+          f === null
+            ? "?"
+            : `${f.get("wirechat_logged_in")}/${f.get("wirechat_connections_open")} (${
+              f.get("wirechat_pending_logins")
+            } pending)`
+        );
+        progress(
+          `${spec.label}: ${elapsed()}: logged in/open per node: ${nodes.join(", ")}; ${
+            firstComplete.filter((r) => r !== undefined).length
+          } of ${loads.length} load processes in`,
+        );
+      }
+    })();
     await until("logging every client in", () => {
       for (const [round, atMs] of reports) {
         atMs.forEach((at, p) => {
@@ -297,7 +332,7 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
         interval = Math.min(interval * 2, LAST_ROUND_INTERVAL_MS);
       }
       return false;
-    });
+    }).finally(() => stopReporting.abort());
     // When the last process read the first round all its clients received: by then,
     // every client was in (a node relays a round to the clients logged in when it
     // reads the round, which in a cluster may be well after the leader sent it).
@@ -375,6 +410,8 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     if (error instanceof ScaleFailure) throw new ScaleFailure(`${error.message}${logs}`);
     throw new ScaleFailure(`${spec.label}: ${errorMessage(error)}${logs}`);
   } finally {
+    stopReporting.abort();
+    await reporter;
     await Promise.allSettled(loads.map((load) => load.kill()));
     await leader?.close();
     await group?.stop();

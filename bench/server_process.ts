@@ -25,6 +25,11 @@ export interface ServerSpec {
    */
   readyLine?: RegExp;
   /**
+   * The port of its `--metrics` door on 127.0.0.1, when it has one: it then counts
+   * as ready once `GET /healthz` answers 200 (backplane connected), as well.
+   */
+  metricsPort?: number;
+  /**
    * How long to wait for it to be ready, in milliseconds.
    *
    * @default {15000}
@@ -71,11 +76,48 @@ const READY_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 20;
 
 /** Picks a TCP port on 127.0.0.1 that is free right now. */
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();
   return port;
+}
+
+/**
+ * Whether the metrics door on `port` answers `/healthz` with 200.
+ *
+ * @param port The metrics door's port on 127.0.0.1.
+ * @returns `true` when healthy.
+ */
+export async function healthy(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The figures of the metrics door on `port` (`/metrics`, unlabelled samples only).
+ *
+ * @param port The metrics door's port on 127.0.0.1.
+ * @returns Each sample's name to its value, or null when it does not answer.
+ */
+export async function metrics(port: number): Promise<Map<string, number> | null> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const text = await response.text();
+    const values = new Map<string, number>();
+    for (const line of text.split("\n")) {
+      const match = /^([a-z_]+) (\S+)$/.exec(line);
+      if (match !== null) values.set(match[1]!, Number(match[2]));
+    }
+    return values;
+  } catch {
+    return null;
+  }
 }
 
 async function accepts(port: number): Promise<boolean> {
@@ -131,11 +173,14 @@ export class ServerProcess {
   #port = 0;
   #readyLine: RegExp | undefined;
   #readyLineSeen = false;
+  /** The port of its metrics door, or 0. */
+  readonly metricsPort: number;
 
   private constructor(spec: ServerSpec, command: readonly string[]) {
     this.label = spec.label;
     this.#readyLine = spec.readyLine;
     this.#readyLineSeen = spec.readyLine === undefined;
+    this.metricsPort = spec.metricsPort ?? 0;
     this.#logFile = spec.logFile === undefined
       ? undefined
       : Deno.openSync(spec.logFile, { write: true, create: true, truncate: true });
@@ -251,14 +296,21 @@ export class ServerProcess {
     while (Date.now() < deadline) {
       if (this.#hasExited) throw new Error("it exited");
       const candidate = port > 0 ? port : this.#announcedPort;
-      if (candidate > 0 && this.#readyLineSeen && await accepts(candidate)) return candidate;
+      if (
+        candidate > 0 && this.#readyLineSeen && await accepts(candidate) &&
+        (this.metricsPort === 0 || await healthy(this.metricsPort))
+      ) {
+        return candidate;
+      }
       await delay(50);
     }
     throw new Error(
       !this.#readyLineSeen
         ? `it logged no line matching ${this.#readyLine}`
         : port > 0
-        ? `it does not accept connections on port ${port}`
+        ? `it does not accept connections on port ${port}${
+          this.metricsPort === 0 ? "" : `, or its /healthz is not ok`
+        }`
         : `it logged no "listening on HOST:PORT" line`,
     );
   }

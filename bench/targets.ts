@@ -9,7 +9,7 @@
 
 import { testCerts } from "./tls_certs.ts";
 import { ServerGroup } from "./server_group.ts";
-import { ServerProcess, type ServerSpec } from "./server_process.ts";
+import { freePort, ServerProcess, type ServerSpec } from "./server_process.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
@@ -171,8 +171,11 @@ export async function startTlsServer(): Promise<ServerGroup> {
  * @param natsServer The nats-server executable.
  * @param nodes How many wirechat nodes.
  * @param flags Flags added to each node's command line, such as `--max-clients 20000`.
- * @param logDir A directory that receives each process's whole log, as
- * `nats-server.log` and `wirechat-node<N>.log`.
+ * @param options `logDir`: a directory that receives each process's whole log, as
+ * `nats-server.log` and `wirechat-node<N>.log`; `metrics`: give each node a
+ * metrics door (`--metrics`, its port in {@linkcode ServerProcess.metricsPort}),
+ * and count it ready once `/healthz` says its backplane is connected rather than by
+ * its log, which says nothing at `--log-level warn`.
  * @returns The cluster: its nodes, with nats-server as a helper.
  * @throws {Error} When a process does not start; what started is stopped.
  */
@@ -180,8 +183,9 @@ export async function startCluster(
   natsServer: string,
   nodes = 2,
   flags: readonly string[] = [],
-  logDir?: string,
+  options: { logDir?: string; metrics?: boolean } = {},
 ): Promise<ServerGroup> {
+  const { logDir, metrics = false } = options;
   const logFile = (label: string) =>
     logDir === undefined ? {} : { logFile: `${logDir}/${label}.log` };
   const store = await Deno.makeTempDir({ prefix: "wirechat_bench_nats_" });
@@ -199,14 +203,22 @@ export async function startCluster(
     // One after the other: the first creates the room's stream.
     for (let i = 0; i < nodes; i++) {
       const label = `wirechat-node${i + 1}`;
+      const metricsPort = metrics ? freePort() : 0;
       const node = await ServerProcess.start({
         label,
         command: wirechatCommand(
           ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"],
-          ["--port", "{port}", "--nats", url, ...flags],
+          [
+            "--port",
+            "{port}",
+            "--nats",
+            url,
+            ...(metrics ? ["--metrics", `127.0.0.1:${metricsPort}`] : []),
+            ...flags,
+          ],
         ),
         cwd: ROOT,
-        readyLine: /NATS backplane connected/,
+        ...(metrics ? { metricsPort } : { readyLine: /NATS backplane connected/ }),
         ...logFile(label),
       });
       started.push(node);
