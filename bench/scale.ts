@@ -42,13 +42,14 @@ OPTIONS:
   --nodes N                cluster nodes, 2 to 32 (6)
   --cluster-processes N    load processes for them (6)
   --probes N               messages timed to everyone, one after another (3)
-  --phase-timeout S        the longest any phase may take, in seconds (600)
+  --phase-timeout S        the longest any phase may take, in seconds (900)
   --settle S               quiet after the logins before memory is read (3)
   --stagger                start each load process once the previous one is in,
                            rather than all at once (a gentler login storm)
-  --login-timeout S        the nodes' --login-timeout, in seconds (60)
-  --log-level L            the nodes' --log-level: error, warn, info or debug (info;
-                           info logs every connect, login and disconnect)
+  --login-timeout S        the nodes' --login-timeout, in seconds (the phase timeout:
+                           100,000 logins on 2 cores take minutes)
+  --log-level L            the nodes' --log-level: error, warn, info or debug (warn;
+                           info logs every connect and login: 200,000 lines)
   --logs DIR               keep every process's log here (default: a new temporary
                            directory, printed at the start and kept)
   -h, --help               print this help
@@ -97,7 +98,7 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
   if (run !== "node" && run !== "cluster" && run !== "both") {
     throw new UsageError(`invalid value for --run: "${run}" (expected node, cluster or both)`);
   }
-  const logLevel = values["log-level"] ?? "info";
+  const logLevel = values["log-level"] ?? "warn";
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new UsageError(
       `invalid value for --log-level: "${logLevel}" (expected error, warn, info or debug)`,
@@ -119,13 +120,14 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
       nodes: int("nodes", 6, 2, 32),
     },
     probes: int("probes", 3, 1, 100),
-    phaseTimeoutS: int("phase-timeout", 600, 1, 3600),
+    phaseTimeoutS: int("phase-timeout", 900, 1, 3600),
     settleS: int("settle", 3, 0, 600),
     stagger: values.stagger === true,
-    loginTimeoutS: int("login-timeout", 60, 1, 86400),
+    loginTimeoutS: 0,
     logLevel,
     logs: values.logs,
   };
+  options.loginTimeoutS = int("login-timeout", options.phaseTimeoutS, 1, 86400);
   const { node, cluster } = options;
   for (
     const [what, clients, parts] of [

@@ -119,7 +119,9 @@ const LEADER = "lead";
 const FIRST_ROUND_INTERVAL_MS = 50;
 const LAST_ROUND_INTERVAL_MS = 1000;
 const POLL_MS = 20;
-/** How often the login phase reports how far each node has come (from its /metrics). */
+/** How often the login phase reads each node's figures (from its /metrics door). */
+const METRICS_POLL_MS = 5_000;
+/** How often the login phase reports them. */
 const LOGIN_REPORT_MS = 15_000;
 /** Each load connection's read buffer: only 30-byte rounds arrive. */
 const READ_BUFFER = 1024;
@@ -285,20 +287,32 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     // Logins: rounds until each process has had one that all its clients received.
     const firstComplete = new Array<number | undefined>(spec.processes).fill(undefined);
     let interval = FIRST_ROUND_INTERVAL_MS;
-    // While logging in, each node's figures every so often (from its metrics door).
+    // While logging in, each node's figures (from its metrics door) every few seconds:
+    // reported, and, until they say every client is in, no round is sent. A round
+    // is one write per client logged in: a round a second through a storm of 100,000
+    // logins is millions of writes on the cores the logins need.
+    const expected = perNode.reduce((a, b) => a + b, 0);
+    let metricsSayIn = group.nodes.some((node) => node.metricsPort === 0);
     const reporterSignal = signal === undefined
       ? stopReporting.signal
       : AbortSignal.any([signal, stopReporting.signal]);
     reporter = (async () => {
+      let reportedAt = performance.now();
       while (!reporterSignal.aborted) {
-        await delay(LOGIN_REPORT_MS, reporterSignal);
+        await delay(METRICS_POLL_MS, reporterSignal);
         if (reporterSignal.aborted) return;
         const figures = await Promise.all(
           group!.nodes.map((node) =>
             node.metricsPort === 0 ? Promise.resolve(null) : metrics(node.metricsPort)
           ),
         );
-        if (figures.every((f) => f === null)) continue;
+        const loggedIn = figures.reduce((a, f) => a + (f?.get("wirechat_logged_in") ?? 0), 0);
+        if (!metricsSayIn && loggedIn >= expected) {
+          metricsSayIn = true;
+          progress(`${spec.label}: ${elapsed()}: the nodes count every client logged in`);
+        }
+        if (performance.now() - reportedAt < LOGIN_REPORT_MS) continue;
+        reportedAt = performance.now();
         const nodes = figures.map((f) =>
           f === null
             ? "?"
@@ -325,7 +339,9 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
         interval = FIRST_ROUND_INTERVAL_MS;
       }
       const now = performance.timeOrigin + performance.now();
-      if (now - (sent.get(leader!.round) ?? 0) >= interval) {
+      // Staggered, the next process starts on a round; else rounds wait for the metrics.
+      const roundsDue = metricsSayIn || (spec.stagger === true && loads.length < spec.processes);
+      if (roundsDue && now - (sent.get(leader!.round) ?? 0) >= interval) {
         // A failed write leaves the leader lost, which check() reports.
         leader!.send().catch(() => {});
         sent.set(leader!.round, now);
