@@ -107,7 +107,10 @@ export async function healthy(port: number): Promise<boolean> {
  */
 export async function metrics(port: number): Promise<Map<string, number> | null> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    // A node busy with a login storm may take seconds to answer; past 10, no figures.
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     const text = await response.text();
     const values = new Map<string, number>();
     for (const line of text.split("\n")) {
