@@ -40,7 +40,8 @@ OPTIONS:
   --node-processes N       load processes for them (4)
   --cluster-clients N      clients over the cluster (100000)
   --nodes N                cluster nodes, 2 to 32 (6)
-  --cluster-processes N    load processes for them (6)
+  --cluster-processes N    load processes for them (12: at 16,667 connections each, six
+                           stopped reading most of their sockets after the storm)
   --probes N               messages timed to everyone, one after another (3)
   --phase-timeout S        the longest any phase may take, in seconds (900)
   --settle S               quiet after the logins before memory is read (3)
@@ -116,7 +117,7 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
     },
     cluster: {
       clients: int("cluster-clients", 100_000, 1, 999_999),
-      processes: int("cluster-processes", 6, 1, 64),
+      processes: int("cluster-processes", 12, 1, 64),
       nodes: int("nodes", 6, 2, 32),
     },
     probes: int("probes", 3, 1, 100),
