@@ -40,12 +40,19 @@ OPTIONS:
   --node-processes N       load processes for them (4)
   --cluster-clients N      clients over the cluster (100000)
   --nodes N                cluster nodes, 2 to 32 (6)
-  --cluster-processes N    load processes for them (6)
+  --cluster-processes N    load processes for them (12: at 16,667 connections each, six
+                           stopped reading most of their sockets after the storm)
   --probes N               messages timed to everyone, one after another (3)
-  --phase-timeout S        the longest any phase may take, in seconds (600)
+  --phase-timeout S        the longest any phase may take, in seconds (900)
   --settle S               quiet after the logins before memory is read (3)
   --stagger                start each load process once the previous one is in,
                            rather than all at once (a gentler login storm)
+  --login-timeout S        the nodes' --login-timeout, in seconds (the phase timeout:
+                           100,000 logins on 2 cores take minutes)
+  --log-level L            the nodes' --log-level: error, warn, info or debug (warn;
+                           info logs every connect and login: 200,000 lines)
+  --logs DIR               keep every process's log here (default: a new temporary
+                           directory, printed at the start and kept)
   -h, --help               print this help
 
 A process may hold at most ${MAX_PER_PROCESS} clients (its descriptors), a node
@@ -61,6 +68,9 @@ interface ScaleOptions {
   phaseTimeoutS: number;
   settleS: number;
   stagger: boolean;
+  loginTimeoutS: number;
+  logLevel: string;
+  logs: string | undefined;
 }
 
 function parseOptions(args: string[]): ScaleOptions | "help" {
@@ -77,6 +87,9 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
       "phase-timeout": { type: "string" },
       settle: { type: "string" },
       stagger: { type: "boolean" },
+      "login-timeout": { type: "string" },
+      "log-level": { type: "string" },
+      logs: { type: "string" },
       help: { type: "boolean", short: "h" },
     } as const,
   );
@@ -85,6 +98,12 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
   const run = values.run ?? "both";
   if (run !== "node" && run !== "cluster" && run !== "both") {
     throw new UsageError(`invalid value for --run: "${run}" (expected node, cluster or both)`);
+  }
+  const logLevel = values["log-level"] ?? "warn";
+  if (!["error", "warn", "info", "debug"].includes(logLevel)) {
+    throw new UsageError(
+      `invalid value for --log-level: "${logLevel}" (expected error, warn, info or debug)`,
+    );
   }
   const int = (flag: keyof typeof values, fallback: number, min: number, max: number) => {
     const value = values[flag];
@@ -98,14 +117,18 @@ function parseOptions(args: string[]): ScaleOptions | "help" {
     },
     cluster: {
       clients: int("cluster-clients", 100_000, 1, 999_999),
-      processes: int("cluster-processes", 6, 1, 64),
+      processes: int("cluster-processes", 12, 1, 64),
       nodes: int("nodes", 6, 2, 32),
     },
     probes: int("probes", 3, 1, 100),
-    phaseTimeoutS: int("phase-timeout", 600, 1, 3600),
+    phaseTimeoutS: int("phase-timeout", 900, 1, 3600),
     settleS: int("settle", 3, 0, 600),
     stagger: values.stagger === true,
+    loginTimeoutS: 0,
+    logLevel,
+    logs: values.logs,
   };
+  options.loginTimeoutS = int("login-timeout", options.phaseTimeoutS, 1, 86400);
   const { node, cluster } = options;
   for (
     const [what, clients, parts] of [
@@ -205,6 +228,9 @@ export async function main(args: string[]): Promise<number> {
   const started = new Date();
   const sections: string[] = [];
   try {
+    const logRoot = options.logs ?? await Deno.makeTempDir({ prefix: "wirechat_scale_logs_" });
+    await Deno.mkdir(logRoot, { recursive: true });
+    console.error(`bench:scale: every process's log goes to ${logRoot}`);
     for (const run of options.runs) {
       const spec: ScaleSpec = {
         label: "",
@@ -215,6 +241,9 @@ export async function main(args: string[]): Promise<number> {
         phaseTimeoutS: options.phaseTimeoutS,
         settleS: options.settleS,
         stagger: options.stagger,
+        logDir: "",
+        loginTimeoutS: options.loginTimeoutS,
+        serverFlags: ["--log-level", options.logLevel, "--stats-interval", "5"],
         onProgress: (line) => console.error(`bench:scale: ${line}`),
         signal: controller.signal,
       };
@@ -239,6 +268,8 @@ export async function main(args: string[]): Promise<number> {
           ...options.cluster,
         });
       }
+      spec.logDir = `${logRoot}/${run}`;
+      await Deno.mkdir(spec.logDir, { recursive: true });
       sections.push(scaleMarkdown(await runScale(spec)));
     }
   } catch (error) {

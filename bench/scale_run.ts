@@ -15,7 +15,7 @@ import type { LoadResult } from "../check/load/load_result.ts";
 import { RoundLeader } from "../check/load/round_leader.ts";
 import { errorMessage } from "../cli/error_message.ts";
 import type { ServerGroup } from "./server_group.ts";
-import { procStatusKiB, type ServerProcess } from "./server_process.ts";
+import { metrics, procStatusKiB, type ServerProcess } from "./server_process.ts";
 import { startCluster, startWirechat } from "./targets.ts";
 
 /** What one run holds. */
@@ -41,6 +41,19 @@ export interface ScaleSpec {
   stagger?: boolean;
   /** The nats-server executable, for a cluster. */
   natsServer?: string;
+  /**
+   * A directory that receives every process's whole log (each node's, nats-server's,
+   * each load process's standard error), kept after the run; none when absent.
+   */
+  logDir?: string;
+  /**
+   * Seconds a node gives a connection to log in (`--login-timeout`).
+   *
+   * @default {60}
+   */
+  loginTimeoutS?: number;
+  /** Flags added to every node's command line, such as `["--log-level", "warn"]`. */
+  serverFlags?: readonly string[];
   /** Receives a progress line per phase. */
   onProgress?: (line: string) => void;
   /** Stops the run; it then fails with "interrupted". */
@@ -106,6 +119,10 @@ const LEADER = "lead";
 const FIRST_ROUND_INTERVAL_MS = 50;
 const LAST_ROUND_INTERVAL_MS = 1000;
 const POLL_MS = 20;
+/** How often the login phase reads each node's figures (from its /metrics door). */
+const METRICS_POLL_MS = 5_000;
+/** How often the login phase reports them. */
+const LOGIN_REPORT_MS = 15_000;
 /** Each load connection's read buffer: only 30-byte rounds arrive. */
 const READ_BUFFER = 1024;
 const LOAD_V8_FLAGS = ["--max-semi-space-size=1"];
@@ -158,7 +175,16 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
   perNode[0]!++; // the leader
   // Room for every client of a node, and for all of them waiting to log in at once.
   const room = String(Math.max(...perNode) + 16);
-  const flags = ["--max-clients", room, "--max-pending-logins", room, "--login-timeout", "60"];
+  const flags = [
+    "--max-clients",
+    room,
+    "--max-pending-logins",
+    room,
+    "--login-timeout",
+    String(spec.loginTimeoutS ?? 60),
+    ...(spec.serverFlags ?? []),
+  ];
+  const logDir = spec.logDir;
 
   let group: ServerGroup | undefined;
   let leader: RoundLeader | undefined;
@@ -200,6 +226,8 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
   }
 
   let loggingIn = true;
+  const stopReporting = new AbortController();
+  let reporter: Promise<void> | undefined;
   let elapsed = () => "";
 
   function complete(round: number): boolean {
@@ -210,8 +238,11 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
   try {
     progress(`${spec.label}: starting ${spec.nodes === 1 ? "the server" : `${spec.nodes} nodes`}`);
     group = spec.nodes === 1
-      ? await startWirechat(flags)
-      : await startCluster(spec.natsServer ?? "nats-server", spec.nodes, flags);
+      ? await startWirechat(flags, logDir)
+      : await startCluster(spec.natsServer ?? "nats-server", spec.nodes, flags, {
+        ...(logDir === undefined ? {} : { logDir }),
+        metrics: true,
+      });
     const ports = group.ports;
     await delay(1000, signal);
     check();
@@ -241,6 +272,7 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
           hold: 10 * spec.phaseTimeoutS + 60 * spec.probes + spec.settleS,
           readBufferSize: READ_BUFFER,
           v8Flags: LOAD_V8_FLAGS,
+          ...(logDir === undefined ? {} : { logFile: `${logDir}/load${p + 1}.log` }),
           onRound: (round, atMs) => {
             const atMsList = reports.get(round) ?? new Array(spec.processes).fill(undefined);
             atMsList[p] = atMs;
@@ -255,6 +287,46 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     // Logins: rounds until each process has had one that all its clients received.
     const firstComplete = new Array<number | undefined>(spec.processes).fill(undefined);
     let interval = FIRST_ROUND_INTERVAL_MS;
+    // While logging in, each node's figures (from its metrics door) every few seconds:
+    // reported, and, until they say every client is in, no round is sent. A round
+    // is one write per client logged in: a round a second through a storm of 100,000
+    // logins is millions of writes on the cores the logins need.
+    const expected = perNode.reduce((a, b) => a + b, 0);
+    let metricsSayIn = group.nodes.some((node) => node.metricsPort === 0);
+    const reporterSignal = signal === undefined
+      ? stopReporting.signal
+      : AbortSignal.any([signal, stopReporting.signal]);
+    reporter = (async () => {
+      let reportedAt = performance.now();
+      while (!reporterSignal.aborted) {
+        await delay(METRICS_POLL_MS, reporterSignal);
+        if (reporterSignal.aborted) return;
+        const figures = await Promise.all(
+          group!.nodes.map((node) =>
+            node.metricsPort === 0 ? Promise.resolve(null) : metrics(node.metricsPort)
+          ),
+        );
+        const loggedIn = figures.reduce((a, f) => a + (f?.get("wirechat_logged_in") ?? 0), 0);
+        if (!metricsSayIn && loggedIn >= expected) {
+          metricsSayIn = true;
+          progress(`${spec.label}: ${elapsed()}: the nodes count every client logged in`);
+        }
+        if (performance.now() - reportedAt < LOGIN_REPORT_MS) continue;
+        reportedAt = performance.now();
+        const nodes = figures.map((f) =>
+          f === null
+            ? "?"
+            : `${f.get("wirechat_logged_in")}/${f.get("wirechat_connections_open")} (${
+              f.get("wirechat_pending_logins")
+            } pending)`
+        );
+        progress(
+          `${spec.label}: ${elapsed()}: logged in/open per node: ${nodes.join(", ")}; ${
+            firstComplete.filter((r) => r !== undefined).length
+          } of ${loads.length} load processes in`,
+        );
+      }
+    })();
     await until("logging every client in", () => {
       for (const [round, atMs] of reports) {
         atMs.forEach((at, p) => {
@@ -267,14 +339,16 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
         interval = FIRST_ROUND_INTERVAL_MS;
       }
       const now = performance.timeOrigin + performance.now();
-      if (now - (sent.get(leader!.round) ?? 0) >= interval) {
+      // Staggered, the next process starts on a round; else rounds wait for the metrics.
+      const roundsDue = metricsSayIn || (spec.stagger === true && loads.length < spec.processes);
+      if (roundsDue && now - (sent.get(leader!.round) ?? 0) >= interval) {
         // A failed write leaves the leader lost, which check() reports.
         leader!.send().catch(() => {});
         sent.set(leader!.round, now);
         interval = Math.min(interval * 2, LAST_ROUND_INTERVAL_MS);
       }
       return false;
-    });
+    }).finally(() => stopReporting.abort());
     // When the last process read the first round all its clients received: by then,
     // every client was in (a node relays a round to the clients logged in when it
     // reads the round, which in a cluster may be well after the leader sent it).
@@ -344,14 +418,38 @@ export async function runScale(spec: ScaleSpec): Promise<ScaleFigures> {
     const said = (group?.nodes ?? []).flatMap((node) =>
       node.log.slice(-4).map((line) => `${node.label}: ${line}`)
     );
-    const logs = said.length === 0 ? "" : `\nthe servers' last lines:\n${said.join("\n")}`;
+    const disconnects = logDir === undefined || group === undefined
+      ? ""
+      : disconnectSummary(logDir, group.nodes.map((node) => node.label));
+    const logs = (said.length === 0 ? "" : `\nthe servers' last lines:\n${said.join("\n")}`) +
+      disconnects + (logDir === undefined ? "" : `\nevery process's log: ${logDir}`);
     if (error instanceof ScaleFailure) throw new ScaleFailure(`${error.message}${logs}`);
     throw new ScaleFailure(`${spec.label}: ${errorMessage(error)}${logs}`);
   } finally {
+    stopReporting.abort();
+    await reporter;
     await Promise.allSettled(loads.map((load) => load.kill()));
     await leader?.close();
     await group?.stop();
   }
+}
+
+/** How many disconnects each node logged, and its first ones, from its log file. */
+function disconnectSummary(logDir: string, labels: readonly string[]): string {
+  const parts: string[] = [];
+  for (const label of labels) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(`${logDir}/${label}.log`);
+    } catch {
+      continue;
+    }
+    const lines = text.split("\n").filter((line) => line.includes(" disconnected: "));
+    if (lines.length === 0) continue;
+    parts.push(`${label}: ${lines.length} disconnects logged, the first:`);
+    parts.push(...lines.slice(0, 3).map((line) => `  ${line}`));
+  }
+  return parts.length === 0 ? "" : `\nthe nodes' disconnects:\n${parts.join("\n")}`;
 }
 
 function rss(process: ServerProcess): number {

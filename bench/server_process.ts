@@ -25,11 +25,22 @@ export interface ServerSpec {
    */
   readyLine?: RegExp;
   /**
+   * The port of its `--metrics` door on 127.0.0.1, when it has one: it then counts
+   * as ready once `GET /healthz` answers 200 (backplane connected), as well.
+   */
+  metricsPort?: number;
+  /**
    * How long to wait for it to be ready, in milliseconds.
    *
    * @default {15000}
    */
   readyTimeoutMs?: number;
+  /**
+   * A file that receives everything it writes on standard output and error, as
+   * it comes (created or truncated): its whole log, where {@linkcode ServerProcess.log}
+   * keeps only the last lines.
+   */
+  logFile?: string;
 }
 
 /**
@@ -65,11 +76,51 @@ const READY_TIMEOUT_MS = 15_000;
 const LOG_LINES_KEPT = 20;
 
 /** Picks a TCP port on 127.0.0.1 that is free right now. */
-function freePort(): number {
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();
   return port;
+}
+
+/**
+ * Whether the metrics door on `port` answers `/healthz` with 200.
+ *
+ * @param port The metrics door's port on 127.0.0.1.
+ * @returns `true` when healthy.
+ */
+export async function healthy(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The figures of the metrics door on `port` (`/metrics`, unlabelled samples only).
+ *
+ * @param port The metrics door's port on 127.0.0.1.
+ * @returns Each sample's name to its value, or null when it does not answer.
+ */
+export async function metrics(port: number): Promise<Map<string, number> | null> {
+  try {
+    // A node busy with a login storm may take seconds to answer; past 10, no figures.
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    const values = new Map<string, number>();
+    for (const line of text.split("\n")) {
+      const match = /^([a-z_]+) (\S+)$/.exec(line);
+      if (match !== null) values.set(match[1]!, Number(match[2]));
+    }
+    return values;
+  } catch {
+    return null;
+  }
 }
 
 async function accepts(port: number): Promise<boolean> {
@@ -103,6 +154,10 @@ export function procStatusKiB(pid: number, field: "VmRSS" | "VmHWM"): number | n
   }
 }
 
+async function writeAllTo(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+}
+
 // USER_HZ, the unit of /proc/PID/stat times: 100 on every mainstream Linux.
 const CLOCK_TICKS = 100;
 
@@ -113,17 +168,25 @@ export class ServerProcess {
   readonly #child: Deno.ChildProcess;
   readonly #log: string[] = [];
   readonly #draining: Promise<void>[];
+  readonly #logFile: Deno.FsFile | undefined;
+  #logWrites: Promise<unknown> = Promise.resolve();
   readonly #exited: Promise<Deno.CommandStatus>;
   #hasExited = false;
   #announcedPort = 0;
   #port = 0;
   #readyLine: RegExp | undefined;
   #readyLineSeen = false;
+  /** The port of its metrics door, or 0. */
+  readonly metricsPort: number;
 
   private constructor(spec: ServerSpec, command: readonly string[]) {
     this.label = spec.label;
     this.#readyLine = spec.readyLine;
     this.#readyLineSeen = spec.readyLine === undefined;
+    this.metricsPort = spec.metricsPort ?? 0;
+    this.#logFile = spec.logFile === undefined
+      ? undefined
+      : Deno.openSync(spec.logFile, { write: true, create: true, truncate: true });
     const [program, ...args] = command;
     this.#child = new Deno.Command(program!, {
       args,
@@ -223,6 +286,12 @@ export class ServerProcess {
     }
     await this.#exited;
     await Promise.allSettled(this.#draining);
+    await this.#logWrites.catch(() => {});
+    try {
+      this.#logFile?.close();
+    } catch {
+      // already closed
+    }
   }
 
   async #waitUntilReady(port: number, timeoutMs: number): Promise<number> {
@@ -230,27 +299,55 @@ export class ServerProcess {
     while (Date.now() < deadline) {
       if (this.#hasExited) throw new Error("it exited");
       const candidate = port > 0 ? port : this.#announcedPort;
-      if (candidate > 0 && this.#readyLineSeen && await accepts(candidate)) return candidate;
+      if (
+        candidate > 0 && this.#readyLineSeen && await accepts(candidate) &&
+        (this.metricsPort === 0 || await healthy(this.metricsPort))
+      ) {
+        return candidate;
+      }
       await delay(50);
     }
     throw new Error(
       !this.#readyLineSeen
         ? `it logged no line matching ${this.#readyLine}`
         : port > 0
-        ? `it does not accept connections on port ${port}`
+        ? `it does not accept connections on port ${port}${
+          this.metricsPort === 0 ? "" : `, or its /healthz is not ok`
+        }`
         : `it logged no "listening on HOST:PORT" line`,
     );
   }
 
-  /** Reads a pipe to its end (a full pipe would block the server), keeping the last lines. */
+  /**
+   * Reads a pipe to its end (a full pipe would block the server), keeping the last
+   * lines, and writing every line to the log file when there is one.
+   */
   async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
     let partial = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) {
+      const text = decoder.decode(bytes, { stream: true });
+      const file = this.#logFile;
+      if (file !== undefined) {
+        // Whole lines only, so that two pipes do not interleave within a line.
+        const end = text.lastIndexOf("\n");
+        if (end >= 0) {
+          const chunk = new TextEncoder().encode(partial + text.slice(0, end + 1));
+          this.#logWrites = this.#logWrites.then(() => writeAllTo(file, chunk)).catch(() => {});
+        }
+      }
       const lines = (partial + text).split("\n");
       partial = lines.pop()!;
       for (const line of lines) this.#keep(line);
     }
-    if (partial !== "") this.#keep(partial);
+    if (partial !== "") {
+      this.#keep(partial);
+      const file = this.#logFile;
+      if (file !== undefined) {
+        const chunk = new TextEncoder().encode(`${partial}\n`);
+        this.#logWrites = this.#logWrites.then(() => writeAllTo(file, chunk)).catch(() => {});
+      }
+    }
   }
 
   #keep(line: string): void {

@@ -9,7 +9,7 @@
 
 import { testCerts } from "./tls_certs.ts";
 import { ServerGroup } from "./server_group.ts";
-import { ServerProcess, type ServerSpec } from "./server_process.ts";
+import { freePort, ServerProcess, type ServerSpec } from "./server_process.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
@@ -95,14 +95,19 @@ export function defaultServers(): { wirechat: ServerSpec; naive: ServerSpec } {
  * Requires `--allow-run` (deno) and `--allow-net`.
  *
  * @param flags Flags added to its command line, such as `--max-clients 20000`.
+ * @param logDir A directory that receives its whole log as `wirechat.log`.
  * @returns The server, as a group of one.
  * @throws {Error} When it does not start.
  */
-export async function startWirechat(flags: readonly string[] = []): Promise<ServerGroup> {
+export async function startWirechat(
+  flags: readonly string[] = [],
+  logDir?: string,
+): Promise<ServerGroup> {
   const server = await ServerProcess.start({
     label: "wirechat",
     command: wirechatCommand(["--allow-net"], ["--port", "0", ...flags]),
     cwd: ROOT,
+    ...(logDir === undefined ? {} : { logFile: `${logDir}/wirechat.log` }),
   });
   return new ServerGroup("wirechat", [server]);
 }
@@ -166,6 +171,11 @@ export async function startTlsServer(): Promise<ServerGroup> {
  * @param natsServer The nats-server executable.
  * @param nodes How many wirechat nodes.
  * @param flags Flags added to each node's command line, such as `--max-clients 20000`.
+ * @param options `logDir`: a directory that receives each process's whole log, as
+ * `nats-server.log` and `wirechat-node<N>.log`; `metrics`: give each node a
+ * metrics door (`--metrics`, its port in {@linkcode ServerProcess.metricsPort}),
+ * and count it ready once `/healthz` says its backplane is connected rather than by
+ * its log, which says nothing at `--log-level warn`.
  * @returns The cluster: its nodes, with nats-server as a helper.
  * @throws {Error} When a process does not start; what started is stopped.
  */
@@ -173,7 +183,11 @@ export async function startCluster(
   natsServer: string,
   nodes = 2,
   flags: readonly string[] = [],
+  options: { logDir?: string; metrics?: boolean } = {},
 ): Promise<ServerGroup> {
+  const { logDir, metrics = false } = options;
+  const logFile = (label: string) =>
+    logDir === undefined ? {} : { logFile: `${logDir}/${label}.log` };
   const store = await Deno.makeTempDir({ prefix: "wirechat_bench_nats_" });
   const cleanup = () => Deno.remove(store, { recursive: true }).catch(() => {});
   const started: ServerProcess[] = [];
@@ -181,20 +195,31 @@ export async function startCluster(
     const nats = await ServerProcess.start({
       label: "nats-server",
       command: [natsServer, "-js", "-a", "127.0.0.1", "-p", "{port}", "-sd", store],
+      ...logFile("nats-server"),
     });
     started.push(nats);
     const url = `nats://127.0.0.1:${nats.port}`;
     const members: ServerProcess[] = [];
     // One after the other: the first creates the room's stream.
     for (let i = 0; i < nodes; i++) {
+      const label = `wirechat-node${i + 1}`;
+      const metricsPort = metrics ? freePort() : 0;
       const node = await ServerProcess.start({
-        label: `wirechat-node${i + 1}`,
+        label,
         command: wirechatCommand(
           ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"],
-          ["--port", "{port}", "--nats", url, ...flags],
+          [
+            "--port",
+            "{port}",
+            "--nats",
+            url,
+            ...(metrics ? ["--metrics", `127.0.0.1:${metricsPort}`] : []),
+            ...flags,
+          ],
         ),
         cwd: ROOT,
-        readyLine: /NATS backplane connected/,
+        ...(metrics ? { metricsPort } : { readyLine: /NATS backplane connected/ }),
+        ...logFile(label),
       });
       started.push(node);
       members.push(node);

@@ -37,6 +37,11 @@ export interface LoadProcessOptions {
    * @default {[]}
    */
   v8Flags?: readonly string[];
+  /**
+   * A file that receives everything it writes on standard error (created or
+   * truncated), where {@linkcode LoadProcess.log} keeps only the last lines.
+   */
+  logFile?: string;
   /** Receives each round all its clients received, with the wall-clock time in ms. */
   onRound?: (round: number, atMs: number) => void;
 }
@@ -52,6 +57,7 @@ export class LoadProcess {
   readonly #reading: Promise<LoadResult | undefined>;
   readonly #draining: Promise<void>;
   readonly #status: Promise<Deno.CommandStatus>;
+  readonly #logFile: Deno.FsFile | undefined;
   #exited = false;
 
   /**
@@ -86,6 +92,9 @@ export class LoadProcess {
         : ["--read-buffer", String(options.readBufferSize)]),
     ];
     this.#onRound = options.onRound ?? (() => {});
+    this.#logFile = options.logFile === undefined
+      ? undefined
+      : Deno.openSync(options.logFile, { write: true, create: true, truncate: true });
     this.#child = new Deno.Command(Deno.execPath(), {
       args,
       stdin: "piped",
@@ -170,7 +179,18 @@ export class LoadProcess {
   }
 
   async #drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-    for await (const line of lines(stream)) this.#keep(line);
+    const file = this.#logFile;
+    const encoder = new TextEncoder();
+    try {
+      for await (const line of lines(stream)) {
+        this.#keep(line);
+        if (file === undefined) continue;
+        const bytes = encoder.encode(`${new Date().toISOString()} ${line}\n`);
+        for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+      }
+    } finally {
+      file?.close();
+    }
   }
 
   #keep(line: string): void {

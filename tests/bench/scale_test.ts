@@ -101,3 +101,29 @@ Deno.test("bench:scale: a misuse is one line and status 1; --help is status 0", 
   ]);
   assert.match(logs[0]!, /^Holds many idle clients/);
 });
+
+Deno.test("runScale keeps each node's and each load process's whole log in its log directory", async () => {
+  const logDir = await Deno.makeTempDir({ prefix: "wirechat_scale_test_" });
+  try {
+    await runScale({
+      label: "one node",
+      nodes: 1,
+      clients: 4,
+      processes: 2,
+      probes: 1,
+      phaseTimeoutS: 60,
+      settleS: 0,
+      logDir,
+      loginTimeoutS: 30,
+      serverFlags: ["--log-level", "info"],
+    });
+    const node = await Deno.readTextFile(`${logDir}/wirechat.log`);
+    assert.match(node, /listening on 127\.0\.0\.1:\d+/);
+    assert.match(node, /logged in as "u3"/);
+    for (const p of [1, 2]) {
+      assert.match(await Deno.readTextFile(`${logDir}/load${p}.log`), /load: connecting 2 clients/);
+    }
+  } finally {
+    await Deno.remove(logDir, { recursive: true });
+  }
+});
