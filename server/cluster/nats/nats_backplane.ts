@@ -305,7 +305,6 @@ export class NatsBackplane implements Backplane {
           reconnectTimeWait: RETRY_DELAY_MS,
           reconnectJitter: 50,
           pingInterval: 10_000,
-          noAsyncTraces: true, // no Error and stack made per publish: a tenth of a node's time
         });
       } catch (error) {
         const reason = oneLineMessage(error);
