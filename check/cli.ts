@@ -230,13 +230,7 @@ async function server(rest: string[], values: Values, output: Output): Promise<n
   const wanted = only(values);
   selectCases(SERVER_CASES, wanted);
   const address = formatHostPort(hostname, port);
-  try {
-    const conn = await Deno.connect({ hostname, port });
-    conn.close();
-  } catch (error) {
-    output.err(`${PROGRAM}: cannot reach ${address}: ${errorMessage(error)}\n`);
-    return 2;
-  }
+  if (!await reachable(hostname, port, output)) return 2;
   const name = `server ${address}`;
   output.out(
     `${
@@ -337,13 +331,7 @@ async function bench(rest: string[], values: Values, output: Output): Promise<nu
     return key as ScenarioKey;
   });
   const address = formatHostPort(hostname, port);
-  try {
-    const conn = await Deno.connect({ hostname, port });
-    conn.close();
-  } catch (error) {
-    output.err(`${PROGRAM}: cannot reach ${address}: ${errorMessage(error)}\n`);
-    return 2;
-  }
+  if (!await reachable(hostname, port, output)) return 2;
   output.out(`${versionLine(PROGRAM)}: bench ${address}${values.quick ? " (quick)" : ""}\n\n`);
   const controller = new AbortController();
   const abort = () => controller.abort();
@@ -377,5 +365,19 @@ async function bench(rest: string[], values: Values, output: Output): Promise<nu
     return runs.every((run) => run.result.ok) ? 0 : 1;
   } finally {
     Deno.removeSignalListener("SIGINT", abort);
+  }
+}
+
+// Whether a connection to the target opens; says why not on standard error.
+async function reachable(hostname: string, port: number, output: Output): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ hostname, port });
+    conn.close();
+    return true;
+  } catch (error) {
+    output.err(
+      `${PROGRAM}: cannot reach ${formatHostPort(hostname, port)}: ${errorMessage(error)}\n`,
+    );
+    return false;
   }
 }
