@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readU32 } from "../../protocol/integers.ts";
 import { writeRelayFrame } from "../room/broadcast_log.ts";
 
 /** What the backplane feeds: the room, in the backplane's order. */
@@ -81,4 +82,44 @@ export function encodeRelayFrame(
   const frame = new Uint8Array(12 + sender.length + text.length);
   writeRelayFrame(frame, 0, timestamp, sender, text);
   return frame;
+}
+
+/**
+ * The frames one after the other in a backplane message, split by their own sizes
+ * (a message carries one frame or several). Nothing is checked but where each
+ * ends: bytes that cannot be a whole frame come last as one piece, for the frame
+ * check to refuse.
+ *
+ * @example
+ * ```ts
+ * import { encodeRelayFrame, splitRelayFrames } from "./backplane.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const a = encodeRelayFrame(1, new Uint8Array([0, 0, 0, 1, 97]), new Uint8Array([104]));
+ * const parts = splitRelayFrames(new Uint8Array([...a, ...a, 7]));
+ * assert.deepEqual(parts.map((part) => part.length), [a.length, a.length, 1]);
+ * ```
+ */
+export function splitRelayFrames(data: Uint8Array): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const end = relayFrameEnd(data, at);
+    if (end === undefined) {
+      frames.push(data.subarray(at));
+      break;
+    }
+    frames.push(at === 0 && end === data.length ? data : data.subarray(at, end));
+    at = end;
+  }
+  return frames;
+}
+
+// Where the frame starting at `at` ends, or `undefined` when the data ends first.
+function relayFrameEnd(data: Uint8Array, at: number): number | undefined {
+  if (data.length - at < 16) return undefined;
+  const textAt = at + 12 + readU32(data, at + 8);
+  if (textAt + 4 > data.length) return undefined;
+  const end = textAt + 4 + readU32(data, textAt);
+  return end > data.length ? undefined : end;
 }

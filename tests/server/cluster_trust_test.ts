@@ -23,6 +23,22 @@ function frame(username: Uint8Array, text: string): Uint8Array {
 }
 
 const encoder = new TextEncoder();
+const forged = encodeChatMessage({ timestamp: 1, username: "*", text: '"alice" left' });
+
+/** A frame that any client could have sent, from a user "mallet". */
+function sound(text: string): Uint8Array {
+  return encodeChatMessage({ timestamp: 1_700_000_000, username: "mallet", text });
+}
+
+function joined(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 
 natsTest(
   "frames published straight into NATS are checked: poison is skipped, counted and never reaches a client",
@@ -38,16 +54,22 @@ natsTest(
       const poison: [string, Uint8Array][] = [
         [msg, encoder.encode("garbage")], // 7 bytes that would desynchronise every TCP client
         [msg, frame(new Uint8Array([0xc3, 0x28]), "not UTF-8 name")],
-        [msg, encodeChatMessage({ timestamp: 1, username: "*", text: '"alice" left' })],
+        [msg, forged],
         [msg, encodeChatMessage({ timestamp: 1, username: "bob\u001b[2J\n", text: "esc" })],
         [voice, encodeChatMessage({ timestamp: 1, username: "mallory", text: "as the server" })],
         [voice, encoder.encode("garbage on the voice subject")],
+        // A stream message may hold several frames: each is judged on its own.
+        [msg, joined(sound("sound before garbage"), encoder.encode("garbage"))],
+        [msg, joined(sound("sound before a forgery"), forged)],
       ];
       for (const [subject, data] of poison) nc.publish(subject, data);
       await nc.flush();
       const bob = await join(a, "bob");
       await bob.sendString("after the poison");
       await alice.waitForText("after the poison");
+      for (const text of ["sound before garbage", "sound before a forgery"]) {
+        assert.equal(alice.messages.filter((m) => m.text === text).length, 1, text);
+      }
       await a.logs.waitFor(/a frame from the cluster was refused at stream sequence \d+: garbage/);
       assert.equal(a.server.stats.backplaneRefused, poison.length);
       const texts = alice.messages.map((message) => `${message.username}: ${message.text}`);

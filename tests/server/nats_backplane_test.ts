@@ -108,6 +108,70 @@ natsTest("NatsBackplane gives two nodes the same frames in the same order", asyn
   }
 });
 
+natsTest("NatsBackplane sends the frames that wait together as one stream message", async () => {
+  await using server = await NatsServer.start();
+  const writer = backplane(server);
+  const reader = backplane(server);
+  const sink = new Recorder();
+  await writer.start(new Recorder());
+  await reader.start(sink);
+  // The first goes out at once; the others wait for its acknowledgement, together.
+  for (let i = 0; i < 1000; i++) writer.publishFrame(frame(`m${i}`));
+  await sink.received(1000);
+  assert.deepEqual(sink.texts, Array.from({ length: 1000 }, (_, i) => `m${i}`));
+  const info = await streamConfig(server, "WIRECHAT_test");
+  assert.ok(info.state.messages <= 3, `${info.state.messages} stream messages for 1,000 frames`);
+  await Promise.all([writer.close(), reader.close()]);
+});
+
+natsTest("NatsBackplane puts at most 64 KiB of frames in a stream message", async () => {
+  await using server = await NatsServer.start();
+  const writer = backplane(server);
+  const reader = backplane(server);
+  const sink = new Recorder();
+  await writer.start(new Recorder());
+  await reader.start(sink);
+  const text = (i: number) => `${i}`.padEnd(3000, ".");
+  for (let i = 0; i < 100; i++) writer.publishFrame(frame(text(i)));
+  await sink.received(100);
+  assert.deepEqual(sink.texts, Array.from({ length: 100 }, (_, i) => text(i)));
+  const nc = await connect({ servers: [server.url] });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info("WIRECHAT_test");
+    assert.ok(state.messages >= 5, `${state.messages} stream messages for 300 KB`);
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+      const stored = await jsm.streams.getMessage("WIRECHAT_test", { seq });
+      assert.ok(stored!.data.length <= 64 * 1024, `message ${seq}: ${stored!.data.length} bytes`);
+    }
+  } finally {
+    await nc.close();
+  }
+  await Promise.all([writer.close(), reader.close()]);
+});
+
+natsTest(
+  "NatsBackplane keeps a frame with its own id alone, so that its id still counts",
+  async () => {
+    await using server = await NatsServer.start();
+    const writer = backplane(server);
+    const reader = backplane(server);
+    const sink = new Recorder();
+    await writer.start(new Recorder());
+    await reader.start(sink);
+    writer.publishFrame(frame("first"));
+    writer.publishFrame(frame("before"));
+    writer.publishFrame(frame("once"), "the-same-id");
+    writer.publishFrame(frame("once"), "the-same-id");
+    writer.publishFrame(frame("after"));
+    writer.publish(new Uint8Array([0, 0, 0, 1, 0x75]), new TextEncoder().encode("last"));
+    await sink.received(5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(sink.texts, ["first", "before", "once", "after", "last"]);
+    await Promise.all([writer.close(), reader.close()]);
+  },
+);
+
 natsTest("NatsBackplane delivers the last n frames before start resolves", async () => {
   await using server = await NatsServer.start();
   const writer = backplane(server);
@@ -270,8 +334,12 @@ for (const fault of ["stop", "kill"] as const) {
       }
       assert.deepEqual(sinkA.events, ["connected false", "connected true"]);
       assert.ok(lines.some((l) => l.startsWith("warn") && l.includes("lost")), lines.join("\n"));
-      const info = await streamConfig(server, "WIRECHAT_test");
-      assert.equal(info.state.messages, 170);
+      // Stored once each: a newcomer reading the whole stream gets the same 170.
+      const reader = backplane(server, { history: 1000 });
+      const sinkR = new Recorder();
+      await reader.start(sinkR);
+      assert.deepEqual(sinkR.texts, sinkA.texts);
+      await reader.close();
     },
   );
 }

@@ -3,9 +3,10 @@
  * so every node relays the same frames in the same order.
  *
  * Each frame accepted by this node is published once to the subject
- * `wirechat.<room>.msg` of the stream `WIRECHAT_<room>`, with a message id made of a
- * random node id and a counter, so that a retry after an outage is de-duplicated by
- * JetStream. Every node reads the stream through an ordered consumer and delivers
+ * `wirechat.<room>.msg` of the stream `WIRECHAT_<room>`, alone or with the frames
+ * that waited beside it (a stream message holds whole frames one after the other),
+ * with a message id made of a random node id and a counter, so that a retry after
+ * an outage is de-duplicated by JetStream. Every node reads the stream through an ordered consumer and delivers
  * each stream message to its room once, in stream order, resuming after the last
  * stream sequence it delivered when NATS comes back.
  *
@@ -23,7 +24,12 @@ import {
   type JetStreamClient,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
+import {
+  type Backplane,
+  type BackplaneSink,
+  encodeRelayFrame,
+  splitRelayFrames,
+} from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 import {
@@ -84,6 +90,9 @@ export class NatsBackplane implements Backplane {
   #statusLoop: Promise<void> | undefined;
   #historyTarget = 0;
   #historyDone: (() => void) | undefined;
+  // The history read at start, cut to the last `history` frames before delivery (a
+  // stream message may hold several).
+  #replayed: LastFrames;
   #reading: (() => void) | undefined;
 
   // Timers of pending delays, cleared by close.
@@ -113,6 +122,7 @@ export class NatsBackplane implements Backplane {
     this.#connectTimeoutMs = integer("connectTimeoutMs", options.connectTimeoutMs ?? 5_000, 0);
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
+    this.#replayed = new LastFrames(this.#history);
     this.#publisher = new NatsPublisher({
       nodeId: this.#nodeId,
       maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
@@ -397,21 +407,15 @@ export class NatsBackplane implements Backplane {
           if (!this.#current(generation)) break;
           if (message.seq <= this.#lastSeq) continue;
           this.#lastSeq = message.seq;
-          try {
-            this.#sink!.deliver(message.data, {
-              voice: message.subject === this.voiceSubject,
-              seq: message.seq,
-            });
-          } catch (error) {
-            this.#log(
-              "error",
-              `NATS backplane: the room refused a frame: ${oneLineMessage(error)}`,
-            );
+          const from = { voice: message.subject === this.voiceSubject, seq: message.seq };
+          const frames = splitRelayFrames(message.data);
+          if (this.#historyDone === undefined) {
+            this.#deliver(frames, from);
+            continue;
           }
-          if (
-            this.#historyDone !== undefined &&
-            (message.seq >= this.#historyTarget || message.info.pending === 0)
-          ) {
+          this.#replayed.keep(frames, from);
+          if (message.seq >= this.#historyTarget || message.info.pending === 0) {
+            for (const [frame, at] of this.#replayed.take()) this.#deliver([frame], at);
             this.#historyDone();
             this.#historyDone = undefined;
           }
@@ -427,6 +431,14 @@ export class NatsBackplane implements Backplane {
     }
   }
 
+  #deliver(frames: readonly Uint8Array[], from: DeliveredFrom): void {
+    try {
+      for (const frame of frames) this.#sink!.deliver(frame, from);
+    } catch (error) {
+      this.#log("error", `NATS backplane: the room refused a frame: ${oneLineMessage(error)}`);
+    }
+  }
+
   // Waits, or less when close or a reconnection wakes it.
   #delay(milliseconds: number): Promise<void> {
     return new Promise((resolve) => {
@@ -438,6 +450,33 @@ export class NatsBackplane implements Backplane {
       const timer = setTimeout(wake, milliseconds);
       this.#wakeups.add(wake);
     });
+  }
+}
+
+/** Where a frame came from: as {@linkcode BackplaneSink.deliver} is told. */
+interface DeliveredFrom {
+  readonly voice: boolean;
+  readonly seq: number;
+}
+
+// The last `count` frames kept (copied: a message's data lives as long as the message).
+class LastFrames {
+  readonly #count: number;
+  #kept: [Uint8Array, DeliveredFrom][] = [];
+
+  constructor(count: number) {
+    this.#count = count;
+  }
+
+  keep(frames: readonly Uint8Array[], from: DeliveredFrom): void {
+    for (const frame of frames) this.#kept.push([frame.slice(), from]);
+    if (this.#kept.length >= 2 * this.#count) this.#kept = this.take();
+  }
+
+  take(): [Uint8Array, DeliveredFrom][] {
+    const kept = this.#kept.slice(Math.max(0, this.#kept.length - this.#count));
+    this.#kept = [];
+    return kept;
   }
 }
 
