@@ -315,6 +315,8 @@ export class NatsBackplane implements Backplane {
           reconnectTimeWait: RETRY_DELAY_MS,
           reconnectJitter: 50,
           pingInterval: 10_000,
+          // Else the client makes an Error with its stack for every request.
+          noAsyncTraces: true,
         });
       } catch (error) {
         const reason = oneLineMessage(error);
