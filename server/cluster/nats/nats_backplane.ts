@@ -280,8 +280,9 @@ export class NatsBackplane implements Backplane {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#publisher.publishing !== undefined) {
-      await Promise.race([this.#publisher.publishing, this.#delay(this.#closeTimeoutMs)]);
+    const publishing = this.#publisher.flush();
+    if (publishing !== undefined) {
+      await Promise.race([publishing, this.#delay(this.#closeTimeoutMs)]);
     }
     this.#closed = true;
     if (this.pending > 0) {

@@ -66,6 +66,7 @@ export class NatsPublisher {
   #frames = 0;
   #counter = 0;
   #congested = false;
+  #kicked = false;
   #pumping: Promise<void> | undefined;
   #publishFailing = false;
   #lastAckSeq = 0;
@@ -128,8 +129,24 @@ export class NatsPublisher {
       );
       this.#host.congested(true);
     }
-    this.#pump();
+    // The frames decoded from one read come one by one: let them all join before the
+    // first goes out, or it would go alone.
+    if (!this.#kicked) {
+      this.#kicked = true;
+      queueMicrotask(this.#kick);
+    }
   }
+
+  /** Starts publishing what waits now, rather than at the end of this task; the publishing under way. */
+  flush(): Promise<void> | undefined {
+    this.#pump();
+    return this.#pumping;
+  }
+
+  readonly #kick = () => {
+    this.#kicked = false;
+    this.#pump();
+  };
 
   #pump(): void {
     if (this.#pumping !== undefined || this.#js === undefined || this.pending === 0) return;
