@@ -64,8 +64,8 @@ USAGE:
 OPTIONS:
   --quick               a short run to check that everything works (about 50 s): 5x
                         fewer messages, 1,000 idle clients held 1 s; its figures are noise
-  --repeat N            repeat each load scenario while its runs are clean and took
-                        under 5 s, up to N runs, and keep the median (3; --quick: 1)
+  --repeat N            run each load scenario N times while its runs are clean, and
+                        keep the median (without it: up to 3 runs within 5 s; --quick: 1)
   --server LABEL=CMD    also measure this server; CMD is run with sh -c "exec CMD";
                         {port} in CMD becomes a free port, else the port is read from
                         its "listening on HOST:PORT" log line (repeatable; the label
@@ -99,16 +99,32 @@ function progress(line: string): void {
   console.error(`bench: ${line}`);
 }
 
-/** Runs a load scenario up to `repeat` times and keeps the median run. */
+/** How many runs of each load scenario: up to `runs`, none started after `windowMs`. */
+export interface Repeat {
+  readonly runs: number;
+  readonly windowMs: number;
+}
+
+/**
+ * The runs `--repeat` asks for: N runs when given (while they are clean), else up to
+ * 3 within 5 s (1 with `--quick`).
+ */
+export function repeatPlan(repeat: string | undefined, quick: boolean): Repeat {
+  return repeat === undefined
+    ? { runs: quick ? 1 : 3, windowMs: REPEAT_WINDOW_MS }
+    : { runs: integerValue("repeat", repeat, 1, 100), windowMs: Infinity };
+}
+
+/** Runs a load scenario up to `repeat.runs` times and keeps the median run. */
 async function measureLoad(
   server: ServerGroup,
   scenario: Scenario,
-  repeat: number,
+  repeat: Repeat,
 ): Promise<RunMeasurement> {
   const results: LoadResult[] = [];
   const cpuStart = server.cpuS();
   const start = performance.now();
-  for (let i = 0; i < repeat; i++) {
+  for (let i = 0; i < repeat.runs; i++) {
     if (i > 0) await delay(200);
     const result = await runLoad({
       ...scenario.options,
@@ -116,7 +132,7 @@ async function measureLoad(
       ...(server.tls === undefined ? {} : { tls: server.tls }),
     });
     results.push(result);
-    if (!result.ok || performance.now() - start > REPEAT_WINDOW_MS) break;
+    if (!result.ok || performance.now() - start > repeat.windowMs) break;
   }
   const wallS = (performance.now() - start) / 1000;
   const cpuEnd = server.cpuS();
@@ -186,7 +202,7 @@ function single(spec: ServerSpec): Target {
 async function measureServer(
   target: Target,
   scenarios: readonly Scenario[],
-  repeat: number,
+  repeat: Repeat,
 ): Promise<ServerMeasurements> {
   const { label } = target;
   progress(`[${label}] starting`);
@@ -249,16 +265,14 @@ const FLAGS = {
 } as const;
 
 async function main(): Promise<number> {
-  let repeat: number;
+  let repeat: Repeat;
   let extra: ServerSpec[];
   let flags;
   try {
     const { values, positionals } = parseFlags(Deno.args, FLAGS);
     if (positionals.length > 0) throw new RangeError(`unexpected argument "${positionals[0]}"`);
     flags = values;
-    repeat = values.repeat === undefined
-      ? (values.quick ? 1 : 3)
-      : integerValue("repeat", values.repeat, 1, 100);
+    repeat = repeatPlan(values.repeat, values.quick === true);
     extra = (values.server ?? []).map(parseServerSpec);
   } catch (error) {
     console.error(`bench: ${errorMessage(error)}\n\n${USAGE}`);
