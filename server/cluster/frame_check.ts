@@ -38,6 +38,23 @@ const VOICE_TEXT_SIZE = 4096;
 const decoder = new TextDecoder();
 
 /**
+ * The largest frame that passes {@linkcode checkRelayFrame} under `limits`, in bytes.
+ *
+ * @example
+ * ```ts
+ * import { largestRelayFrame } from "./frame_check.ts";
+ * import assert from "node:assert/strict";
+ *
+ * // A notice from * may be longer than a small message limit.
+ * assert.equal(largestRelayFrame({ maxUsernameSize: 25, maxMessageSize: 3000 }), 16 + 25 + 4096);
+ * assert.equal(largestRelayFrame({ maxUsernameSize: 25, maxMessageSize: 10_000 }), 16 + 25 + 10_000);
+ * ```
+ */
+export function largestRelayFrame(limits: FrameLimits): number {
+  return 16 + limits.maxUsernameSize + Math.max(limits.maxMessageSize, VOICE_TEXT_SIZE);
+}
+
+/**
  * Checks one frame as read from the backplane: `timestamp (u64 BE)`, user name
  * string, text string, and nothing after.
  *

@@ -6,7 +6,12 @@
  */
 
 import type { Backplane, BackplaneSink } from "./backplane.ts";
-import { checkRelayFrame, type FrameFault, type FrameLimits } from "./frame_check.ts";
+import {
+  checkRelayFrame,
+  type FrameFault,
+  type FrameLimits,
+  largestRelayFrame,
+} from "./frame_check.ts";
 import type { ClusterRoster, RosterMember } from "../ops/presence.ts";
 import type { LogLevel, NatsOptions } from "../options.ts";
 import type { AccountBook } from "../accounts/authentication.ts";
@@ -62,6 +67,7 @@ export async function joinCluster(join: ClusterJoin): Promise<Cluster> {
     ...(nats.ca === undefined ? {} : { ca: nats.ca }),
     ...(nats.room === undefined ? {} : { room: nats.room }),
     history: join.history,
+    maxFrameBytes: largestRelayFrame(join.limits),
     ...(nats.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: nats.maxAgeSeconds }),
     ...(nats.maxPending === undefined ? {} : { maxPending: nats.maxPending }),
     log: join.log,

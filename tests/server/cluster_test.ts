@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { ChatPeer } from "../support/chat_peer.ts";
 import { type ClusterNode, startNode } from "../support/cluster_node.ts";
 import { NatsServer, natsTest } from "../support/nats_server.ts";
@@ -99,6 +101,20 @@ natsTest(
     }
   },
 );
+
+natsTest("the room's stream is bounded in bytes by the node's own limits", async () => {
+  await using nats = await NatsServer.start();
+  const node = await startNode(nats, { maxMessageSize: 20_000, maxUsernameSize: 40 });
+  const nc = await connect({ servers: nats.url });
+  try {
+    const { config } = await (await jetstreamManager(nc)).streams.info("WIRECHAT_test");
+    // At least 10,000 stream messages, each may be one frame of the largest size.
+    assert.equal(config.max_bytes, 10_000 * (16 + 40 + 20_000 + 256));
+  } finally {
+    await nc.close();
+    await node.server.shutdown();
+  }
+});
 
 natsTest("a killed node's clients are cut; everyone else carries on", async () => {
   await using nats = await NatsServer.start();

@@ -221,13 +221,23 @@ natsTest("NatsBackplane sets the stream's limits and never narrows them", async 
   assert.equal(info.config.discard, "old");
   assert.deepEqual(info.config.subjects, ["wirechat.test.msg", "wirechat.test.voice"]);
   assert.ok(info.config.duplicate_window > 0);
+  // A stream message holds at least one frame: the byte limit keeps the history whole
+  // even when every frame is the largest (4,137 bytes by default) and alone.
+  assert.equal(info.config.max_bytes, 50_000 * (4137 + 256));
 
-  // A node with a smaller history and age leaves them as they are.
-  const small = backplane(server, { history: 5, maxAgeSeconds: 60 });
+  // A node with a smaller history, age and frame leaves them as they are.
+  const small = backplane(server, { history: 5, maxAgeSeconds: 60, maxFrameBytes: 100 });
   await small.start(new Recorder());
   info = await streamConfig(server, "WIRECHAT_test");
   assert.equal(info.config.max_msgs, 50_000);
+  assert.equal(info.config.max_bytes, 50_000 * (4137 + 256));
   assert.equal(info.config.max_age, 7200 * 1e9);
+  // One with larger frames raises the byte limit.
+  const large = backplane(server, { history: 5, maxFrameBytes: 100_000 });
+  await large.start(new Recorder());
+  info = await streamConfig(server, "WIRECHAT_test");
+  assert.equal(info.config.max_bytes, MIN_STREAM_MESSAGES * (100_000 + 256));
+  assert.equal(info.config.max_msgs, 50_000);
 
   // Another room gets its own stream, with the floor of messages.
   const other = backplane(server, { room: "other-room_2" });
@@ -235,7 +245,8 @@ natsTest("NatsBackplane sets the stream's limits and never narrows them", async 
   info = await streamConfig(server, "WIRECHAT_other-room_2");
   assert.equal(info.config.max_msgs, MIN_STREAM_MESSAGES);
   assert.equal(info.config.max_age, 86_400 * 1e9);
-  await Promise.all([big.close(), small.close(), other.close()]);
+  assert.equal(info.config.max_bytes, MIN_STREAM_MESSAGES * (4137 + 256));
+  await Promise.all([big.close(), small.close(), large.close(), other.close()]);
 });
 
 natsTest("NatsBackplane serves each node its own history size", async () => {

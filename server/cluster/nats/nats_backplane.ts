@@ -67,6 +67,7 @@ export class NatsBackplane implements Backplane {
   readonly #room: string;
   readonly #history: number;
   readonly #maxAgeSeconds: number;
+  readonly #maxFrameBytes: number;
   readonly #connectTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #log: (level: LogLevel, line: string) => void;
@@ -119,6 +120,7 @@ export class NatsBackplane implements Backplane {
     this.#room = room;
     this.#history = integer("history", options.history ?? 0, 0);
     this.#maxAgeSeconds = integer("maxAgeSeconds", options.maxAgeSeconds ?? 86_400, 1);
+    this.#maxFrameBytes = integer("maxFrameBytes", options.maxFrameBytes ?? 4137, 16);
     this.#connectTimeoutMs = integer("connectTimeoutMs", options.connectTimeoutMs ?? 5_000, 0);
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
@@ -190,6 +192,7 @@ export class NatsBackplane implements Backplane {
         subjects: [this.subject, this.voiceSubject],
         history: this.#history,
         maxAgeSeconds: this.#maxAgeSeconds,
+        maxFrameBytes: this.#maxFrameBytes,
         log: this.#log,
       }));
       this.#js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });

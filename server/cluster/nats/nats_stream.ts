@@ -19,6 +19,12 @@ import { isNotFound } from "./nats_connection.ts";
 /** The stream never holds fewer messages than this, whatever the histories in use. */
 export const MIN_STREAM_MESSAGES = 10_000;
 
+/**
+ * What JetStream counts for a stored message beyond its data (subject, headers with the
+ * message id, its own record), generously: a message holds at least one frame.
+ */
+const STORED_OVERHEAD_BYTES = 256;
+
 /** How long JetStream remembers message ids to drop a republished message, at most. */
 const DUPLICATE_WINDOW_MS = 120_000;
 
@@ -47,6 +53,13 @@ export interface NatsBackplaneOptions {
    * @default {0}
    */
   history?: number;
+  /**
+   * The largest frame this node relays, in bytes: with the history, it sets the
+   * stream's byte limit (`max_bytes`), which still keeps `history` frames of that size.
+   *
+   * @default {4137} (the server's defaults: a 25-byte name, a 4 KiB notice)
+   */
+  maxFrameBytes?: number;
   /**
    * The age in seconds past which the stream drops a message. When nodes disagree,
    * the stream keeps the longest.
@@ -94,6 +107,8 @@ export interface StreamWanted {
   readonly history: number;
   /** How long the stream keeps messages, in seconds. */
   readonly maxAgeSeconds: number;
+  /** The largest frame this node relays, in bytes. */
+  readonly maxFrameBytes: number;
   /** Log lines. */
   readonly log: (level: LogLevel, line: string) => void;
 }
@@ -109,6 +124,7 @@ export async function ensureStream(
   wanted_: StreamWanted,
 ): Promise<{ lastSeq: number; messages: number }> {
   const maxMsgs = Math.max(wanted_.history, MIN_STREAM_MESSAGES);
+  const maxBytes = maxMsgs * (wanted_.maxFrameBytes + STORED_OVERHEAD_BYTES);
   const maxAge = nanos(wanted_.maxAgeSeconds * 1000);
   for (let attempt = 1;; attempt++) {
     try {
@@ -124,6 +140,7 @@ export async function ensureStream(
           retention: RetentionPolicy.Limits,
           discard: DiscardPolicy.Old,
           max_msgs: maxMsgs,
+          max_bytes: maxBytes,
           max_age: maxAge,
           duplicate_window: nanos(Math.min(DUPLICATE_WINDOW_MS, wanted_.maxAgeSeconds * 1000)),
         });
@@ -133,19 +150,20 @@ export async function ensureStream(
       const subjects = [...new Set([...(config.subjects ?? []), ...wanted_.subjects])];
       const wanted = {
         max_msgs: config.max_msgs < 0 ? config.max_msgs : Math.max(config.max_msgs, maxMsgs),
+        max_bytes: config.max_bytes < 0 ? config.max_bytes : Math.max(config.max_bytes, maxBytes),
         max_age: config.max_age === 0 ? 0 : Math.max(config.max_age, maxAge),
         subjects,
       };
       if (
-        wanted.max_msgs !== config.max_msgs || wanted.max_age !== config.max_age ||
-        subjects.length !== (config.subjects ?? []).length
+        wanted.max_msgs !== config.max_msgs || wanted.max_bytes !== config.max_bytes ||
+        wanted.max_age !== config.max_age || subjects.length !== (config.subjects ?? []).length
       ) {
         info = await jsm.streams.update(wanted_.stream, { ...config, ...wanted });
         wanted_.log(
           "info",
           `NATS stream ${wanted_.stream} limits raised to ${wanted.max_msgs} messages, ${
-            wanted.max_age / 1e9
-          } s`,
+            wanted.max_bytes < 0 ? "no byte limit" : `${wanted.max_bytes} bytes`
+          }, ${wanted.max_age / 1e9} s`,
         );
       }
       return { lastSeq: info.state.last_seq, messages: info.state.messages };
