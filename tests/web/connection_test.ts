@@ -45,7 +45,9 @@ Deno.test({
       // Well before the 3.2 s the shortest scheduled attempt would take.
       await waitForStatus(page, /^Connected as carol$/, 2_500);
       assert.equal(await page.$eval("#retry", (button) => (button as PageNode).hidden), true);
-      // Messages may be missing: the restarted server has no history.
+      // Messages may be missing: the restarted server has no history. The line is drawn
+      // in the log's next slice (an animation frame), which may come after the status.
+      await page.waitForSelector("#log .gap", { timeout: 2_000 });
       const gap = await page.$eval("#log .gap", (line) => line.textContent ?? "");
       assert.match(gap, /^Connection lost at \d\d:\d\d, back at \d\d:\d\d: messages sent/);
       await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);

@@ -6,9 +6,10 @@
  * `wirechat.<room>.msg` of the stream `WIRECHAT_<room>`, alone or with the frames
  * that waited beside it (a stream message holds whole frames one after the other),
  * with a message id made of a random node id and a counter, so that a retry after
- * an outage is de-duplicated by JetStream. Every node reads the stream through an ordered consumer and delivers
- * each stream message to its room once, in stream order, resuming after the last
- * stream sequence it delivered when NATS comes back.
+ * an outage is de-duplicated by JetStream (`nats_publisher.ts`). Every node reads the
+ * stream through an ordered consumer and delivers each frame to its room once, in
+ * stream order, resuming after the last stream message it delivered when NATS comes
+ * back (`nats_reader.ts`).
  *
  * The server imports this module only for `--nats`, so a single node loads no
  * dependency. Requires `--allow-net` to the NATS servers.
@@ -17,19 +18,8 @@
  */
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import {
-  type ConsumerMessages,
-  DeliverPolicy,
-  jetstream,
-  type JetStreamClient,
-  jetstreamManager,
-} from "@nats-io/jetstream";
-import {
-  type Backplane,
-  type BackplaneSink,
-  encodeRelayFrame,
-  splitRelayFrames,
-} from "../backplane.ts";
+import { jetstream, type JetStreamClient, jetstreamManager } from "@nats-io/jetstream";
+import { type Backplane, type BackplaneSink, encodeRelayFrame } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 import {
@@ -42,15 +32,14 @@ import {
 } from "./nats_connection.ts";
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 import { NatsPublisher } from "./nats_publisher.ts";
+import { NatsReader } from "./nats_reader.ts";
 
 export { MIN_STREAM_MESSAGES, type NatsBackplaneOptions } from "./nats_stream.ts";
 
-/** Pause between two tries to connect at start, and between two tries to publish. */
+/** Pause between two tries to connect at start. */
 const RETRY_DELAY_MS = 250;
 /** How long a publish or a JetStream API call waits for its answer before it is tried again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
-/** Messages one pull of the consumer asks for. */
-const PULL_BATCH = 256;
 
 /**
  * A {@linkcode Backplane} over a NATS JetStream stream, for a room served by several
@@ -75,26 +64,13 @@ export class NatsBackplane implements Backplane {
 
   #sink: BackplaneSink | undefined;
   #nc: NatsConnection | undefined;
-  #js: JetStreamClient | undefined;
   #connected = false;
   #closing = false;
   #closed = false;
+  #statusLoop: Promise<void> | undefined;
 
   readonly #publisher: NatsPublisher;
-
-  // The stream sequence of the last frame delivered to the sink.
-  #lastSeq = 0;
-  #paused = false;
-  #generation = 0;
-  #messages: ConsumerMessages | undefined;
-  #consuming: Promise<void> | undefined;
-  #statusLoop: Promise<void> | undefined;
-  #historyTarget = 0;
-  #historyDone: (() => void) | undefined;
-  // The history read at start, cut to the last `history` frames before delivery (a
-  // stream message may hold several).
-  #replayed: LastFrames;
-  #reading: (() => void) | undefined;
+  #reader: NatsReader | undefined;
 
   // Timers of pending delays, cleared by close.
   #wakeups = new Set<() => void>();
@@ -124,7 +100,6 @@ export class NatsBackplane implements Backplane {
     this.#connectTimeoutMs = integer("connectTimeoutMs", options.connectTimeoutMs ?? 5_000, 0);
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
-    this.#replayed = new LastFrames(this.#history);
     this.#publisher = new NatsPublisher({
       nodeId: this.#nodeId,
       maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
@@ -185,6 +160,7 @@ export class NatsBackplane implements Backplane {
     this.#connected = true;
     let lastSeq: number;
     let messages: number;
+    let js: JetStreamClient;
     try {
       const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
       ({ lastSeq, messages } = await ensureStream(jsm, {
@@ -195,7 +171,7 @@ export class NatsBackplane implements Backplane {
         maxFrameBytes: this.#maxFrameBytes,
         log: this.#log,
       }));
-      this.#js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
     } catch (error) {
       await nc.close().catch(() => {});
       this.#closed = true;
@@ -206,23 +182,20 @@ export class NatsBackplane implements Backplane {
       );
     }
     this.#statusLoop = this.#watchStatus(nc);
-    this.#lastSeq = this.#history > 0 && messages > 0
-      ? Math.max(0, lastSeq - this.#history)
-      : lastSeq;
-    const historyDone = new Promise<void>((resolve) => {
-      if (this.#lastSeq >= lastSeq) return resolve();
-      this.#historyTarget = lastSeq;
-      this.#historyDone = resolve;
-    });
-    const from = this.#lastSeq + 1;
-    const reading = new Promise<void>((resolve) => this.#reading = resolve);
-    this.#restartConsumer();
-    await Promise.all([reading, historyDone]);
+    this.#reader = new NatsReader({
+      stream: this.stream,
+      voiceSubject: this.voiceSubject,
+      sink,
+      log: this.#log,
+      closed: () => this.#closed,
+      delay: (milliseconds) => this.#delay(milliseconds),
+    }, this.#history);
+    const from = await this.#reader.start(js, lastSeq, messages);
     this.#log(
       "info",
       `NATS backplane connected to ${this.#address}, stream ${this.stream}, from sequence ${from}`,
     );
-    this.#publisher.start(this.#js!);
+    this.#publisher.start(js);
   }
 
   /**
@@ -264,16 +237,12 @@ export class NatsBackplane implements Backplane {
 
   /** Stops pulling from the stream until {@linkcode resume}; no frame is delivered. */
   pause(): void {
-    if (this.#paused) return;
-    this.#paused = true;
-    this.#stopConsumer();
+    this.#reader?.pause();
   }
 
   /** Pulls and delivers again, from the frame after the last one delivered. */
   resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    if (this.#js !== undefined && !this.#closing) this.#restartConsumer();
+    if (!this.#closing) this.#reader?.resume();
   }
 
   /**
@@ -291,17 +260,16 @@ export class NatsBackplane implements Backplane {
     if (this.pending > 0) {
       this.#log("warn", `NATS backplane closed with ${this.pending} messages unpublished`);
     }
-    this.#stopConsumer();
+    this.#reader?.stop();
     for (const wake of this.#wakeups) wake();
     await this.#nc?.close().catch(() => {});
     // A JetStream call in flight may wait for its timeout: bound the wait, never hang.
     await Promise.race([
-      Promise.all([this.#publisher.publishing, this.#consuming, this.#statusLoop]),
+      Promise.all([this.#publisher.publishing, this.#reader?.consuming, this.#statusLoop]),
       this.#delay(PUBLISH_TIMEOUT_MS),
     ]);
     for (const wake of this.#wakeups) wake();
-    this.#historyDone?.();
-    this.#reading?.();
+    this.#reader?.release();
   }
 
   async #connect(): Promise<NatsConnection> {
@@ -348,100 +316,9 @@ export class NatsBackplane implements Backplane {
         this.#log("info", `NATS connection to ${this.#address} back`);
         this.#sink?.connected(true);
         // The server's ephemeral consumer may be gone: read on from our own cursor.
-        if (!this.#paused && !this.#closing) this.#restartConsumer();
+        if (!this.#closing) this.#reader?.restart();
         for (const wake of this.#wakeups) wake();
       }
-    }
-  }
-
-  #stopConsumer(): void {
-    this.#generation++;
-    const messages = this.#messages;
-    this.#messages = undefined;
-    messages?.stop();
-  }
-
-  #restartConsumer(): void {
-    this.#stopConsumer();
-    const generation = this.#generation;
-    const previous = this.#consuming ?? Promise.resolve();
-    const next: Promise<void> = previous.then(() => this.#consume(generation));
-    this.#consuming = next;
-    next.finally(() => {
-      if (this.#consuming === next) this.#consuming = undefined;
-    });
-  }
-
-  #current(generation: number): boolean {
-    return generation === this.#generation && !this.#closed;
-  }
-
-  // Reads the stream from the frame after the last delivered one, through an ordered
-  // consumer, until a newer generation replaces it (pause, reconnection, close).
-  async #consume(generation: number): Promise<void> {
-    let failing = false;
-    while (this.#current(generation)) {
-      let messages: ConsumerMessages;
-      try {
-        const consumer = await this.#js!.consumers.get(this.stream, {
-          deliver_policy: DeliverPolicy.StartSequence,
-          opt_start_seq: this.#lastSeq + 1,
-        });
-        if (!this.#current(generation)) return;
-        messages = await consumer.consume({ max_messages: PULL_BATCH });
-      } catch (error) {
-        if (!this.#current(generation)) return;
-        if (!failing) {
-          failing = true;
-          this.#log(
-            "warn",
-            `NATS stream ${this.stream} cannot be read yet: ${oneLineMessage(error)}`,
-          );
-        }
-        await this.#delay(RETRY_DELAY_MS);
-        continue;
-      }
-      if (!this.#current(generation)) {
-        messages.stop();
-        return;
-      }
-      this.#messages = messages;
-      this.#reading?.();
-      this.#reading = undefined;
-      try {
-        for await (const message of messages) {
-          if (!this.#current(generation)) break;
-          if (message.seq <= this.#lastSeq) continue;
-          this.#lastSeq = message.seq;
-          const from = { voice: message.subject === this.voiceSubject, seq: message.seq };
-          const frames = splitRelayFrames(message.data);
-          if (this.#historyDone === undefined) {
-            this.#deliver(frames, from);
-            continue;
-          }
-          this.#replayed.keep(frames, from);
-          if (message.seq >= this.#historyTarget || message.info.pending === 0) {
-            for (const [frame, at] of this.#replayed.take()) this.#deliver([frame], at);
-            this.#historyDone();
-            this.#historyDone = undefined;
-          }
-        }
-      } catch (error) {
-        if (this.#current(generation)) {
-          this.#log("warn", `NATS stream ${this.stream} read failed: ${oneLineMessage(error)}`);
-        }
-      }
-      if (this.#messages === messages) this.#messages = undefined;
-      messages.stop();
-      if (this.#current(generation)) await this.#delay(RETRY_DELAY_MS);
-    }
-  }
-
-  #deliver(frames: readonly Uint8Array[], from: DeliveredFrom): void {
-    try {
-      for (const frame of frames) this.#sink!.deliver(frame, from);
-    } catch (error) {
-      this.#log("error", `NATS backplane: the room refused a frame: ${oneLineMessage(error)}`);
     }
   }
 
@@ -456,33 +333,6 @@ export class NatsBackplane implements Backplane {
       const timer = setTimeout(wake, milliseconds);
       this.#wakeups.add(wake);
     });
-  }
-}
-
-/** Where a frame came from: as {@linkcode BackplaneSink.deliver} is told. */
-interface DeliveredFrom {
-  readonly voice: boolean;
-  readonly seq: number;
-}
-
-// The last `count` frames kept (copied: a message's data lives as long as the message).
-class LastFrames {
-  readonly #count: number;
-  #kept: [Uint8Array, DeliveredFrom][] = [];
-
-  constructor(count: number) {
-    this.#count = count;
-  }
-
-  keep(frames: readonly Uint8Array[], from: DeliveredFrom): void {
-    for (const frame of frames) this.#kept.push([frame.slice(), from]);
-    if (this.#kept.length >= 2 * this.#count) this.#kept = this.take();
-  }
-
-  take(): [Uint8Array, DeliveredFrom][] {
-    const kept = this.#kept.slice(Math.max(0, this.#kept.length - this.#count));
-    this.#kept = [];
-    return kept;
   }
 }
 
