@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../../io/write_all.ts";
 import { connect } from "@nats-io/transport-node";
 import { encodeChatMessage } from "../../protocol/encode.ts";
 import { ChatPeer } from "../support/chat_peer.ts";
@@ -30,16 +31,6 @@ function sound(text: string): Uint8Array {
   return encodeChatMessage({ timestamp: 1_700_000_000, username: "mallet", text });
 }
 
-function joined(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 natsTest(
   "frames published straight into NATS are checked: poison is skipped, counted and never reaches a client",
   async () => {
@@ -59,8 +50,8 @@ natsTest(
         [voice, encodeChatMessage({ timestamp: 1, username: "mallory", text: "as the server" })],
         [voice, encoder.encode("garbage on the voice subject")],
         // A stream message may hold several frames: each is judged on its own.
-        [msg, joined(sound("sound before garbage"), encoder.encode("garbage"))],
-        [msg, joined(sound("sound before a forgery"), forged)],
+        [msg, concatBytes([sound("sound before garbage"), encoder.encode("garbage")])],
+        [msg, concatBytes([sound("sound before a forgery"), forged])],
       ];
       for (const [subject, data] of poison) nc.publish(subject, data);
       await nc.flush();

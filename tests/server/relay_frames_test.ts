@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../../io/write_all.ts";
 import { encodeRelayFrame, splitRelayFrames } from "../../server/cluster/backplane.ts";
 import { checkRelayFrame } from "../../server/cluster/frame_check.ts";
 
@@ -13,19 +14,9 @@ function relay(name: string, text: string): Uint8Array {
   return encodeRelayFrame(1_700_000_000, sender, encoder.encode(text));
 }
 
-function joined(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 Deno.test("splitRelayFrames gives back each frame of a message, in order", () => {
   const frames = [relay("alice", "one"), relay("bob", ""), relay("carol", "three".repeat(100))];
-  const parts = splitRelayFrames(joined(...frames));
+  const parts = splitRelayFrames(concatBytes(frames));
   assert.deepEqual(parts, frames);
   for (const part of parts) assert.equal(checkRelayFrame(part, false, limits), undefined);
 });
@@ -41,15 +32,19 @@ Deno.test("splitRelayFrames hands a message of one frame over as it is", () => {
 Deno.test("splitRelayFrames keeps what cannot be a whole frame as one last piece, refused", () => {
   const good = relay("alice", "hi");
   const cases: [string, Uint8Array][] = [
-    ["a short tail", joined(good, new Uint8Array(7))],
-    ["a frame cut short", joined(good, relay("bob", "cut").subarray(0, 20))],
+    ["a short tail", concatBytes([good, new Uint8Array(7)])],
+    ["a frame cut short", concatBytes([good, relay("bob", "cut").subarray(0, 20)])],
     [
       "a name size past the end",
-      joined(good, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 255, 255, 255, 255, 0, 0, 0, 0])),
+      concatBytes([good, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 255, 255, 255, 255, 0, 0, 0, 0])]),
     ],
     [
       "a text size past the end",
-      joined(good, relay("bob", "x").subarray(0, 15), new Uint8Array([127, 255, 255, 255, 120])),
+      concatBytes([
+        good,
+        relay("bob", "x").subarray(0, 15),
+        new Uint8Array([127, 255, 255, 255, 120]),
+      ]),
     ],
   ];
   for (const [what, data] of cases) {
