@@ -31,7 +31,7 @@ import { Room } from "./room/room.ts";
 import type { Link, LinkOrigin } from "./session/link.ts";
 import type { ServerStats } from "./stats.ts";
 import { DataStore } from "./store/data_store.ts";
-import type { AccountBook } from "./accounts/authentication.ts";
+import type { ClusterAccounts } from "./cluster/join.ts";
 import { HistoryWriter } from "./store/history_writer.ts";
 import { StoredBackplane } from "./cluster/stored_backplane.ts";
 import { encodeString } from "../protocol/encode.ts";
@@ -98,7 +98,7 @@ export class ChatServer implements AsyncDisposable {
   readonly #presence: Presence;
   readonly #stderrLog: boolean;
   readonly #store: DataStore | undefined;
-  #clusterAccounts: AccountBook | undefined;
+  #clusterAccounts: ClusterAccounts | undefined;
   #backplane: Backplane;
   #backplaneUp = true;
   #tls: TlsDoor | undefined;
@@ -346,7 +346,10 @@ export class ChatServer implements AsyncDisposable {
     this.#backplaneUp = true;
     room.gate.open("backplane");
     this.#hub.opening.open("joining");
-    if (this.#shutdown !== undefined) await cluster.backplane.close();
+    if (this.#shutdown !== undefined) {
+      this.#clusterAccounts?.close();
+      await cluster.backplane.close();
+    }
   }
 
   async #stop(): Promise<void> {
@@ -362,6 +365,7 @@ export class ChatServer implements AsyncDisposable {
     this.#room.close();
     await this.ready.catch(() => {});
     await this.#presence.close();
+    this.#clusterAccounts?.close();
     await this.#backplane.close();
     this.#store?.close();
     const open = this.#hub.open;

@@ -40,6 +40,12 @@ export interface ClusterJoin {
   log(level: LogLevel, line: string): void;
 }
 
+/** The cluster's accounts, as the server uses them: looked up, and closed at shutdown. */
+export interface ClusterAccounts extends AccountBook {
+  /** Stops following the bucket. */
+  close(): void;
+}
+
 /** A cluster joined: its backplane, and the roster once it is open. */
 export interface Cluster {
   /** The room's transport between the nodes, started. */
@@ -47,7 +53,7 @@ export interface Cluster {
   /** The roster and name claims, or `undefined` when they could not be opened. */
   readonly roster: Promise<ClusterRoster | undefined>;
   /** The accounts bucket, or `undefined` when it could not be opened. */
-  readonly accounts: Promise<AccountBook | undefined>;
+  readonly accounts: Promise<ClusterAccounts | undefined>;
 }
 
 /**

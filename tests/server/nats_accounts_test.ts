@@ -68,3 +68,30 @@ natsTest(
     }
   },
 );
+
+natsTest(
+  "a watch renewed as NATS comes back ends with its connection, leaving no retry timer behind",
+  async () => {
+    await using nats = await NatsServer.start();
+    const connection = await connect({
+      servers: nats.url,
+      reconnectTimeWait: 50,
+      maxReconnectAttempts: -1,
+    });
+    // Opened first: its own listener hears of the reconnection before ours below.
+    await NatsAccounts.open(connection, { watch: true });
+    const back = (async () => {
+      for await (const status of connection.status()) {
+        if (status.type === "reconnect") return;
+      }
+    })();
+    await nats.stop();
+    await nats.restart();
+    await back;
+    // The watch is being renewed: the server shuts its connection now, as a node
+    // shutting down right after NATS came back does (the accounts left unclosed).
+    await connection.close();
+    // Deno's sanitizer fails the test if a retry timer is left running.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  },
+);

@@ -207,7 +207,9 @@ export class NatsAccounts {
     this.#current = false;
     if (this.#closed || this.#connection.isClosed()) return;
     this.#startWatch().catch(() => {
-      if (!this.#closed) this.#retry = setTimeout(() => this.#rewatch(), RETRY_WATCH_MS);
+      // A connection closed meanwhile (its server shutting down) is not retried.
+      if (this.#closed || this.#connection.isClosed()) return;
+      this.#retry = setTimeout(() => this.#rewatch(), RETRY_WATCH_MS);
     });
   }
 
