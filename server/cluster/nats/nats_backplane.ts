@@ -33,8 +33,16 @@ import {
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 import { NatsPublisher } from "./nats_publisher.ts";
 import { NatsReader } from "./nats_reader.ts";
+import { largestRelayFrame } from "../frame_check.ts";
+import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../../../protocol/limits.ts";
 
 export { MIN_STREAM_MESSAGES, type NatsBackplaneOptions } from "./nats_stream.ts";
+
+/** The largest frame under the server's default limits. */
+const DEFAULT_FRAME_BYTES = largestRelayFrame({
+  maxUsernameSize: DEFAULT_MAX_USERNAME_SIZE,
+  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+});
 
 /** Pause between two tries to connect at start. */
 const RETRY_DELAY_MS = 250;
@@ -96,7 +104,11 @@ export class NatsBackplane implements Backplane {
     this.#room = room;
     this.#history = integer("history", options.history ?? 0, 0);
     this.#maxAgeSeconds = integer("maxAgeSeconds", options.maxAgeSeconds ?? 86_400, 1);
-    this.#maxFrameBytes = integer("maxFrameBytes", options.maxFrameBytes ?? 4137, 16);
+    this.#maxFrameBytes = integer(
+      "maxFrameBytes",
+      options.maxFrameBytes ?? DEFAULT_FRAME_BYTES,
+      16,
+    );
     this.#connectTimeoutMs = integer("connectTimeoutMs", options.connectTimeoutMs ?? 5_000, 0);
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});

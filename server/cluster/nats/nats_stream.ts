@@ -57,7 +57,7 @@ export interface NatsBackplaneOptions {
    * The largest frame this node relays, in bytes: with the history, it sets the
    * stream's byte limit (`max_bytes`), which still keeps `history` frames of that size.
    *
-   * @default {4137} (the server's defaults: a 25-byte name, a 4 KiB notice)
+   * @default {4137} (under the server's default limits: a 25-byte name, a 4 KiB notice)
    */
   maxFrameBytes?: number;
   /**
