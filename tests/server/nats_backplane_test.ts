@@ -9,6 +9,7 @@ import {
   NatsBackplane,
   type NatsBackplaneOptions,
 } from "../../server/cluster/nats/nats_backplane.ts";
+import { MAX_MESSAGE_BYTES } from "../../server/cluster/nats/nats_publisher.ts";
 import { within } from "../support/deadline.ts";
 import { freePort, NatsServer, natsTest } from "../support/nats_server.ts";
 
@@ -67,6 +68,16 @@ function backplane(
   });
 }
 
+/** Two nodes of one room, started: `writer` to publish, `reader` recording into `sink`. */
+async function writerAndReader(server: NatsServer) {
+  const writer = backplane(server);
+  const reader = backplane(server);
+  const sink = new Recorder();
+  await writer.start(new Recorder());
+  await reader.start(sink);
+  return { writer, reader, sink };
+}
+
 async function until(what: string, condition: () => boolean, milliseconds = 10_000) {
   const deadline = Date.now() + milliseconds;
   while (!condition()) {
@@ -110,11 +121,7 @@ natsTest("NatsBackplane gives two nodes the same frames in the same order", asyn
 
 natsTest("NatsBackplane sends the frames that wait together as one stream message", async () => {
   await using server = await NatsServer.start();
-  const writer = backplane(server);
-  const reader = backplane(server);
-  const sink = new Recorder();
-  await writer.start(new Recorder());
-  await reader.start(sink);
+  const { writer, reader, sink } = await writerAndReader(server);
   // Frames handed over in one task (decoded from one read) go out as one message,
   // not the first alone.
   for (let i = 0; i < 5; i++) writer.publishFrame(frame(`m${i}`));
@@ -134,11 +141,7 @@ natsTest("NatsBackplane sends the frames that wait together as one stream messag
 
 natsTest("NatsBackplane puts at most 64 KiB of frames in a stream message", async () => {
   await using server = await NatsServer.start();
-  const writer = backplane(server);
-  const reader = backplane(server);
-  const sink = new Recorder();
-  await writer.start(new Recorder());
-  await reader.start(sink);
+  const { writer, reader, sink } = await writerAndReader(server);
   const text = (i: number) => `${i}`.padEnd(3000, ".");
   for (let i = 0; i < 100; i++) writer.publishFrame(frame(text(i)));
   await sink.received(100);
@@ -150,7 +153,10 @@ natsTest("NatsBackplane puts at most 64 KiB of frames in a stream message", asyn
     assert.ok(state.messages >= 5, `${state.messages} stream messages for 300 KB`);
     for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
       const stored = await jsm.streams.getMessage("WIRECHAT_test", { seq });
-      assert.ok(stored!.data.length <= 64 * 1024, `message ${seq}: ${stored!.data.length} bytes`);
+      assert.ok(
+        stored!.data.length <= MAX_MESSAGE_BYTES,
+        `message ${seq}: ${stored!.data.length} bytes`,
+      );
     }
   } finally {
     await nc.close();
@@ -162,11 +168,7 @@ natsTest(
   "NatsBackplane keeps a frame with its own id alone, so that its id still counts",
   async () => {
     await using server = await NatsServer.start();
-    const writer = backplane(server);
-    const reader = backplane(server);
-    const sink = new Recorder();
-    await writer.start(new Recorder());
-    await reader.start(sink);
+    const { writer, reader, sink } = await writerAndReader(server);
     writer.publishFrame(frame("first"));
     writer.publishFrame(frame("before"));
     writer.publishFrame(frame("once"), "the-same-id");
@@ -390,11 +392,7 @@ natsTest("NatsBackplane says congested past maxPending, then not once drained", 
 
 natsTest("NatsBackplane delivers nothing while paused, then carries on", async () => {
   await using server = await NatsServer.start();
-  const writer = backplane(server);
-  const reader = backplane(server);
-  const sink = new Recorder();
-  await writer.start(new Recorder());
-  await reader.start(sink);
+  const { writer, reader, sink } = await writerAndReader(server);
   for (let i = 0; i < 10; i++) writer.publishFrame(frame(`m${i}`));
   await sink.received(10);
   reader.pause();
