@@ -147,6 +147,21 @@ function startSink(port: number, members: number, bytes: number) {
   return { child, waitFor };
 }
 
+// Runs `write` until the sink has every byte: the writes made, the seconds, the CPU.
+async function timed(
+  sink: ReturnType<typeof startSink>,
+  write: () => Promise<number>,
+): Promise<{ writes: number; seconds: number; cpu: number }> {
+  const cpu0 = cpuS();
+  const start = performance.now();
+  const writes = await write();
+  await sink.waitFor("done");
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = cpuS() - cpu0;
+  await sink.child.status;
+  return { writes, seconds, cpu };
+}
+
 /**
  * Measures one path: `members` sockets, `batches` batches of `batch` frames each.
  * Requires `--allow-net` and `--allow-run`.
@@ -173,13 +188,10 @@ export async function measureWritePath(
     const sink = startSink(port, members, bytes);
     await sink.waitFor("connected");
     while (sockets.length < members) await new Promise((resolve) => setTimeout(resolve, 5));
-    const cpu0 = cpuS();
-    const start = performance.now();
-    writes = await writeNode(sockets, frames, batches, path === "node-cork");
-    await sink.waitFor("done");
-    seconds = (performance.now() - start) / 1000;
-    cpu = cpuS() - cpu0;
-    await sink.child.status;
+    ({ writes, seconds, cpu } = await timed(
+      sink,
+      () => writeNode(sockets, frames, batches, path === "node-cork"),
+    ));
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   } else {
@@ -192,13 +204,10 @@ export async function measureWritePath(
       conns.push(conn);
     }
     await sink.waitFor("connected");
-    const cpu0 = cpuS();
-    const start = performance.now();
-    writes = await writeDeno(conns, frames, batches, path === "deno-frames");
-    await sink.waitFor("done");
-    seconds = (performance.now() - start) / 1000;
-    cpu = cpuS() - cpu0;
-    await sink.child.status;
+    ({ writes, seconds, cpu } = await timed(
+      sink,
+      () => writeDeno(conns, frames, batches, path === "deno-frames"),
+    ));
     for (const conn of conns) conn.close();
     listener.close();
   }
