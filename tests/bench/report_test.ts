@@ -7,6 +7,7 @@ import {
   formatMicros,
   formatRate,
   formatSeconds,
+  loginSeconds,
   markdownTable,
   noiseNotes,
   renderAboveFloor,
@@ -271,6 +272,18 @@ Deno.test("describeRun gives an idle hold its memory and login time, not 0 deliv
   assert.ok(!line.includes("deliveries/s"));
 });
 
+Deno.test("describeRun gives the login time of a storm that relayed the rounds beside the hold's", () => {
+  const line = describeRun(
+    run("idle-1000", { mode: "hold", clients: 1000, connectS: 0.12, deliveriesPerS: 0 }, {
+      relayLoginS: 0.4,
+    }),
+  );
+  assert.equal(
+    line,
+    "idle-1000: done, 1000 clients logged in in 0.12 s (0.40 s relaying the rounds)",
+  );
+});
+
 Deno.test("describeRun says why a run was not clean", () => {
   const line = describeRun(run("fanout-100", {
     completed: false,
@@ -313,6 +326,18 @@ Deno.test("renderAboveFloor reports each server as floor + x, and rates as a mul
   const below = renderAboveFloor([server("floor", 1), server("cchat", 0.5)], "floor")!;
   assert.equal(rowOf(below, "pingpong latency p50")[2], "50 µs = floor - 50 µs");
   assert.equal(renderAboveFloor([server("wirechat", 1)], "floor"), undefined);
+});
+
+Deno.test("renderAboveFloor takes the floor's login time from its storm that relays the rounds", () => {
+  const floor = server("floor", 1); // its hold's login: 0.40 s, opening connections only
+  floor.runs.idle!.relayLoginS = 0.9;
+  const table = renderAboveFloor([floor, server("wirechat", 2.5)], "floor")!;
+  assert.deepEqual(rowOf(table, "idle-5000 login s (connect storm)"), [
+    "idle-5000 login s (connect storm)",
+    "0.90",
+    "1.00 = floor + 0.10",
+  ]);
+  assert.equal(loginSeconds(server("wirechat", 1)), 0.4);
 });
 
 Deno.test("renderSummary leaves out the metrics no server measured", () => {
