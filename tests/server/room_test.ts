@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeRelayFrame } from "../../server/cluster/backplane.ts";
 import { type Member, Room } from "../../server/room/room.ts";
+import { UNPACED_MAX_MEMBERS, WRITES_PER_TURN } from "../../server/room/write_pump.ts";
 
 /** A member that records its writes; how much its socket takes is up to the test. */
 class FakeMember implements Member {
@@ -58,6 +59,31 @@ Deno.test("Room writes what one turn accepted to each member in one write", asyn
   for (const member of members) assert.deepEqual(member.writes, [3 * (12 + 5 + 10)]);
   assert.equal(room.deliveries, 6);
   room.close();
+});
+
+Deno.test("Room paces a pass that fits the budget or a very large room, and starts others at once", async () => {
+  for (
+    const size of [
+      WRITES_PER_TURN,
+      WRITES_PER_TURN + 1,
+      3 * WRITES_PER_TURN,
+      UNPACED_MAX_MEMBERS + 1,
+    ]
+  ) {
+    const unpaced = size > WRITES_PER_TURN && size <= UNPACED_MAX_MEMBERS;
+    const room = new Room({ maxLag: 1 << 20, history: 0 });
+    const members = Array.from({ length: size }, () => new FakeMember(room));
+    room.publish(SENDER, text(10));
+    await Promise.resolve(); // the commit, in a microtask: no turn has passed yet
+    const started = members.filter((member) => member.writes.length === 1).length;
+    assert.equal(started, unpaced ? size : Math.min(size, WRITES_PER_TURN), `${size} members`);
+    room.publish(SENDER, text(10));
+    await Promise.resolve();
+    // A second pass in the same turn: a paced pump has no writes left in this turn.
+    const again = members.filter((member) => member.writes.length === 2).length;
+    assert.equal(again, unpaced ? size : 0, `${size} members, second pass`);
+    room.close();
+  }
 });
 
 Deno.test("Room commits frames a backplane delivers one by one together", async () => {

@@ -27,6 +27,20 @@ Deno.test("WritePump writes at once while the turn's budget lasts", () => {
   pump.close();
 });
 
+Deno.test("WritePump unpaced starts every queued write at once, and waiting ones when unpaced", () => {
+  const pump = new WritePump();
+  let writes = 0;
+  for (let i = 0; i < WRITES_PER_TURN + 10; i++) pump.schedule({ write: () => writes++ });
+  assert.equal(writes, WRITES_PER_TURN);
+  pump.paced = false;
+  pump.schedule({ write: () => writes++ });
+  assert.equal(writes, WRITES_PER_TURN + 11);
+  for (let i = 0; i < 3 * WRITES_PER_TURN; i++) pump.schedule({ write: () => writes++ });
+  assert.equal(writes, 4 * WRITES_PER_TURN + 11);
+  assert.equal(pump.waiting, 0);
+  pump.close();
+});
+
 Deno.test("WritePump drops what waits when it is closed", async () => {
   const pump = new WritePump();
   let writes = 0;
