@@ -7,7 +7,7 @@
 
 import { BroadcastLog } from "./broadcast_log.ts";
 import { ReadGate } from "./read_gate.ts";
-import { pacedFor, WritePump, type Writer } from "./write_pump.ts";
+import { WritePump, type Writer, writesPerTurn } from "./write_pump.ts";
 
 /** A member of the room: it writes the room's log from its own cursor on. */
 export interface Member extends Writer {
@@ -158,7 +158,7 @@ export class Room {
   join(member: Member): number {
     member.joinedAt = this.log.end;
     this.#members.add(member);
-    this.#pump.paced = pacedFor(this.#members.size);
+    this.#pump.perTurn = writesPerTurn(this.#members.size);
     const start = this.#historyStart();
     return start;
   }
@@ -176,7 +176,7 @@ export class Room {
   /** Removes a member; it receives nothing more. */
   leave(member: Member): void {
     this.#members.delete(member);
-    this.#pump.paced = pacedFor(this.#members.size);
+    this.#pump.perTurn = writesPerTurn(this.#members.size);
   }
 
   /**

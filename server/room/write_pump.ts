@@ -1,23 +1,23 @@
 /**
- * Paces socket writes over turns of the event loop, for a room that fits Deno's
- * budget.
+ * Paces socket writes over turns of the event loop.
  *
  * Deno polls an I/O op eagerly when it is called, so a write to a socket with room
  * completes at once, but only within the runtime's cooperative budget: after 128
  * I/O operations in one turn of the event loop, further ops are parked and finish
- * turns later, in bursts. While a room's pass over its members fits the budget, the
- * pump keeps each turn under it: it runs up to {@linkcode WRITES_PER_TURN} writes,
- * then yields to the event loop through a `MessageChannel` (the cheapest way to reach
- * the next turn; a zero-delay timer waits a millisecond or more, and `setImmediate`
- * often runs in the same turn) and carries on there.
+ * turns later, in bursts. The pump starts up to a number of writes per turn, then
+ * yields to the event loop through a `MessageChannel` (the cheapest way to reach the
+ * next turn; a zero-delay timer waits a millisecond or more, and `setImmediate` often
+ * runs in the same turn) and carries on there.
  *
- * A room with more members than that, up to {@linkcode UNPACED_MAX_MEMBERS}, runs
- * its pump unpaced: every write of a pass starts at once, Deno parks those past its
- * budget and completes them over the next turns, and the reads waiting behind them
- * let more frames gather for each member's next write. At 1,000 members that is a
- * quarter fewer writes and about 1.3x the deliveries per second of a paced pass
- * (bench/README.md, round six). Larger rooms stay paced: a parked write is in
- * flight, and one in flight for 250 ms counts as refused (`session.ts`, `STALL_MS`).
+ * How many depends on the room ({@linkcode writesPerTurn}): a room whose pass fits
+ * the budget starts {@linkcode WRITES_PER_TURN}, so a pass that follows closely waits
+ * for the next turn and frames gather for it. A larger room starts
+ * {@linkcode LARGE_ROOM_WRITES_PER_TURN}, twice the budget: the writes past it are
+ * parked and complete early in the next turn, a pass takes half the turns, and the
+ * reads it holds back let frames gather. On the yardstick at 500, 1,000 and 2,000
+ * members that was more deliveries per second and a shorter tail than 112; 192 and
+ * 320 were no better than 112, and more (512, every write at once) lengthened the
+ * tail three to twentyfold (bench/README.md, round six).
  *
  * @module
  */
@@ -29,30 +29,24 @@ export interface Writer {
 }
 
 /**
- * Writes started per turn of the event loop: Deno's budget is 128 I/O operations,
- * and reads that find data waiting take a few of them too. Measured best among 96,
- * 112 and 124 at fan-outs to 100 and to 1,000 clients.
+ * Writes started per turn in a room of at most this many members: Deno's budget is
+ * 128 I/O operations, and reads that find data waiting take a few of them too.
+ * Measured best among 96, 112 and 124 at fan-out to 100 (and 256 was 0.8x there).
  */
 export const WRITES_PER_TURN = 112;
 
-/**
- * The most members a room writes to unpaced: Deno completes parked writes about 128
- * a turn, so a pass to this many ends in some 16 turns, milliseconds.
- */
-export const UNPACED_MAX_MEMBERS = 2048;
+/** Writes started per turn in a larger room: twice Deno's budget. */
+export const LARGE_ROOM_WRITES_PER_TURN = 256;
 
-/** Whether a room of `members` paces its writes over turns. */
-export function pacedFor(members: number): boolean {
-  return members <= WRITES_PER_TURN || members > UNPACED_MAX_MEMBERS;
+/** Writes a room of `members` starts per turn of the event loop. */
+export function writesPerTurn(members: number): number {
+  return members <= WRITES_PER_TURN ? WRITES_PER_TURN : LARGE_ROOM_WRITES_PER_TURN;
 }
 
-/**
- * A FIFO of writers, served at most {@linkcode WRITES_PER_TURN} per turn while
- * paced, all at once otherwise.
- */
+/** A FIFO of writers, served at most {@linkcode WritePump.perTurn} per turn. */
 export class WritePump {
-  /** Whether writes are paced over turns; unpaced, every queued writer writes at once. */
-  paced = true;
+  /** Writes started per turn. */
+  perTurn: number = WRITES_PER_TURN;
   #queue: Writer[] = [];
   #head = 0;
   #used = 0;
@@ -98,7 +92,7 @@ export class WritePump {
 
   #run(): void {
     const queue = this.#queue;
-    while (this.#head < queue.length && (this.#used < WRITES_PER_TURN || !this.paced)) {
+    while (this.#head < queue.length && this.#used < this.perTurn) {
       const writer = queue[this.#head]!;
       queue[this.#head++] = undefined!;
       this.#used++;

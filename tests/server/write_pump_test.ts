@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { WritePump, WRITES_PER_TURN } from "../../server/room/write_pump.ts";
+import {
+  LARGE_ROOM_WRITES_PER_TURN,
+  WritePump,
+  WRITES_PER_TURN,
+  writesPerTurn,
+} from "../../server/room/write_pump.ts";
 
 /** Resolves in a later turn of the event loop. */
 function nextTurn(): Promise<void> {
@@ -27,17 +32,18 @@ Deno.test("WritePump writes at once while the turn's budget lasts", () => {
   pump.close();
 });
 
-Deno.test("WritePump unpaced starts every queued write at once, and waiting ones when unpaced", () => {
+Deno.test("WritePump starts perTurn writes per turn, and more at once when perTurn grows", async () => {
   const pump = new WritePump();
   let writes = 0;
-  for (let i = 0; i < WRITES_PER_TURN + 10; i++) pump.schedule({ write: () => writes++ });
-  assert.equal(writes, WRITES_PER_TURN);
-  pump.paced = false;
-  pump.schedule({ write: () => writes++ });
-  assert.equal(writes, WRITES_PER_TURN + 11);
   for (let i = 0; i < 3 * WRITES_PER_TURN; i++) pump.schedule({ write: () => writes++ });
-  assert.equal(writes, 4 * WRITES_PER_TURN + 11);
-  assert.equal(pump.waiting, 0);
+  assert.equal(writes, WRITES_PER_TURN);
+  pump.perTurn = writesPerTurn(WRITES_PER_TURN + 1);
+  assert.equal(pump.perTurn, LARGE_ROOM_WRITES_PER_TURN);
+  pump.schedule({ write: () => writes++ });
+  assert.equal(writes, LARGE_ROOM_WRITES_PER_TURN);
+  await nextTurn();
+  assert.equal(writes, 3 * WRITES_PER_TURN + 1);
+  assert.equal(writesPerTurn(WRITES_PER_TURN), WRITES_PER_TURN);
   pump.close();
 });
 
