@@ -60,6 +60,10 @@ export class BroadcastLog {
   #end = 0;
   #committed = 0;
   #uncommittedFrames = 0;
+  // The view `read` returned last, from #viewAt to #viewEnd: committed bytes never change.
+  #view: Uint8Array | undefined;
+  #viewAt = -1;
+  #viewEnd = -1;
 
   /** The position just past the last appended frame. */
   get end(): number {
@@ -133,7 +137,12 @@ export class BroadcastLog {
       const segment = segments[i]!;
       if (segment.start <= position) {
         const end = Math.min(segment.end, this.#committed);
-        return segment.bytes.subarray(position - segment.start, end - segment.start);
+        // Members at one position read one view: a pass makes one, not one a member.
+        if (position === this.#viewAt && end === this.#viewEnd) return this.#view;
+        this.#viewAt = position;
+        this.#viewEnd = end;
+        this.#view = segment.bytes.subarray(position - segment.start, end - segment.start);
+        return this.#view;
       }
     }
     throw new RangeError(`Log position ${position} was already released`);
@@ -148,6 +157,10 @@ export class BroadcastLog {
     let drop = 0;
     while (drop < segments.length - 1 && segments[drop]!.end <= position) drop++;
     if (drop > 0) segments.splice(0, drop);
+    if (this.#viewEnd <= position) {
+      this.#view = undefined;
+      this.#viewAt = this.#viewEnd = -1;
+    }
   }
 
   #tailFor(size: number): Segment {

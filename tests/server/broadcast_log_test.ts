@@ -91,3 +91,20 @@ Deno.test("BroadcastLog gives a frame larger than a segment a segment of its own
   new ClientDecoder((message) => texts.push(message.text.length)).push(bytes);
   assert.deepEqual(texts, [1000, 100_000]);
 });
+
+Deno.test("BroadcastLog gives readers at one position one view, and a new one once more is committed", () => {
+  const log = new BroadcastLog();
+  log.append(1, encodeString("a"), new Uint8Array(10));
+  log.commit();
+  const first = log.read(0)!;
+  assert.equal(log.read(0), first); // the same object: no view a member
+  log.append(2, encodeString("a"), new Uint8Array(10));
+  log.commit();
+  const longer = log.read(0)!;
+  assert.notEqual(longer, first);
+  assert.equal(longer.length, 2 * first.length);
+  assert.deepEqual(longer.subarray(0, first.length), first);
+  assert.equal(log.read(first.length)!.length, first.length);
+  log.release(log.committed);
+  assert.equal(log.read(0)?.length, longer.length); // the tail segment is kept, and read afresh
+});
