@@ -14,9 +14,7 @@ import { nameKeys } from "../../../protocol/skeleton.ts";
 import type { RosterMember } from "../../ops/presence.ts";
 import type { LogLevel } from "../../options.ts";
 import { claimKey, fromClaimKey, isTaken } from "./roster_entries.ts";
-
-// How long a compare-and-set waits for its answer.
-const CALL_TIMEOUT_MS = 2_000;
+import { REQUEST_TIMEOUT_MS } from "./nats_connection.ts";
 
 const decoder = new TextDecoder();
 
@@ -107,7 +105,7 @@ export class NameClaims {
     for (const [key, revision] of this.#claims) {
       let next: number;
       try {
-        next = await names.update(key, this.#node, revision, CALL_TIMEOUT_MS);
+        next = await names.update(key, this.#node, revision, REQUEST_TIMEOUT_MS);
       } catch (error) {
         if (!isTaken(error)) throw error;
         // Expired while NATS was away: claim it again, unless someone else has.

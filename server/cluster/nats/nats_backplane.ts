@@ -29,6 +29,8 @@ import {
   type NatsConnectAuth,
   noAuth,
   parseServers,
+  REQUEST_TIMEOUT_MS,
+  RETRY_DELAY_MS,
 } from "./nats_connection.ts";
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 import { NatsPublisher } from "./nats_publisher.ts";
@@ -43,11 +45,6 @@ const DEFAULT_FRAME_BYTES = largestRelayFrame({
   maxUsernameSize: DEFAULT_MAX_USERNAME_SIZE,
   maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
 });
-
-/** Pause between two tries to connect at start. */
-const RETRY_DELAY_MS = 250;
-/** How long a publish or a JetStream API call waits for its answer before it is tried again. */
-const PUBLISH_TIMEOUT_MS = 2_000;
 
 /**
  * A {@linkcode Backplane} over a NATS JetStream stream, for a room served by several
@@ -174,7 +171,7 @@ export class NatsBackplane implements Backplane {
     let messages: number;
     let js: JetStreamClient;
     try {
-      const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
       ({ lastSeq, messages } = await ensureStream(jsm, {
         stream: this.stream,
         subjects: [this.subject, this.voiceSubject],
@@ -183,7 +180,7 @@ export class NatsBackplane implements Backplane {
         maxFrameBytes: this.#maxFrameBytes,
         log: this.#log,
       }));
-      js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS });
+      js = jetstream(nc, { timeout: REQUEST_TIMEOUT_MS });
     } catch (error) {
       await nc.close().catch(() => {});
       this.#closed = true;
@@ -278,7 +275,7 @@ export class NatsBackplane implements Backplane {
     // A JetStream call in flight may wait for its timeout: bound the wait, never hang.
     await Promise.race([
       Promise.all([this.#publisher.publishing, this.#reader?.consuming, this.#statusLoop]),
-      this.#delay(PUBLISH_TIMEOUT_MS),
+      this.#delay(REQUEST_TIMEOUT_MS),
     ]);
     for (const wake of this.#wakeups) wake();
     this.#reader?.release();

@@ -1,6 +1,7 @@
 /**
  * What the NATS driver needs around its connection: the URLs parsed (credentials
- * apart), a guard against the NATS client's stray socket errors, and small checks.
+ * apart), a guard against the NATS client's stray socket errors, the retry pause and request
+ * timeout, and small checks.
  *
  * @module
  */
@@ -30,6 +31,12 @@ export function guardStraySocketErrors(log: (level: LogLevel, line: string) => v
     strayErrorLog?.("warn", `NATS connection error: ${code}`);
   });
 }
+
+/** Pause between two tries: to connect at start, to publish, to read the stream. */
+export const RETRY_DELAY_MS = 250;
+
+/** How long a publish or a JetStream API call waits for its answer before it is tried again. */
+export const REQUEST_TIMEOUT_MS = 2_000;
 
 /** Checks an integer option. */
 export function integer(name: string, value: number, least: number): number {

@@ -37,6 +37,7 @@ import { NameClaims } from "./name_claims.ts";
 
 export { claimKey } from "./roster_entries.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
+import { REQUEST_TIMEOUT_MS } from "./nats_connection.ts";
 
 /** Options of {@linkcode NatsPresence.open}. */
 export interface NatsPresenceOptions {
@@ -100,8 +101,6 @@ export interface NatsPresenceOptions {
   readonly log?: (level: LogLevel, line: string) => void;
 }
 
-// How long a key-value call waits for its answer.
-const CALL_TIMEOUT_MS = 2_000;
 // How long close waits for its deletes.
 const CLOSE_TIMEOUT_MS = 1_000;
 // How long changes that came during a write wait for more before they are written.
@@ -311,7 +310,7 @@ export class NatsPresence implements ClusterRoster {
     }
     if (!await this.#writeChunks()) {
       await this.#roster.put(BEAT_PREFIX + this.node, encoder.encode(String(++this.#beats)), {
-        timeout: CALL_TIMEOUT_MS,
+        timeout: REQUEST_TIMEOUT_MS,
       });
     }
     await this.#judge();
@@ -332,7 +331,10 @@ export class NatsPresence implements ClusterRoster {
         await this.#roster.delete(key);
         this.#written.delete(index);
       } else {
-        this.#written.set(index, await this.#roster.put(key, value, { timeout: CALL_TIMEOUT_MS }));
+        this.#written.set(
+          index,
+          await this.#roster.put(key, value, { timeout: REQUEST_TIMEOUT_MS }),
+        );
       }
     }));
     let failure: unknown;

@@ -13,11 +13,8 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 import { concatBytes } from "../../../io/write_all.ts";
+import { REQUEST_TIMEOUT_MS, RETRY_DELAY_MS } from "./nats_connection.ts";
 
-/** Pause between two tries to publish. */
-const RETRY_DELAY_MS = 250;
-/** How long a publish waits for its answer before it is tried again. */
-const PUBLISH_TIMEOUT_MS = 2_000;
 /** Stream messages sent before their acknowledgements are awaited. */
 const PUBLISH_BATCH = 256;
 /** The most bytes of frames one stream message carries (unless one frame is larger). */
@@ -166,7 +163,7 @@ export class NatsPublisher {
     while (this.pending > 0 && !this.#host.closed()) {
       if (!this.#host.connected()) {
         // The client would buffer the requests and time them out: wait for NATS.
-        await this.#host.delay(PUBLISH_TIMEOUT_MS);
+        await this.#host.delay(REQUEST_TIMEOUT_MS);
         continue;
       }
       const batch = this.#pending.slice(this.#head, this.#head + PUBLISH_BATCH);
@@ -174,7 +171,7 @@ export class NatsPublisher {
         batch.map((next) =>
           js.publish(next.subject, sealed(next), {
             msgID: next.id,
-            timeout: PUBLISH_TIMEOUT_MS,
+            timeout: REQUEST_TIMEOUT_MS,
           })
         ),
       );

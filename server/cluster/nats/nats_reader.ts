@@ -10,9 +10,8 @@ import { type ConsumerMessages, DeliverPolicy, type JetStreamClient } from "@nat
 import { type BackplaneSink, splitRelayFrames } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
+import { RETRY_DELAY_MS } from "./nats_connection.ts";
 
-/** Pause between two tries to read the stream. */
-const RETRY_DELAY_MS = 250;
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
 
