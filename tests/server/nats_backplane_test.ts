@@ -139,6 +139,31 @@ natsTest("NatsBackplane sends the frames that wait together as one stream messag
   await Promise.all([writer.close(), reader.close()]);
 });
 
+natsTest(
+  "NatsBackplane delivers the frames after one the room refuses, in the same stream message",
+  async () => {
+    await using server = await NatsServer.start();
+    const writer = backplane(server);
+    const lines: string[] = [];
+    const reader = backplane(server, {}, lines);
+    const sink = new (class extends Recorder {
+      override deliver(frame: Uint8Array): void {
+        if (textOf(frame) === "refused") throw new Error("no room for it");
+        super.deliver(frame);
+      }
+    })();
+    await writer.start(new Recorder());
+    await reader.start(sink);
+    // Handed over in one task: one stream message of three frames.
+    for (const text of ["before", "refused", "after"]) writer.publishFrame(frame(text));
+    await sink.received(2);
+    assert.equal((await streamConfig(server, "WIRECHAT_test")).state.messages, 1);
+    assert.deepEqual(sink.texts, ["before", "after"]);
+    assert.ok(lines.some((line) => line.includes("the room refused a frame: no room for it")));
+    await Promise.all([writer.close(), reader.close()]);
+  },
+);
+
 natsTest("NatsBackplane puts at most 64 KiB of frames in a stream message", async () => {
   await using server = await NatsServer.start();
   const { writer, reader, sink } = await writerAndReader(server);

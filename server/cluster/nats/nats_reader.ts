@@ -184,12 +184,12 @@ export class NatsReader {
           const from = { voice: message.subject === host.voiceSubject, seq: message.seq };
           const frames = splitRelayFrames(message.data);
           if (this.#historyDone === undefined) {
-            this.#deliver(frames, from);
+            for (const frame of frames) this.#deliver(frame, from);
             continue;
           }
           this.#replayed.keep(frames, from);
           if (message.seq >= this.#historyTarget || message.info.pending === 0) {
-            for (const [frame, at] of this.#replayed.take()) this.#deliver([frame], at);
+            for (const [frame, at] of this.#replayed.take()) this.#deliver(frame, at);
             this.#historyDone();
             this.#historyDone = undefined;
           }
@@ -205,9 +205,10 @@ export class NatsReader {
     }
   }
 
-  #deliver(frames: readonly Uint8Array[], from: DeliveredFrom): void {
+  // One frame the room refuses (a fault of ours) costs that frame, not the ones after it.
+  #deliver(frame: Uint8Array, from: DeliveredFrom): void {
     try {
-      for (const frame of frames) this.#host.sink.deliver(frame, from);
+      this.#host.sink.deliver(frame, from);
     } catch (error) {
       this.#host.log("error", `NATS backplane: the room refused a frame: ${oneLineMessage(error)}`);
     }
