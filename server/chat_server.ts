@@ -346,10 +346,6 @@ export class ChatServer implements AsyncDisposable {
     this.#backplaneUp = true;
     room.gate.open("backplane");
     this.#hub.opening.open("joining");
-    if (this.#shutdown !== undefined) {
-      this.#clusterAccounts?.close();
-      await cluster.backplane.close();
-    }
   }
 
   async #stop(): Promise<void> {

@@ -47,3 +47,26 @@ natsTest(
     }
   },
 );
+
+natsTest(
+  "a node shut down while it joins its cluster closes what it joined and exits",
+  async () => {
+    await using nats = await NatsServer.start();
+    const logs = new LogCapture();
+    const node = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      logLevel: "info",
+      log: logs.log,
+      nats: { servers: [nats.url], room: "test" },
+    });
+    const stopped = node.shutdown(); // before the join is done
+    await node.ready;
+    await stopped;
+    // The shutdown waited for the join, then closed it: the sanitizers fail the test if
+    // the backplane, the roster or the accounts' watch left a timer or a connection.
+    const joined = logs.lines.findIndex((line) => /NATS backplane connected/.test(line));
+    const down = logs.lines.findIndex((line) => /shut down: closed/.test(line));
+    assert.ok(joined >= 0 && down > joined, logs.lines.join("\n"));
+  },
+);
