@@ -17,12 +17,9 @@ export interface ClusterNode {
 
 /**
  * Starts a node of the room `test` on `nats`, on a free port of 127.0.0.1, with no
- * rate limit, and waits until it has joined the cluster.
+ * rate limit; its port accepts at once, its cluster is joined later (`server.ready`).
  */
-export async function startNode(
-  nats: NatsServer,
-  options: ServerOptions = {},
-): Promise<ClusterNode> {
+export function serveNode(nats: NatsServer, options: ServerOptions = {}): ClusterNode {
   const logs = new LogCapture();
   const server = serve({
     hostname: "127.0.0.1",
@@ -33,6 +30,15 @@ export async function startNode(
     nats: { servers: [nats.url], room: "test" },
     ...options,
   });
-  await server.ready;
   return { server, logs, port: server.addr.port };
+}
+
+/** {@linkcode serveNode}, once the node has joined the cluster. */
+export async function startNode(
+  nats: NatsServer,
+  options: ServerOptions = {},
+): Promise<ClusterNode> {
+  const node = serveNode(nats, options);
+  await node.server.ready;
+  return node;
 }
