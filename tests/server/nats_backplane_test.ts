@@ -128,7 +128,7 @@ natsTest("NatsBackplane sends the frames that wait together as one stream messag
   await sink.received(5);
   let info = await streamConfig(server, "WIRECHAT_test");
   assert.equal(info.state.messages, 1);
-  // Those that come while a publish is out wait for its acknowledgement, together.
+  // Those handed over in one task go together even while a publish is out.
   writer.publishFrame(frame("m5"));
   await Promise.resolve();
   for (let i = 6; i < 1000; i++) writer.publishFrame(frame(`m${i}`));
@@ -138,6 +138,54 @@ natsTest("NatsBackplane sends the frames that wait together as one stream messag
   assert.equal(info.state.messages, 3, `${info.state.messages} stream messages for 1,000 frames`);
   await Promise.all([writer.close(), reader.close()]);
 });
+
+natsTest(
+  "NatsBackplane sends up to four stream messages before the first is acknowledged",
+  async () => {
+    await using server = await NatsServer.start();
+    const { writer, reader, sink } = await writerAndReader(server);
+    writer.publishFrame(frame("m0"));
+    await sink.received(1);
+    // A frozen nats-server acknowledges nothing: the frames of each task go out in a
+    // stream message of their own until four are out, then wait, together.
+    server.freeze();
+    try {
+      for (let i = 1; i <= 6; i++) {
+        writer.publishFrame(frame(`m${i}`));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      server.thaw();
+    }
+    await sink.received(7);
+    assert.deepEqual(sink.texts, Array.from({ length: 7 }, (_, i) => `m${i}`));
+    const info = await streamConfig(server, "WIRECHAT_test");
+    assert.equal(info.state.messages, 1 + 4 + 1, `${info.state.messages} stream messages`);
+    await Promise.all([writer.close(), reader.close()]);
+  },
+);
+
+natsTest(
+  "NatsBackplane sends again, once each and in order, the stream messages out when NATS died",
+  async () => {
+    await using server = await NatsServer.start();
+    const { writer, reader, sink } = await writerAndReader(server);
+    writer.publishFrame(frame("m0"));
+    await sink.received(1);
+    server.freeze();
+    for (let i = 1; i <= 6; i++) {
+      writer.publishFrame(frame(`m${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await server.kill(); // four stream messages out, unanswered; one more waits
+    await server.restart();
+    for (let i = 7; i <= 9; i++) writer.publishFrame(frame(`m${i}`));
+    await sink.received(10, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(sink.texts, Array.from({ length: 10 }, (_, i) => `m${i}`));
+    await Promise.all([writer.close(), reader.close()]);
+  },
+);
 
 natsTest(
   "NatsBackplane delivers the frames after one the room refuses, in the same stream message",

@@ -126,6 +126,16 @@ export class NatsServer implements AsyncDisposable {
     await this.#end("SIGKILL");
   }
 
+  /** Freezes it with SIGSTOP: connections stay open, nothing is read or answered. */
+  freeze(): void {
+    this.#child?.kill("SIGSTOP");
+  }
+
+  /** Lets a frozen server run again (SIGCONT). */
+  thaw(): void {
+    this.#child?.kill("SIGCONT");
+  }
+
   /** Stops it if it runs, then starts it again on the same port with the same store. */
   async restart(): Promise<void> {
     await this.stop();
