@@ -31,8 +31,7 @@ export interface RunMeasurement {
   rssHoldKiB?: number | null;
   /**
    * Login seconds of a second storm in which the server relays the load generator's
-   * login rounds, for a server whose memory hold confirms no login (the floor): its
-   * login time then does the work every other server's does.
+   * login rounds (the memory hold relays nothing, so confirms no login).
    */
   relayLoginS?: number;
 }
@@ -290,9 +289,9 @@ function metrics(idleName: string): Metric[] {
 /**
  * Renders what each server costs above the runtime's floor (`floor_server.ts`):
  * memory per idle connection, login time and ping-pong latency as `floor + x`, the
- * fan-outs as a multiple of the floor's rate. The floor's idle hold confirms no
- * login (it relays nothing then), so its memory is that of a bare accept-and-read
- * server; its login time is that of a second storm in which it relays the rounds.
+ * fan-outs as a multiple of the floor's rate. Every server's memory comes from a
+ * hold that relays nothing, its login time from a second storm that relays the
+ * load generator's login rounds.
  *
  * @param servers The measurements; the one labelled `floor` is the floor.
  * @param floor The floor's label.

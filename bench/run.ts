@@ -42,6 +42,7 @@ import {
 } from "./report.ts";
 import { type Scenario, scenarioSet } from "../check/load/scenarios.ts";
 import { ServerGroup } from "./server_group.ts";
+import { measureIdle, wrong } from "./idle_hold.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
 import {
   defaultServers,
@@ -89,7 +90,6 @@ throwaway certificate) and wirechat-cluster-2 (two server.ts nodes and nats-serv
 
 const SETTLE_MS = 300;
 const REPEAT_WINDOW_MS = 5000;
-const RSS_SAMPLE_MS = 250;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -148,44 +148,6 @@ async function measureLoad(
   };
 }
 
-/** Holds idle clients and samples the server's memory while they idle. */
-async function measureIdle(server: ServerGroup, scenario: Scenario): Promise<RunMeasurement> {
-  const rssStartKiB = server.rssKiB();
-  let rssHoldKiB: number | null = null;
-  const sample = () => {
-    const rss = server.rssKiB();
-    if (rss !== null && (rssHoldKiB === null || rss > rssHoldKiB)) rssHoldKiB = rss;
-  };
-  let sampler: ReturnType<typeof setInterval> | undefined;
-  const cpuStart = server.cpuS();
-  const start = performance.now();
-  try {
-    const result = await runLoad({
-      ...scenario.options,
-      port: server.port,
-      sync: server.idleSync,
-      onHold: () => {
-        sample();
-        sampler = setInterval(sample, RSS_SAMPLE_MS);
-      },
-    });
-    const cpuEnd = server.cpuS();
-    return {
-      name: scenario.name,
-      result,
-      runs: 1,
-      minRate: 0,
-      maxRate: 0,
-      serverCpuS: cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart,
-      wallS: (performance.now() - start) / 1000,
-      rssStartKiB,
-      rssHoldKiB,
-    };
-  } finally {
-    clearInterval(sampler);
-  }
-}
-
 /** A chat to measure: its label and how to start it. */
 interface Target {
   label: string;
@@ -225,15 +187,6 @@ async function measureServer(
       const run = scenario.key === "idle"
         ? await measureIdle(server, scenario)
         : await measureLoad(server, scenario, repeat);
-      if (scenario.key === "idle" && !server.idleSync && server.running) {
-        await delay(1000);
-        progress(
-          `[${label}] ${scenario.name} again, relaying the login rounds, for its login time`,
-        );
-        const relay = await runLoad({ ...scenario.options, port: server.port, sync: true });
-        if (wrong(relay)) run.result = relay; // reported as the run's fault
-        else run.relayLoginS = relay.connectS;
-      }
       measurements.runs[scenario.key] = run;
       progress(`[${label}] ${describeRun(run)} (${formatSeconds(run.wallS)})`);
       if (!server.running) {
@@ -253,11 +206,6 @@ async function measureServer(
  * Whether a run shows a server at fault: something lost, reordered, invalid or
  * dropped. A run cut by its duration limit is only slow.
  */
-function wrong(result: LoadResult): boolean {
-  return result.orderViolations > 0 || result.invalidFrames > 0 || result.disconnects > 0 ||
-    result.connectFailures > 0 || result.stopReason === "stall" ||
-    (result.completed && result.lost > 0);
-}
 
 const FLAGS = {
   quick: { type: "boolean" },
@@ -319,8 +267,7 @@ async function main(): Promise<number> {
     if (!values["no-floor"]) {
       targets.push({
         label: FLOOR,
-        start: async () =>
-          new ServerGroup(FLOOR, [await ServerProcess.start(floorServer())], { idleSync: false }),
+        start: async () => new ServerGroup(FLOOR, [await ServerProcess.start(floorServer())]),
       });
     }
     if (!values["no-tls"]) targets.push({ label: "wirechat-tls", start: startTlsServer });
@@ -352,9 +299,9 @@ async function main(): Promise<number> {
         console.log(aboveFloor);
         console.log(
           "\nThe floor is bench/floor_server.ts: a bare Deno relay with one 64-byte read " +
-            "pending per connection. Its idle hold confirms no login (it relays nothing " +
-            "then): its memory is a bare accept-and-read server's. Its login time comes " +
-            "from a second storm in which it relays the login rounds, as every server does.\n",
+            "pending per connection. Every server's memory comes from a storm of clients " +
+            "that log in and stay (nothing relayed), its login time from a second storm " +
+            "in which it relays the load generator's login rounds.\n",
         );
       }
       const oneNode = others.find((server) => server.label === "wirechat");

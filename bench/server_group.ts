@@ -19,13 +19,6 @@ export interface ServerGroupOptions {
   scenarios?: readonly ScenarioKey[];
   /** Called once every process has stopped, to remove temporary files. */
   cleanup?: () => Promise<void>;
-  /**
-   * Whether its idle hold waits for every login to be confirmed (see the load
-   * generator's `sync`); a server that relays nothing cannot confirm one.
-   *
-   * @default {true}
-   */
-  idleSync?: boolean;
 }
 
 function sum(values: (number | null)[]): number | null {
@@ -46,8 +39,6 @@ export class ServerGroup {
   readonly tls: { caCerts: readonly string[] } | undefined;
   /** The scenarios it runs, or undefined for all. */
   readonly scenarios: readonly ScenarioKey[] | undefined;
-  /** Whether its idle hold waits for every login to be confirmed. */
-  readonly idleSync: boolean;
   readonly #cleanup: (() => Promise<void>) | undefined;
 
   /**
@@ -65,7 +56,6 @@ export class ServerGroup {
     this.tls = options.tls;
     this.scenarios = options.scenarios;
     this.#cleanup = options.cleanup;
-    this.idleSync = options.idleSync ?? true;
   }
 
   /** The ports of its nodes on 127.0.0.1: client i connects to the (i mod n)-th. */
