@@ -39,7 +39,8 @@ export interface Member extends Writer {
   queuePrivate(frame: Uint8Array, at: number): boolean;
   /**
    * Whether the member's socket refuses data now (its last write was partial, or a
-   * write has been in flight for long).
+   * write has been in flight for long: the member may time a write from the first
+   * call that sees it).
    *
    * @param now The time now, from `performance.now()`.
    */
