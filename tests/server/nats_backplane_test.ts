@@ -139,21 +139,28 @@ natsTest("NatsBackplane sends the frames that wait together as one stream messag
   await Promise.all([writer.close(), reader.close()]);
 });
 
+/**
+ * Publishes m0 and waits for it, then freezes nats-server (it acknowledges nothing)
+ * and publishes m1 to m6 in six tasks: each task's frame goes out in a stream
+ * message of its own until four are out; m5 and m6 wait, together.
+ */
+async function sixTasksFrozen(server: NatsServer, writer: NatsBackplane, sink: Recorder) {
+  writer.publishFrame(frame("m0"));
+  await sink.received(1);
+  server.freeze();
+  for (let i = 1; i <= 6; i++) {
+    writer.publishFrame(frame(`m${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 natsTest(
   "NatsBackplane sends up to four stream messages before the first is acknowledged",
   async () => {
     await using server = await NatsServer.start();
     const { writer, reader, sink } = await writerAndReader(server);
-    writer.publishFrame(frame("m0"));
-    await sink.received(1);
-    // A frozen nats-server acknowledges nothing: the frames of each task go out in a
-    // stream message of their own until four are out, then wait, together.
-    server.freeze();
     try {
-      for (let i = 1; i <= 6; i++) {
-        writer.publishFrame(frame(`m${i}`));
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await sixTasksFrozen(server, writer, sink);
     } finally {
       server.thaw();
     }
@@ -170,13 +177,7 @@ natsTest(
   async () => {
     await using server = await NatsServer.start();
     const { writer, reader, sink } = await writerAndReader(server);
-    writer.publishFrame(frame("m0"));
-    await sink.received(1);
-    server.freeze();
-    for (let i = 1; i <= 6; i++) {
-      writer.publishFrame(frame(`m${i}`));
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await sixTasksFrozen(server, writer, sink);
     await server.kill(); // four stream messages out, unanswered; one more waits
     await server.restart();
     for (let i = 7; i <= 9; i++) writer.publishFrame(frame(`m${i}`));
