@@ -30,14 +30,9 @@ import {
   whyText,
 } from "./disconnect.ts";
 import type { DisconnectReason, SessionHost } from "./session_host.ts";
+import { STALL_MS, WriteWatch } from "./write_watch.ts";
 
 export { LOOKS_LIKE_HTTP, looksLikeHttp, looksLikeTls, whyText } from "./disconnect.ts";
-
-/**
- * A write in flight this long means the client's socket takes no data: it is
- * refusing, as much as after a partial write.
- */
-export const STALL_MS = 250;
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -78,8 +73,7 @@ export class Session implements ServerDecoderSink, Member {
   #rate: RatePacer | undefined; // made with the first message: an idle client costs nothing
   // Messages read while the login's claim is decided; undefined otherwise.
   #early: Uint8Array[] | undefined;
-  #writeStartedAt = 0; // 0: no write in flight; -1: one in flight, not yet timed
-  #lastWritePartial = false;
+  #writes: WriteWatch | undefined; // made with the first write
   #last = false; // a last frame (why it is closed) is being written
   #wake: (() => void) | undefined; // ends a wait for the room's gate when closing
   #auth: AuthPhase | undefined; // an authentication under way (accounts)
@@ -113,21 +107,9 @@ export class Session implements ServerDecoderSink, Member {
     return this.#cursor;
   }
 
-  /**
-   * Room member: whether the client's socket refuses data: its last write was
-   * partial, or a write has been in flight for {@linkcode STALL_MS} or more, timed
-   * from the first call that saw it in flight (the room asks at every commit):
-   * reading the clock at every write cost ping-pong a twentieth of its CPU.
-   */
+  /** Room member: whether the client's socket refuses data (see {@linkcode WriteWatch}). */
   refusing(now: number): boolean {
-    if (this.#lastWritePartial) return true;
-    const started = this.#writeStartedAt;
-    if (started === 0) return false;
-    if (started < 0) {
-      this.#writeStartedAt = now; // first seen in flight: its clock starts here
-      return false;
-    }
-    return now - started >= STALL_MS;
+    return this.#writes?.refusing(now) ?? false;
   }
 
   /**
@@ -321,7 +303,7 @@ export class Session implements ServerDecoderSink, Member {
       return;
     }
     this.#running++;
-    this.#writeStartedAt = -1;
+    (this.#writes ??= new WriteWatch()).started();
     const size = bytes.length;
     let pending: Promise<number>;
     try {
@@ -335,7 +317,7 @@ export class Session implements ServerDecoderSink, Member {
         if (own) this.#wrotePrivate(written);
         else this.#cursor += written;
         this.#host.traffic.bytesOut += written;
-        this.#lastWritePartial = written < size;
+        this.#writes!.wrote(written, size);
         this.#writeEnded();
       },
       (error) => {
@@ -346,7 +328,7 @@ export class Session implements ServerDecoderSink, Member {
   }
 
   #writeEnded(): void {
-    this.#writeStartedAt = 0;
+    this.#writes!.ended();
     this.#stopped();
     this.#host.room.written(this);
   }
@@ -411,7 +393,7 @@ export class Session implements ServerDecoderSink, Member {
   // The client is told why in one frame from `*` (when nothing of the log is half
   // written), then the connection is closed.
   #closeSaying(reason: DisconnectReason, why: string): void {
-    if (this.#writeStartedAt !== 0 || this.#lastWritePartial) this.close(reason);
+    if (this.#writes?.busy) this.close(reason);
     else this.#closeAfter(reason, voiceFrame(why));
   }
 
