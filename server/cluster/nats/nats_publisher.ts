@@ -156,6 +156,8 @@ export class NatsPublisher {
     this.#pump();
   };
 
+  readonly #wakeUp = () => this.#wake?.();
+
   #pump(): void {
     if (this.#pumping !== undefined || this.#js === undefined || this.pending === 0) return;
     this.#pumping = this.#publishAll(this.#js).finally(() => {
@@ -180,13 +182,10 @@ export class NatsPublisher {
         continue;
       }
       while (out.length < PUBLISH_WINDOW && this.#head + out.length < this.#pending.length) {
-        out.push(new Sent(js, this.#pending[this.#head + out.length]!));
+        out.push(new Sent(js, this.#pending[this.#head + out.length]!, this.#wakeUp));
       }
-      // Woken by an acknowledgement, or by frames pushed meanwhile.
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        out[0]!.settled.then(resolve);
-      });
+      // Woken by an acknowledgement (or a failure), or by frames pushed meanwhile.
+      await new Promise<void>((resolve) => this.#wake = resolve);
       this.#wake = undefined;
       if (this.#host.closed()) return;
       let stored = 0;
@@ -256,7 +255,8 @@ class Sent {
   failure: unknown;
   readonly settled: Promise<void>;
 
-  constructor(js: JetStreamClient, message: Outgoing) {
+  /** Sends `message`; `settled` calls `wake`. */
+  constructor(js: JetStreamClient, message: Outgoing, wake: () => void) {
     this.settled = js.publish(message.subject, sealed(message), {
       msgID: message.id,
       timeout: REQUEST_TIMEOUT_MS,
@@ -264,10 +264,12 @@ class Sent {
       (ack) => {
         this.seq = ack.seq;
         this.done = true;
+        wake();
       },
       (error) => {
         this.failure = error ?? new Error("publish failed");
         this.done = true;
+        wake();
       },
     );
   }
