@@ -10,18 +10,11 @@
 
 import { type LoadResult, runLoad } from "../check/load/load.ts";
 import type { Scenario } from "../check/load/scenarios.ts";
-import type { RunMeasurement } from "./report.ts";
+import { type RunMeasurement, wrong } from "./report.ts";
 import type { ServerGroup } from "./server_group.ts";
 
 const RSS_SAMPLE_MS = 250;
 const BETWEEN_STORMS_MS = 1000;
-
-/** Whether a run lost, reordered, garbled or dropped anything, or stalled. */
-export function wrong(result: LoadResult): boolean {
-  return result.orderViolations > 0 || result.invalidFrames > 0 || result.disconnects > 0 ||
-    result.connectFailures > 0 || result.stopReason === "stall" ||
-    (result.completed && result.lost > 0);
-}
 
 /**
  * Holds idle clients on `server` and samples its memory while they idle (no login

@@ -9,6 +9,16 @@
 import type { LoadResult } from "../check/load/load.ts";
 import type { ScenarioKey } from "../check/load/scenarios.ts";
 
+/**
+ * Whether a run shows a server at fault: something lost, reordered, invalid or
+ * dropped, or a stall. A run cut by its duration limit is only slow.
+ */
+export function wrong(result: LoadResult): boolean {
+  return result.orderViolations > 0 || result.invalidFrames > 0 || result.disconnects > 0 ||
+    result.connectFailures > 0 || result.stopReason === "stall" ||
+    (result.completed && result.lost > 0);
+}
+
 /** One scenario measured on one server: the median of its repeats. */
 export interface RunMeasurement {
   /** The scenario's name in tables, such as `idle-5000`. */

@@ -39,10 +39,11 @@ import {
   renderSummary,
   type RunMeasurement,
   type ServerMeasurements,
+  wrong,
 } from "./report.ts";
 import { type Scenario, scenarioSet } from "../check/load/scenarios.ts";
 import { ServerGroup } from "./server_group.ts";
-import { measureIdle, wrong } from "./idle_hold.ts";
+import { measureIdle } from "./idle_hold.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
 import {
   defaultServers,
@@ -201,11 +202,6 @@ async function measureServer(
   }
   return measurements;
 }
-
-/**
- * Whether a run shows a server at fault: something lost, reordered, invalid or
- * dropped. A run cut by its duration limit is only slow.
- */
 
 const FLAGS = {
   quick: { type: "boolean" },

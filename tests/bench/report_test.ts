@@ -15,6 +15,7 @@ import {
   renderSummary,
   type RunMeasurement,
   type ServerMeasurements,
+  wrong,
 } from "../../bench/report.ts";
 import { parseServerSpec } from "../../bench/server_process.ts";
 
@@ -353,4 +354,21 @@ Deno.test("renderSummary leaves out the metrics no server measured", () => {
     "n/a",
     "n/a",
   ]);
+});
+
+Deno.test("wrong blames the server for a loss, a reordering, a disconnect or a stall, not a cut", () => {
+  assert.equal(wrong(result()), false);
+  assert.equal(wrong(result({ completed: false, lost: 5, stopReason: "duration-limit" })), false);
+  for (
+    const fault of [
+      { lost: 1 },
+      { orderViolations: 1 },
+      { invalidFrames: 1 },
+      { disconnects: 1 },
+      { connectFailures: 1 },
+      { completed: false, stopReason: "stall" },
+    ] as Partial<LoadResult>[]
+  ) {
+    assert.equal(wrong(result(fault)), true, JSON.stringify(fault));
+  }
 });
