@@ -328,7 +328,7 @@ export class ChatServer implements AsyncDisposable {
       history: this.#options.history,
       uniqueNames: this.#options.uniqueNames,
       sink: {
-        deliver: (frame) => room.deliver(frame),
+        deliver: (frame, from) => room.deliver(frame, from?.mayWait),
         congested: (on) => on ? room.gate.close("backplane") : room.gate.open("backplane"),
         connected: (up) => this.#backplaneUp = up,
       },

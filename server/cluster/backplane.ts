@@ -16,11 +16,15 @@ export interface BackplaneSink {
    *
    * @param frame The frame's bytes; valid during the call only.
    * @param from Where it came from, for a backplane between processes: whether
-   * it came the way only the servers' own notices come, and its position in the
-   * backplane's order (for the log). Nothing from another process is trusted: the
-   * sink checks each frame (see `frame_check.ts`).
+   * it came the way only the servers' own notices come, its position in the
+   * backplane's order (for the log), and whether more frames are on their way, so
+   * that the room may commit it with them (`Room.deliver`'s `mayWait`). Nothing
+   * from another process is trusted: the sink checks each frame (see `frame_check.ts`).
    */
-  deliver(frame: Uint8Array, from?: { readonly voice: boolean; readonly seq: number }): void;
+  deliver(
+    frame: Uint8Array,
+    from?: { readonly voice: boolean; readonly seq: number; readonly mayWait?: boolean },
+  ): void;
   /**
    * The backplane holds more unpublished messages than its bound (`true`): stop
    * reading from local senders until it says `false`.

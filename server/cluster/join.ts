@@ -122,7 +122,7 @@ export function checkedSink(join: ClusterJoin): BackplaneSink {
     deliver(frame, from) {
       const fault = checkRelayFrame(frame, from?.voice ?? false, join.limits);
       if (fault === undefined) {
-        join.sink.deliver(frame);
+        join.sink.deliver(frame, from);
         return;
       }
       join.rejected(fault);

@@ -66,6 +66,12 @@ export interface RoomOptions {
 const RECHECK_MS = 5;
 
 /**
+ * The longest a frame delivered with `mayWait` waits before it is committed, when no
+ * frame that may not wait comes after it.
+ */
+export const MAX_WAIT_MS = 20;
+
+/**
  * One room with one total order of messages. {@linkcode Room.publish} (a message
  * accepted here) and {@linkcode Room.deliver} (a frame from a backplane) append to
  * the room's log, encoded once. At the end of the current turn of the event loop
@@ -99,6 +105,12 @@ export class Room {
     this.flush();
   };
   #channel: MessageChannel | undefined;
+  // Commits the frames that waited, MAX_WAIT_MS after the first of them.
+  #waitTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #waited = () => {
+    this.#waitTimer = undefined;
+    this.#flushWhenIdle();
+  };
   #closed = false;
   #pressure = false;
   #recheck: ReturnType<typeof setInterval> | undefined;
@@ -201,12 +213,20 @@ export class Room {
    * Appends a frame as it is, in the order frames are delivered (from a backplane).
    *
    * @param frame The frame's bytes; they are copied before this returns.
+   * @param mayWait Whether more frames are on their way (the backplane expects them
+   * within {@linkcode MAX_WAIT_MS}): the frame is then committed with the next one
+   * delivered without `mayWait`, or after {@linkcode MAX_WAIT_MS}, so that members
+   * get them in one write rather than two.
    */
-  deliver(frame: Uint8Array): void {
+  deliver(frame: Uint8Array, mayWait = false): void {
     if (this.#closed) return; // the backplane may still deliver while the server stops
     this.#remember();
     this.log.appendFrame(frame);
     this.#messages++;
+    if (mayWait) {
+      if (!this.#flushQueued) this.#waitTimer ??= setTimeout(this.#waited, MAX_WAIT_MS);
+      return;
+    }
     // A backplane hands frames over one by one, a microtask or a turn apart: commit
     // them at the next turn of the event loop, once every write already queued has
     // started, so that each member gets all of them in one write.
@@ -240,6 +260,10 @@ export class Room {
    * before is dropped (the new frames do not count against it).
    */
   flush(): void {
+    if (this.#waitTimer !== undefined) {
+      clearTimeout(this.#waitTimer);
+      this.#waitTimer = undefined;
+    }
     const before = this.log.committed;
     const frames = this.log.commit();
     if (frames === 0) return;
@@ -275,6 +299,7 @@ export class Room {
   /** Stops writing and holding senders back; call when the server shuts down. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#waitTimer);
     this.#channel?.port1.close();
     this.#channel?.port2.close();
     clearInterval(this.#recheck);
@@ -337,6 +362,12 @@ export class Room {
   #historyStart(): number {
     if (this.#historyCount === 0) return this.log.end;
     return this.#history[this.#historyCount < this.#history.length ? 0 : this.#historyHead]!;
+  }
+
+  #flushWhenIdle(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    this.#pump.whenIdle(this.#flushTask);
   }
 
   #appended(): void {

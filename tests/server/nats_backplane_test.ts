@@ -26,11 +26,14 @@ function textOf(frame: Uint8Array): string {
 /** A sink that records what it gets and lets a test wait for it. */
 class Recorder implements BackplaneSink {
   readonly texts: string[] = [];
+  /** Whether each frame may wait for the next (`from.mayWait`). */
+  readonly mayWait: (boolean | undefined)[] = [];
   readonly events: string[] = [];
   #waiters: { count: number; resolve: () => void }[] = [];
 
-  deliver(frame: Uint8Array): void {
+  deliver(frame: Uint8Array, from?: { readonly mayWait?: boolean }): void {
     this.texts.push(textOf(frame));
+    this.mayWait.push(from?.mayWait);
     this.#waiters = this.#waiters.filter((w) => {
       if (this.texts.length < w.count) return true;
       w.resolve();
@@ -118,6 +121,51 @@ natsTest("NatsBackplane gives two nodes the same frames in the same order", asyn
     assert.deepEqual(own, Array.from({ length: 200 }, (_, i) => `${node}${i}`));
   }
 });
+
+natsTest(
+  "NatsBackplane lets a frame wait for this node's next own one, only while its own are coming",
+  async () => {
+    await using server = await NatsServer.start();
+    const a = backplane(server);
+    const b = backplane(server);
+    const sinkA = new Recorder();
+    const sinkB = new Recorder();
+    await a.start(sinkA);
+    await b.start(sinkB);
+    const waited = (sink: Recorder, text: string) => sink.mayWait[sink.texts.indexOf(text)];
+    // Nothing of b's own was read: a's frame does not wait on b, nor on a (none of a's follows).
+    a.publishFrame(frame("a0"));
+    await Promise.all([sinkA.received(1), sinkB.received(1)]);
+    assert.equal(waited(sinkB, "a0"), false);
+    assert.equal(waited(sinkA, "a0"), false);
+    // Right after b read one of its own, a's frame waits on b for b's next; and a frame
+    // of a's waits on a while a later one of a's is out. A slow machine may take more
+    // than MAX_WAIT_MS between the two: try a few times.
+    const after: boolean[] = [];
+    const ownFirst: boolean[] = [];
+    for (let i = 1; i <= 5; i++) {
+      b.publishFrame(frame(`b${i}`));
+      await sinkB.received(sinkB.texts.length + 1);
+      a.publishFrame(frame(`a${i}`));
+      await Promise.resolve(); // a0's stream message is sealed: this one goes in the next
+      a.publishFrame(frame(`a${i}-next`));
+      await Promise.all([sinkA.received(1 + 3 * i), sinkB.received(1 + 3 * i)]);
+      after.push(waited(sinkB, `a${i}`)!);
+      ownFirst.push(waited(sinkA, `a${i}`)!);
+      // The last of a's own out never waits.
+      assert.equal(waited(sinkA, `a${i}-next`), false);
+      assert.equal(waited(sinkB, `b${i}`), false);
+    }
+    assert.ok(after.includes(true), `b: ${after}`);
+    assert.ok(ownFirst.includes(true), `a: ${ownFirst}`);
+    // History is never held: a node that starts now gets it as it is.
+    const c = backplane(server, { history: 3 });
+    const sinkC = new Recorder();
+    await c.start(sinkC);
+    assert.deepEqual(sinkC.mayWait, [undefined, undefined, undefined]);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  },
+);
 
 natsTest("NatsBackplane sends the frames that wait together as one stream message", async () => {
   await using server = await NatsServer.start();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeRelayFrame } from "../../server/cluster/backplane.ts";
-import { type Member, Room } from "../../server/room/room.ts";
+import { MAX_WAIT_MS, type Member, Room } from "../../server/room/room.ts";
 import { LARGE_ROOM_WRITES_PER_TURN, WRITES_PER_TURN } from "../../server/room/write_pump.ts";
 
 /** A member that records its writes; how much its socket takes is up to the test. */
@@ -88,6 +88,26 @@ Deno.test("Room commits frames a backplane delivers one by one together", async 
   }
   await turn();
   assert.deepEqual(member.writes, [3 * 27]);
+  room.close();
+});
+
+Deno.test("Room commits a frame that may wait with the next one that may not, or after MAX_WAIT_MS", async () => {
+  const room = new Room({ maxLag: 1 << 20, history: 0 });
+  const member = new FakeMember(room);
+  room.deliver(encodeRelayFrame(0, SENDER, text(10)), true);
+  await turn(); // a frame that may not wait would be written by now
+  assert.deepEqual(member.writes, []);
+  room.deliver(encodeRelayFrame(1, SENDER, text(10)));
+  await turn();
+  assert.deepEqual(member.writes, [2 * 27]); // both in one write
+  // Alone, it waits MAX_WAIT_MS.
+  const start = performance.now();
+  room.deliver(encodeRelayFrame(2, SENDER, text(10)), true);
+  while (member.writes.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.ok(performance.now() - start >= MAX_WAIT_MS - 1, `${performance.now() - start} ms`);
+  assert.deepEqual(member.writes, [2 * 27, 27]);
+  // Closing the room ends the wait (the test's sanitizer fails on a timer left behind).
+  room.deliver(encodeRelayFrame(3, SENDER, text(10)), true);
   room.close();
 });
 

@@ -35,6 +35,7 @@ import {
 import { ensureStream, type NatsBackplaneOptions } from "./nats_stream.ts";
 import { NatsPublisher } from "./nats_publisher.ts";
 import { NatsReader } from "./nats_reader.ts";
+import { OwnMessages } from "./own_messages.ts";
 import { largestRelayFrame } from "../frame_check.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_USERNAME_SIZE } from "../../../protocol/limits.ts";
 
@@ -66,6 +67,7 @@ export class NatsBackplane implements Backplane {
   readonly #closeTimeoutMs: number;
   readonly #log: (level: LogLevel, line: string) => void;
   readonly #nodeId = crypto.randomUUID().slice(0, 13);
+  readonly #own = new OwnMessages(this.#nodeId);
 
   #sink: BackplaneSink | undefined;
   #nc: NatsConnection | undefined;
@@ -111,6 +113,7 @@ export class NatsBackplane implements Backplane {
     this.#log = options.log ?? (() => {});
     this.#publisher = new NatsPublisher({
       nodeId: this.#nodeId,
+      own: this.#own,
       maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
       log: this.#log,
       connected: () => this.#connected,
@@ -195,6 +198,7 @@ export class NatsBackplane implements Backplane {
       stream: this.stream,
       voiceSubject: this.voiceSubject,
       sink,
+      own: this.#own,
       log: this.#log,
       closed: () => this.#closed,
       delay: (milliseconds) => this.#delay(milliseconds),

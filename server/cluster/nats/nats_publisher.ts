@@ -17,6 +17,7 @@ import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 import { concatBytes } from "../../../io/write_all.ts";
 import { REQUEST_TIMEOUT_MS, RETRY_DELAY_MS } from "./nats_connection.ts";
+import type { OwnMessages } from "./own_messages.ts";
 
 /**
  * Stream messages out at once, awaiting their acknowledgements. One at a time made
@@ -43,6 +44,8 @@ interface Outgoing {
 export interface PublisherHost {
   /** This node's id, the prefix of its message ids. */
   readonly nodeId: string;
+  /** Told of every stream message sent. */
+  readonly own: OwnMessages;
   /** Frames held before the backplane says it is congested. */
   readonly maxPending: number;
   /** Log lines. */
@@ -182,7 +185,9 @@ export class NatsPublisher {
         continue;
       }
       while (out.length < PUBLISH_WINDOW && this.#head + out.length < this.#pending.length) {
-        out.push(new Sent(js, this.#pending[this.#head + out.length]!, this.#wakeUp));
+        const message = this.#pending[this.#head + out.length]!;
+        this.#host.own.sent(message.id, performance.now());
+        out.push(new Sent(js, message, this.#wakeUp));
       }
       // Woken by an acknowledgement (or a failure), or by frames pushed meanwhile.
       await new Promise<void>((resolve) => this.#wake = resolve);

@@ -11,9 +11,12 @@ import { type BackplaneSink, splitRelayFrames } from "../backplane.ts";
 import type { LogLevel } from "../../options.ts";
 import { oneLineMessage } from "../../../cli/error_message.ts";
 import { RETRY_DELAY_MS } from "./nats_connection.ts";
+import type { OwnMessages } from "./own_messages.ts";
 
 /** Messages one pull of the consumer asks for. */
 const PULL_BATCH = 256;
+/** The header that holds a stream message's id. */
+const MESSAGE_ID = "Nats-Msg-Id";
 
 /** What the reader needs from its backplane. */
 export interface ReaderHost {
@@ -23,6 +26,8 @@ export interface ReaderHost {
   readonly voiceSubject: string;
   /** Where frames go. */
   readonly sink: BackplaneSink;
+  /** This node's own stream messages: whether a live one may wait for the next. */
+  readonly own: OwnMessages;
   /** Log lines. */
   log(level: LogLevel, line: string): void;
   /** Whether the backplane is closed. */
@@ -35,6 +40,7 @@ export interface ReaderHost {
 interface DeliveredFrom {
   readonly voice: boolean;
   readonly seq: number;
+  readonly mayWait?: boolean;
 }
 
 /**
@@ -181,12 +187,16 @@ export class NatsReader {
           if (!this.#current(generation)) break;
           if (message.seq <= this.#lastSeq) continue;
           this.#lastSeq = message.seq;
-          const from = { voice: message.subject === host.voiceSubject, seq: message.seq };
+          const voice = message.subject === host.voiceSubject;
           const frames = splitRelayFrames(message.data);
           if (this.#historyDone === undefined) {
+            const id = message.headers?.get(MESSAGE_ID);
+            const mayWait = host.own.mayWait(id, performance.now());
+            const from = { voice, seq: message.seq, mayWait };
             for (const frame of frames) this.#deliver(frame, from);
             continue;
           }
+          const from = { voice, seq: message.seq };
           this.#replayed.keep(frames, from);
           if (message.seq >= this.#historyTarget || message.info.pending === 0) {
             for (const [frame, at] of this.#replayed.take()) this.#deliver(frame, at);
