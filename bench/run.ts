@@ -10,7 +10,10 @@
  * `nats-server -js` (skipped, with the reason, when nats-server is missing) at both
  * fan-outs and ping-pong (see `targets.ts`). Requires `--allow-all`: it runs programs, and
  * Deno lets only a fully trusted program read another process's `/proc` files,
- * where the server's memory and CPU time are sampled. Scenarios, in order, on one server instance:
+ * where the server's memory and CPU time are sampled. Every server is started first and
+ * stays up; the idle hold runs on one after the other, and each load scenario one run of
+ * each server in turn (`take_turns.ts`), so that the machine's drift over minutes moves
+ * every server alike. Scenarios, in order, on one instance of each server:
  *
  * | scenario    | load                                                         | reported                                  |
  * | ----------- | ------------------------------------------------------------ | ----------------------------------------- |
@@ -43,6 +46,7 @@ import {
 } from "./report.ts";
 import { type Scenario, scenarioSet } from "../check/load/scenarios.ts";
 import { ServerGroup } from "./server_group.ts";
+import { type Repeat, takeTurns } from "./take_turns.ts";
 import { measureIdle } from "./idle_hold.ts";
 import { parseServerSpec, ServerProcess, type ServerSpec } from "./server_process.ts";
 import {
@@ -57,6 +61,7 @@ import { errorMessage } from "../cli/error_message.ts";
 import { integerValue, parseFlags } from "../cli/flags.ts";
 
 export { defaultServers } from "./targets.ts";
+export type { Repeat } from "./take_turns.ts";
 
 const USAGE = `Runs wirechat's benchmarks and prints Markdown tables.
 
@@ -100,12 +105,6 @@ function progress(line: string): void {
   console.error(`bench: ${line}`);
 }
 
-/** How many runs of each load scenario: up to `runs`, none started after `windowMs`. */
-export interface Repeat {
-  readonly runs: number;
-  readonly windowMs: number;
-}
-
 /**
  * The runs `--repeat` asks for: N runs when given (while they are clean), else up to
  * 3 within 5 s (1 with `--quick`).
@@ -114,39 +113,6 @@ export function repeatPlan(repeat: string | undefined, quick: boolean): Repeat {
   return repeat === undefined
     ? { runs: quick ? 1 : 3, windowMs: REPEAT_WINDOW_MS }
     : { runs: integerValue("repeat", repeat, 1, 100), windowMs: Infinity };
-}
-
-/** Runs a load scenario up to `repeat.runs` times and keeps the median run. */
-async function measureLoad(
-  server: ServerGroup,
-  scenario: Scenario,
-  repeat: Repeat,
-): Promise<RunMeasurement> {
-  const results: LoadResult[] = [];
-  const cpuStart = server.cpuS();
-  const start = performance.now();
-  for (let i = 0; i < repeat.runs; i++) {
-    if (i > 0) await delay(200);
-    const result = await runLoad({
-      ...scenario.options,
-      port: server.port,
-      ...(server.tls === undefined ? {} : { tls: server.tls }),
-    });
-    results.push(result);
-    if (!result.ok || performance.now() - start > repeat.windowMs) break;
-  }
-  const wallS = (performance.now() - start) / 1000;
-  const cpuEnd = server.cpuS();
-  results.sort((a, b) => a.deliveriesPerS - b.deliveriesPerS);
-  return {
-    name: scenario.name,
-    result: results[Math.ceil(results.length / 2) - 1]!,
-    runs: results.length,
-    minRate: results[0]!.deliveriesPerS,
-    maxRate: results.at(-1)!.deliveriesPerS,
-    serverCpuS: cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart,
-    wallS,
-  };
 }
 
 /** A chat to measure: its label and how to start it. */
@@ -162,45 +128,125 @@ function single(spec: ServerSpec): Target {
   };
 }
 
-async function measureServer(
-  target: Target,
+// A server started, and what has been measured of it.
+interface Measured {
+  readonly server: ServerGroup;
+  readonly measurements: ServerMeasurements;
+}
+
+// The median run of a server's results, with its CPU and wall time over all of them.
+function summary(
+  scenario: Scenario,
+  results: LoadResult[],
+  cpuS: number | null,
+  wallS: number,
+): RunMeasurement {
+  const sorted = [...results].sort((a, b) => a.deliveriesPerS - b.deliveriesPerS);
+  return {
+    name: scenario.name,
+    result: sorted[Math.ceil(sorted.length / 2) - 1]!,
+    runs: sorted.length,
+    minRate: sorted[0]!.deliveriesPerS,
+    maxRate: sorted.at(-1)!.deliveriesPerS,
+    serverCpuS: cpuS,
+    wallS,
+  };
+}
+
+// Runs a load scenario on every server, one run of each in turn (takeTurns), and
+// keeps each server's median run.
+async function measureLoad(
+  takers: readonly Measured[],
+  scenario: Scenario,
+  repeat: Repeat,
+): Promise<Map<Measured, RunMeasurement>> {
+  const cpuS = new Map<Measured, number | null>(takers.map((taker) => [taker, 0]));
+  const wallS = new Map<Measured, number>(takers.map((taker) => [taker, 0]));
+  let first = true;
+  const results = await takeTurns(takers, repeat, async (taker) => {
+    if (!first) await delay(200);
+    first = false;
+    const { server } = taker;
+    const cpuStart = server.cpuS();
+    const start = performance.now();
+    const result = await runLoad({
+      ...scenario.options,
+      port: server.port,
+      ...(server.tls === undefined ? {} : { tls: server.tls }),
+    });
+    wallS.set(taker, wallS.get(taker)! + (performance.now() - start) / 1000);
+    const cpuEnd = server.cpuS();
+    const spent = cpuS.get(taker);
+    cpuS.set(
+      taker,
+      spent === null || spent === undefined || cpuStart === null || cpuEnd === null
+        ? null
+        : spent + cpuEnd - cpuStart,
+    );
+    return result;
+  });
+  return new Map(
+    takers.map((taker) => [
+      taker,
+      summary(scenario, results.get(taker)!, cpuS.get(taker)!, wallS.get(taker)!),
+    ]),
+  );
+}
+
+// Starts every target, then measures each scenario on all of them: the idle hold
+// one server after the other, a load scenario one run of each in turn.
+async function measureServers(
+  targets: readonly Target[],
   scenarios: readonly Scenario[],
   repeat: Repeat,
-): Promise<ServerMeasurements> {
-  const { label } = target;
-  progress(`[${label}] starting`);
-  let server: ServerGroup;
+): Promise<ServerMeasurements[]> {
+  const all: ServerMeasurements[] = [];
+  const started: Measured[] = [];
   try {
-    server = await target.start();
-  } catch (error) {
-    const message = errorMessage(error);
-    progress(message);
-    return { label, failure: "did not start", runs: {}, peakRssKiB: null };
-  }
-  const measurements: ServerMeasurements = { label, runs: {}, peakRssKiB: null };
-  const chosen = scenarios.filter((scenario) =>
-    server.scenarios === undefined || server.scenarios.includes(scenario.key)
-  );
-  try {
-    await delay(SETTLE_MS);
-    for (const [i, scenario] of chosen.entries()) {
-      progress(`[${label}] ${i + 1}/${chosen.length} ${scenario.name}: ${scenario.description}`);
-      const run = scenario.key === "idle"
-        ? await measureIdle(server, scenario)
-        : await measureLoad(server, scenario, repeat);
-      measurements.runs[scenario.key] = run;
-      progress(`[${label}] ${describeRun(run)} (${formatSeconds(run.wallS)})`);
-      if (!server.running) {
-        measurements.failure = `exited during ${scenario.name}`;
-        break;
+    for (const target of targets) {
+      const measurements: ServerMeasurements = { label: target.label, runs: {}, peakRssKiB: null };
+      all.push(measurements);
+      progress(`[${target.label}] starting`);
+      try {
+        started.push({ server: await target.start(), measurements });
+      } catch (error) {
+        progress(errorMessage(error));
+        measurements.failure = "did not start";
       }
-      await delay(scenario.key === "idle" ? 1000 : 500);
     }
-    measurements.peakRssKiB = server.peakRssKiB();
+    await delay(SETTLE_MS);
+    for (const [i, scenario] of scenarios.entries()) {
+      const takers = started.filter(({ server, measurements }) =>
+        measurements.failure === undefined &&
+        (server.scenarios === undefined || server.scenarios.includes(scenario.key))
+      );
+      if (takers.length === 0) continue;
+      progress(`${i + 1}/${scenarios.length} ${scenario.name}: ${scenario.description}`);
+      const runs = new Map<Measured, RunMeasurement>();
+      if (scenario.key === "idle") {
+        for (const taker of takers) {
+          runs.set(taker, await measureIdle(taker.server, scenario));
+          await delay(1000);
+        }
+      } else {
+        for (const [taker, run] of await measureLoad(takers, scenario, repeat)) {
+          runs.set(taker, run);
+        }
+        await delay(500);
+      }
+      for (const [{ server, measurements }, run] of runs) {
+        measurements.runs[scenario.key] = run;
+        progress(`[${measurements.label}] ${describeRun(run)} (${formatSeconds(run.wallS)})`);
+        if (!server.running) measurements.failure = `exited during ${scenario.name}`;
+      }
+    }
   } finally {
-    await server.stop();
+    for (const { server, measurements } of started) {
+      measurements.peakRssKiB = server.peakRssKiB();
+      await server.stop();
+    }
   }
-  return measurements;
+  return all;
 }
 
 const FLAGS = {
@@ -276,7 +322,7 @@ async function main(): Promise<number> {
       targets.push({ label: "wirechat-cluster-2", start: () => startCluster(nats.path, 2) });
     }
     const scenarios = scenarioSet(values.quick);
-    for (const target of targets) servers.push(await measureServer(target, scenarios, repeat));
+    servers.push(...await measureServers(targets, scenarios, repeat));
     if (!values.json) {
       const transports = servers.filter((server) => server.label.startsWith("wirechat-"));
       const floor = servers.filter((server) => server.label === FLOOR);
