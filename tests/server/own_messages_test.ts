@@ -37,3 +37,16 @@ Deno.test("OwnMessages takes an id the caller named, or another node's, as not i
   assert.equal(own.mayWait("node-a-1", 2), false);
   assert.equal(own.mayWait("node-a-left-1", 3), true, "another's, just after an own one");
 });
+
+Deno.test("OwnMessages: a forged id of this node's holds another's frames at most MAX_WAIT_MS", () => {
+  const own = new OwnMessages("node-a");
+  // Someone who can publish to the room's subject uses this node's prefix, with a huge number.
+  assert.equal(own.mayWait(`node-a-${Number.MAX_SAFE_INTEGER}`, 0), false);
+  assert.equal(own.mayWait("node-b-1", 1), true); // as after an own message...
+  assert.equal(own.mayWait("node-b-2", MAX_WAIT_MS), false); // ...for MAX_WAIT_MS at most
+  // The node's own messages never wait for one that will not come.
+  own.sent("node-a-1", 30);
+  own.sent("node-a-2", 31);
+  assert.equal(own.mayWait("node-a-1", 32), false);
+  assert.equal(own.mayWait("node-a-2", 33), false);
+});
