@@ -50,3 +50,14 @@ Deno.test("OwnMessages: a forged id of this node's holds another's frames at mos
   assert.equal(own.mayWait("node-a-1", 32), false);
   assert.equal(own.mayWait("node-a-2", 33), false);
 });
+
+Deno.test("OwnMessages makes this node's ids, and reads them back as its own", () => {
+  const own = new OwnMessages("node-a");
+  const first = own.nextId();
+  const second = own.nextId();
+  assert.deepEqual([first, second], ["node-a-1", "node-a-2"]);
+  own.sent(first, 0);
+  own.sent(second, 0);
+  assert.equal(own.mayWait(first, 1), true); // its own, with the second still out
+  assert.equal(own.mayWait(second, 2), false);
+});

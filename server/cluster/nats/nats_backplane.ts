@@ -112,7 +112,6 @@ export class NatsBackplane implements Backplane {
     this.#closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 1_000, 0);
     this.#log = options.log ?? (() => {});
     this.#publisher = new NatsPublisher({
-      nodeId: this.#nodeId,
       own: this.#own,
       maxPending: integer("maxPending", options.maxPending ?? 10_000, 1),
       log: this.#log,

@@ -42,9 +42,7 @@ interface Outgoing {
 
 /** What the publisher needs from its backplane. */
 export interface PublisherHost {
-  /** This node's id, the prefix of its message ids. */
-  readonly nodeId: string;
-  /** Told of every stream message sent. */
+  /** This node's message ids: makes them, and is told of every stream message sent. */
   readonly own: OwnMessages;
   /** Frames held before the backplane says it is congested. */
   readonly maxPending: number;
@@ -72,7 +70,6 @@ export class NatsPublisher {
   #pending: Outgoing[] = [];
   #head = 0;
   #frames = 0;
-  #counter = 0;
   #congested = false;
   #kicked = false;
   #pumping: Promise<void> | undefined;
@@ -124,7 +121,7 @@ export class NatsPublisher {
     } else {
       this.#pending.push({
         subject,
-        id: id ?? `${this.#host.nodeId}-${++this.#counter}`,
+        id: id ?? this.#host.own.nextId(),
         named: id !== undefined,
         frames: [frame],
         bytes: frame.length,

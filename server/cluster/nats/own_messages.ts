@@ -15,9 +15,13 @@
 
 import { MAX_WAIT_MS } from "../../room/room.ts";
 
-/** This node's own stream messages: those sent and those read back, by number. */
+/**
+ * This node's own stream messages: their ids (`<nodeId>-<number>`, made here and
+ * read back here), and those sent and read back, by number.
+ */
 export class OwnMessages {
   readonly #prefix: string;
+  #made = 0;
   #sent = 0;
   #sentAt = -Infinity;
   #read = 0;
@@ -26,6 +30,11 @@ export class OwnMessages {
   /** @param nodeId This node's id: its message ids are `<nodeId>-<number>`. */
   constructor(nodeId: string) {
     this.#prefix = `${nodeId}-`;
+  }
+
+  /** A fresh message id of this node's. */
+  nextId(): string {
+    return `${this.#prefix}${++this.#made}`;
   }
 
   /**
