@@ -160,8 +160,8 @@ async function measureLoad(
   scenario: Scenario,
   repeat: Repeat,
 ): Promise<Map<Measured, RunMeasurement>> {
-  const cpuS = new Map<Measured, number | null>(takers.map((taker) => [taker, 0]));
-  const wallS = new Map<Measured, number>(takers.map((taker) => [taker, 0]));
+  // Each server's CPU seconds (null when unknown) and wall seconds over its runs.
+  const spent = new Map(takers.map((taker) => [taker, { cpuS: 0 as number | null, wallS: 0 }]));
   let first = true;
   const results = await takeTurns(takers, repeat, async (taker) => {
     if (!first) await delay(200);
@@ -174,23 +174,18 @@ async function measureLoad(
       port: server.port,
       ...(server.tls === undefined ? {} : { tls: server.tls }),
     });
-    wallS.set(taker, wallS.get(taker)! + (performance.now() - start) / 1000);
+    const tally = spent.get(taker)!;
+    tally.wallS += (performance.now() - start) / 1000;
     const cpuEnd = server.cpuS();
-    const spent = cpuS.get(taker);
-    cpuS.set(
-      taker,
-      spent === null || spent === undefined || cpuStart === null || cpuEnd === null
-        ? null
-        : spent + cpuEnd - cpuStart,
-    );
+    tally.cpuS = tally.cpuS === null || cpuStart === null || cpuEnd === null
+      ? null
+      : tally.cpuS + cpuEnd - cpuStart;
     return result;
   });
-  return new Map(
-    takers.map((taker) => [
-      taker,
-      summary(scenario, results.get(taker)!, cpuS.get(taker)!, wallS.get(taker)!),
-    ]),
-  );
+  return new Map(takers.map((taker) => {
+    const { cpuS, wallS } = spent.get(taker)!;
+    return [taker, summary(scenario, results.get(taker)!, cpuS, wallS)];
+  }));
 }
 
 // Starts every target, then measures each scenario on all of them: the idle hold
